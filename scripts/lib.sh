@@ -1,0 +1,64 @@
+# Shared set-up for scripts/run and scripts/test: each step installs what it needs once and is
+# quick when it is already there. Source it; do not run it.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+
+# Build output is shared between checkouts on one machine (CI clones afresh for every run), so
+# dependencies compiled once are reused. Override with CARGO_TARGET_DIR.
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/nanos-store/target}"
+SITE_ROOT="$ROOT/target/site"
+
+step() { printf '\n\033[1m==> %s\033[0m\n' "$*"; }
+die() { printf '\033[31merror:\033[0m %s\n' "$*" >&2; exit 1; }
+
+as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
+
+ensure_rust() {
+  command -v cargo >/dev/null || die "cargo is missing: install Rust with rustup (https://rustup.rs) first."
+  if ! rustup target list --installed 2>/dev/null | grep -qx wasm32-unknown-unknown; then
+    step "Adding the wasm32-unknown-unknown target"
+    rustup target add wasm32-unknown-unknown
+  fi
+}
+
+# The wasm-bindgen CLI must match the wasm-bindgen crate in Cargo.lock exactly.
+ensure_wasm_bindgen() {
+  local want
+  want="$(awk '/^name = "wasm-bindgen"$/ { getline; gsub(/version = |"/, ""); print; exit }' Cargo.lock)"
+  [ -n "$want" ] || die "wasm-bindgen is missing from Cargo.lock"
+  if [ "$(wasm-bindgen --version 2>/dev/null | awk '{print $2}')" != "$want" ]; then
+    step "Installing wasm-bindgen-cli $want (once, about 2 minutes)"
+    cargo install wasm-bindgen-cli --version "$want"
+  fi
+}
+
+# Builds the browser bundle and assembles the site: pkg/nanos-store{.js,_bg.wasm,.css} + public/.
+# $1: cargo profile for the bundle (dev or wasm-release).
+build_site() {
+  local profile="$1" out_dir
+  step "Building the browser bundle ($profile)"
+  cargo build --lib --target wasm32-unknown-unknown --no-default-features --features hydrate --profile "$profile"
+  out_dir="$([ "$profile" = dev ] && echo debug || echo "$profile")"
+  rm -rf "$SITE_ROOT.tmp"
+  mkdir -p "$SITE_ROOT.tmp/pkg"
+  wasm-bindgen --target web --no-typescript --out-name nanos-store \
+    --out-dir "$SITE_ROOT.tmp/pkg" "$CARGO_TARGET_DIR/wasm32-unknown-unknown/$out_dir/nanos_store.wasm"
+  if [ "$profile" != dev ] && command -v wasm-opt >/dev/null && wasm-opt --version | grep -qE 'version 1[2-9][0-9]'; then
+    wasm-opt -Oz --enable-bulk-memory --enable-nontrapping-float-to-int \
+      -o "$SITE_ROOT.tmp/pkg/nanos-store_bg.wasm" "$SITE_ROOT.tmp/pkg/nanos-store_bg.wasm"
+  fi
+  cp style/main.css "$SITE_ROOT.tmp/pkg/nanos-store.css"
+  cp -R public/. "$SITE_ROOT.tmp/"
+  rm -rf "$SITE_ROOT"
+  mv "$SITE_ROOT.tmp" "$SITE_ROOT"
+}
+
+# Builds the server binary; prints its path. $1: cargo profile (dev or release).
+build_server() {
+  local profile="$1"
+  step "Building the server ($profile)" >&2
+  cargo build --bin nanos-store --features ssr --profile "$profile" >&2
+  echo "$CARGO_TARGET_DIR/$([ "$profile" = dev ] && echo debug || echo "$profile")/nanos-store"
+}

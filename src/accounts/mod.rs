@@ -1,0 +1,127 @@
+//! Accounts: registration, log-in and log-out, sessions, profiles.
+//!
+//! The rules for names and passwords live here once and are used by the pages (for instant
+//! feedback), the server functions and the admin command alike.
+
+pub mod api;
+pub mod pages;
+#[cfg(feature = "ssr")]
+pub mod service;
+#[cfg(feature = "ssr")]
+pub mod session;
+
+use serde::{Deserialize, Serialize};
+
+/// Shortest allowed username.
+pub const USERNAME_MIN: usize = 2;
+/// Longest allowed username.
+pub const USERNAME_MAX: usize = 39;
+/// Shortest allowed password, in characters.
+pub const PASSWORD_MIN: usize = 10;
+/// Longest accepted password, in bytes (argon2 hashes anything, but a cap stops abuse).
+pub const PASSWORD_MAX: usize = 1024;
+/// Longest display name, in characters.
+pub const DISPLAY_NAME_MAX: usize = 64;
+
+/// The logged-in user as the pages see it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SignedInUser {
+    pub username: String,
+    pub display_name: String,
+}
+
+/// A user's public profile.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Profile {
+    pub username: String,
+    pub display_name: String,
+    /// Unix seconds.
+    pub joined_at: i64,
+}
+
+/// Checks a username: lowercase letters, digits and `-`, 2 to 39 characters, not starting or ending
+/// with `-`.
+pub fn check_username(name: &str) -> Result<(), String> {
+    let length = name.chars().count();
+    if !(USERNAME_MIN..=USERNAME_MAX).contains(&length) {
+        return Err(format!(
+            "A username has {USERNAME_MIN} to {USERNAME_MAX} characters; this one has {length}."
+        ));
+    }
+    if let Some(bad) = name
+        .chars()
+        .find(|c| !(c.is_ascii_lowercase() || c.is_ascii_digit() || *c == '-'))
+    {
+        return Err(format!(
+            "A username may only use lowercase letters, digits and '-'; {bad:?} is not allowed."
+        ));
+    }
+    if name.starts_with('-') || name.ends_with('-') {
+        return Err("A username cannot start or end with '-'.".into());
+    }
+    Ok(())
+}
+
+/// Checks a display name: 1 to 64 characters once trimmed, no control characters.
+pub fn check_display_name(name: &str) -> Result<(), String> {
+    let trimmed = name.trim();
+    let length = trimmed.chars().count();
+    if length == 0 {
+        return Err("Enter the name other people will see.".into());
+    }
+    if length > DISPLAY_NAME_MAX {
+        return Err(format!(
+            "A display name has at most {DISPLAY_NAME_MAX} characters; this one has {length}."
+        ));
+    }
+    if trimmed.chars().any(char::is_control) {
+        return Err("A display name cannot contain control characters.".into());
+    }
+    Ok(())
+}
+
+/// Checks a new password: at least 10 characters.
+pub fn check_password(password: &str) -> Result<(), String> {
+    let length = password.chars().count();
+    if length < PASSWORD_MIN {
+        return Err(format!(
+            "Use at least {PASSWORD_MIN} characters; this password has {length}."
+        ));
+    }
+    if password.len() > PASSWORD_MAX {
+        return Err(format!("Use at most {PASSWORD_MAX} bytes."));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn usernames() {
+        for good in ["ab", "nanos-fan", "a1", &"x".repeat(39)] {
+            assert!(check_username(good).is_ok(), "{good}");
+        }
+        for bad in ["a", &"x".repeat(40), "Upper", "under_score", "-lead", "trail-", "sp ace", "é"] {
+            assert!(check_username(bad).is_err(), "{bad}");
+        }
+        assert!(check_username("Bob").unwrap_err().contains("'B'"));
+    }
+
+    #[test]
+    fn display_names() {
+        assert!(check_display_name("Ana Lúcia").is_ok());
+        assert!(check_display_name("   ").is_err());
+        assert!(check_display_name(&"x".repeat(65)).is_err());
+        assert!(check_display_name("a\u{7}b").is_err());
+    }
+
+    #[test]
+    fn passwords() {
+        assert!(check_password("0123456789").is_ok());
+        assert!(check_password("áéíóúáéíóú").is_ok(), "counts characters, not bytes");
+        assert!(check_password("012345678").unwrap_err().contains("at least 10"));
+        assert!(check_password(&"x".repeat(1025)).is_err());
+    }
+}

@@ -1,0 +1,319 @@
+//! Account services: plain async functions over the pool, used by the server functions, the
+//! admin command and the tests.
+
+use std::net::IpAddr;
+use std::sync::LazyLock;
+
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::Argon2;
+use rand::rngs::OsRng;
+use rand::RngCore;
+use sha2::{Digest, Sha256};
+
+use super::{check_display_name, check_password, check_username, Profile, SignedInUser};
+use crate::db::{is_unique_violation, new_id, Pool};
+use crate::error::AppError;
+
+/// How far back failed log-ins count.
+pub const FAILURE_WINDOW_SECS: i64 = 15 * 60;
+/// Failed log-ins to one account within the window before it is locked for the rest of the window.
+pub const MAX_FAILURES_PER_ACCOUNT: i64 = 5;
+/// Failed log-ins from one address within the window before it is refused.
+pub const MAX_FAILURES_PER_ADDRESS: i64 = 20;
+
+/// A user row.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct User {
+    pub id: String,
+    pub username: String,
+    pub display_name: String,
+    pub created_at: i64,
+}
+
+impl From<User> for SignedInUser {
+    fn from(user: User) -> Self {
+        SignedInUser {
+            username: user.username,
+            display_name: user.display_name,
+        }
+    }
+}
+
+/// What a new account needs.
+#[derive(Debug, Clone)]
+pub struct Registration {
+    pub username: String,
+    pub display_name: String,
+    pub password: String,
+}
+
+/// Creates an account after checking every field.
+pub async fn register(pool: &Pool, new: Registration, now: i64) -> Result<User, AppError> {
+    let username = new.username.trim().to_string();
+    check_username(&username).map_err(|m| AppError::field("invalid-username", "username", m))?;
+    check_display_name(&new.display_name)
+        .map_err(|m| AppError::field("invalid-display-name", "display_name", m))?;
+    check_password(&new.password)
+        .map_err(|m| AppError::field("invalid-password", "password", m))?;
+
+    let password_hash = hash_password(new.password).await?;
+    let user = User {
+        id: new_id(),
+        username,
+        display_name: new.display_name.trim().to_string(),
+        created_at: now,
+    };
+    sqlx::query(
+        "INSERT INTO users (id, username, display_name, password_hash, created_at) \
+         VALUES ($1, $2, $3, $4, $5)",
+    )
+    .bind(&user.id)
+    .bind(&user.username)
+    .bind(&user.display_name)
+    .bind(&password_hash)
+    .bind(user.created_at)
+    .execute(pool)
+    .await
+    .map_err(|e| {
+        if is_unique_violation(&e) {
+            AppError::Conflict {
+                code: "username-taken",
+                field: Some("username"),
+                message: format!("The username '{}' is taken. Pick another.", user.username),
+            }
+        } else {
+            e.into()
+        }
+    })?;
+    Ok(user)
+}
+
+/// Checks a username and password, refusing for a while after repeated failures for the account
+/// or from the address.
+pub async fn log_in(
+    pool: &Pool,
+    username: &str,
+    password: &str,
+    address: Option<IpAddr>,
+    now: i64,
+) -> Result<User, AppError> {
+    let username = username.trim().to_lowercase();
+    let account_subject = format!("account:{username}");
+    let address_subject = address.map(|a| format!("address:{a}"));
+
+    throttle(pool, &account_subject, MAX_FAILURES_PER_ACCOUNT, now, "this account").await?;
+    if let Some(subject) = &address_subject {
+        throttle(pool, subject, MAX_FAILURES_PER_ADDRESS, now, "your address").await?;
+    }
+
+    let row: Option<(String, String, String, String, i64)> = sqlx::query_as(
+        "SELECT id, username, display_name, password_hash, created_at FROM users WHERE username = $1",
+    )
+    .bind(&username)
+    .fetch_optional(pool)
+    .await?;
+
+    // Verify against a dummy hash for unknown names so that timing does not reveal which exist.
+    let stored_hash = row
+        .as_ref()
+        .map(|r| r.3.clone())
+        .unwrap_or_else(|| DUMMY_HASH.clone());
+    let password_ok = verify_password(password.to_string(), stored_hash).await?;
+
+    match row {
+        Some((id, username, display_name, _, created_at)) if password_ok => {
+            sqlx::query("DELETE FROM login_failures WHERE subject = $1")
+                .bind(&account_subject)
+                .execute(pool)
+                .await?;
+            Ok(User {
+                id,
+                username,
+                display_name,
+                created_at,
+            })
+        }
+        _ => {
+            let mut subjects = vec![account_subject];
+            subjects.extend(address_subject);
+            for subject in subjects {
+                sqlx::query("INSERT INTO login_failures (subject, failed_at) VALUES ($1, $2)")
+                    .bind(subject)
+                    .bind(now)
+                    .execute(pool)
+                    .await?;
+            }
+            sqlx::query("DELETE FROM login_failures WHERE failed_at <= $1")
+                .bind(now - FAILURE_WINDOW_SECS)
+                .execute(pool)
+                .await?;
+            Err(AppError::Unauthorized {
+                code: "invalid-credentials",
+                message: "Wrong username or password.".into(),
+            })
+        }
+    }
+}
+
+/// Refuses when `subject` has `limit` or more failures within the window.
+async fn throttle(
+    pool: &Pool,
+    subject: &str,
+    limit: i64,
+    now: i64,
+    who: &str,
+) -> Result<(), AppError> {
+    let (count, oldest): (i64, Option<i64>) = sqlx::query_as(
+        "SELECT COUNT(*), MIN(failed_at) FROM login_failures WHERE subject = $1 AND failed_at > $2",
+    )
+    .bind(subject)
+    .bind(now - FAILURE_WINDOW_SECS)
+    .fetch_one(pool)
+    .await?;
+    if count < limit {
+        return Ok(());
+    }
+    let retry_after_secs = (oldest.unwrap_or(now) + FAILURE_WINDOW_SECS - now).max(1);
+    let minutes = (retry_after_secs + 59) / 60;
+    Err(AppError::TooManyRequests {
+        message: format!(
+            "Too many failed log-ins for {who}. Try again in {minutes} minute{}.",
+            if minutes == 1 { "" } else { "s" }
+        ),
+        retry_after_secs,
+    })
+}
+
+/// A session just started: the secret for the cookie (never stored) and its expiry.
+#[derive(Debug, Clone)]
+pub struct NewSession {
+    pub token: String,
+    pub expires_at: i64,
+}
+
+/// Starts a session for `user_id` lasting `lifetime_secs`.
+pub async fn start_session(
+    pool: &Pool,
+    user_id: &str,
+    lifetime_secs: i64,
+    now: i64,
+) -> Result<NewSession, AppError> {
+    let mut secret = [0u8; 32];
+    OsRng.fill_bytes(&mut secret);
+    let token = hex::encode(secret);
+    let expires_at = now + lifetime_secs;
+    sqlx::query(
+        "INSERT INTO sessions (token_hash, user_id, created_at, expires_at) VALUES ($1, $2, $3, $4)",
+    )
+    .bind(hash_token(&token))
+    .bind(user_id)
+    .bind(now)
+    .bind(expires_at)
+    .execute(pool)
+    .await?;
+    Ok(NewSession { token, expires_at })
+}
+
+/// The user a session token belongs to, if the session exists and has not expired.
+pub async fn session_user(pool: &Pool, token: &str, now: i64) -> Result<Option<User>, AppError> {
+    Ok(sqlx::query_as::<_, User>(
+        "SELECT u.id, u.username, u.display_name, u.created_at \
+         FROM sessions s JOIN users u ON u.id = s.user_id \
+         WHERE s.token_hash = $1 AND s.expires_at > $2",
+    )
+    .bind(hash_token(token))
+    .bind(now)
+    .fetch_optional(pool)
+    .await?)
+}
+
+/// Ends a session; later requests with its cookie are anonymous. Also sweeps expired sessions.
+pub async fn end_session(pool: &Pool, token: &str, now: i64) -> Result<(), AppError> {
+    sqlx::query("DELETE FROM sessions WHERE token_hash = $1 OR expires_at <= $2")
+        .bind(hash_token(token))
+        .bind(now)
+        .execute(pool)
+        .await?;
+    Ok(())
+}
+
+/// A user's public profile by username.
+pub async fn profile(pool: &Pool, username: &str) -> Result<Option<Profile>, AppError> {
+    let row: Option<(String, String, i64)> = sqlx::query_as(
+        "SELECT username, display_name, created_at FROM users WHERE username = $1",
+    )
+    .bind(username)
+    .fetch_optional(pool)
+    .await?;
+    Ok(row.map(|(username, display_name, joined_at)| Profile {
+        username,
+        display_name,
+        joined_at,
+    }))
+}
+
+/// SHA-256 of a secret, in hex: what the database keeps instead of the secret.
+pub fn hash_token(token: &str) -> String {
+    hex::encode(Sha256::digest(token.as_bytes()))
+}
+
+/// A hash of a random password, verified against when the username is unknown.
+static DUMMY_HASH: LazyLock<String> = LazyLock::new(|| {
+    let mut random = [0u8; 16];
+    OsRng.fill_bytes(&mut random);
+    hash_password_blocking(&hex::encode(random)).unwrap_or_default()
+});
+
+fn hash_password_blocking(password: &str) -> Result<String, argon2::password_hash::Error> {
+    let salt = SaltString::generate(&mut OsRng);
+    Ok(Argon2::default()
+        .hash_password(password.as_bytes(), &salt)?
+        .to_string())
+}
+
+/// Hashes a password with argon2id (off the async threads: it is slow on purpose).
+async fn hash_password(password: String) -> Result<String, AppError> {
+    tokio::task::spawn_blocking(move || hash_password_blocking(&password))
+        .await
+        .map_err(|e| AppError::Internal(e.to_string()))?
+        .map_err(|e| AppError::Internal(format!("password hashing failed: {e}")))
+}
+
+/// Checks a password against a stored argon2 hash (in constant time, by the argon2 crate).
+async fn verify_password(password: String, hash: String) -> Result<bool, AppError> {
+    tokio::task::spawn_blocking(move || {
+        PasswordHash::new(&hash)
+            .map(|parsed| {
+                Argon2::default()
+                    .verify_password(password.as_bytes(), &parsed)
+                    .is_ok()
+            })
+            .unwrap_or(false)
+    })
+    .await
+    .map_err(|e| AppError::Internal(e.to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tokens_are_stored_as_sha256() {
+        assert_eq!(
+            hash_token("abc"),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
+    }
+
+    #[tokio::test]
+    async fn passwords_hash_with_argon2id_and_verify() {
+        let hash = hash_password("correct horse battery".into()).await.unwrap();
+        assert!(hash.starts_with("$argon2id$"), "{hash}");
+        assert!(verify_password("correct horse battery".into(), hash.clone())
+            .await
+            .unwrap());
+        assert!(!verify_password("wrong horse battery".into(), hash).await.unwrap());
+        assert!(!verify_password("x".into(), "not a hash".into()).await.unwrap());
+    }
+}

@@ -1,0 +1,90 @@
+//! The application's root: the HTML shell, the routes and the shared log-in state.
+
+use leptos::prelude::*;
+use leptos_meta::{provide_meta_context, Link, MetaTags, Stylesheet, Title};
+use leptos_router::components::{Route, Router, Routes};
+use leptos_router::{path, SsrMode};
+
+use crate::accounts::api::{current_user, Login, Logout, Register};
+use crate::accounts::pages::{LoginPage, ProfilePage, RegisterPage, SettingsPage};
+use crate::accounts::SignedInUser;
+use crate::error::ErrorBody;
+use crate::ui::{Footer, Header, HomePage, NotFound};
+
+/// The HTML document around the app, rendered on the server.
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    view! {
+        <!DOCTYPE html>
+        <html lang="en">
+            <head>
+                <meta charset="utf-8" />
+                <meta name="viewport" content="width=device-width, initial-scale=1" />
+                <HydrationScripts options />
+                <MetaTags />
+            </head>
+            <body>
+                <App />
+            </body>
+        </html>
+    }
+}
+
+/// The log-in actions and the signed-in user, shared by the header and the account pages.
+#[derive(Clone, Copy)]
+pub struct Auth {
+    pub login: ServerAction<Login>,
+    pub logout: ServerAction<Logout>,
+    pub register: ServerAction<Register>,
+    /// Refetched whenever one of the actions above completes.
+    pub user: Resource<Result<Option<SignedInUser>, ErrorBody>>,
+}
+
+/// The signed-in state provided by [`App`].
+pub fn use_auth() -> Auth {
+    expect_context::<Auth>()
+}
+
+/// The root component.
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    let login = ServerAction::<Login>::new();
+    let logout = ServerAction::<Logout>::new();
+    let register = ServerAction::<Register>::new();
+    let user = Resource::new(
+        move || {
+            (
+                login.version().get(),
+                logout.version().get(),
+                register.version().get(),
+            )
+        },
+        |_| current_user(),
+    );
+    provide_context(Auth {
+        login,
+        logout,
+        register,
+        user,
+    });
+
+    view! {
+        <Stylesheet id="leptos" href="/pkg/nanos-store.css" />
+        <Link rel="icon" href="/favicon.svg" />
+        <Title formatter=|title| format!("{title} · nanos store") />
+        <Router>
+            <a class="skip-link" href="#main">"Skip to content"</a>
+            <Header />
+            <main id="main" class="page">
+                <Routes fallback=|| view! { <NotFound /> }>
+                    <Route path=path!("/") view=HomePage />
+                    <Route path=path!("/login") view=LoginPage />
+                    <Route path=path!("/register") view=RegisterPage />
+                    <Route path=path!("/settings") view=SettingsPage />
+                    <Route path=path!("/u/:name") view=ProfilePage ssr=SsrMode::Async />
+                </Routes>
+            </main>
+            <Footer />
+        </Router>
+    }
+}

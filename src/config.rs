@@ -1,0 +1,270 @@
+//! Runtime settings: `Leptos.toml`, overridden by environment variables.
+//!
+//! Every setting has a default, so the store runs with no file and no variables at all. A bad value
+//! stops start-up with one message that names the setting and the value.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use leptos::config::LeptosOptions;
+use serde::Deserialize;
+
+/// Default listening address.
+pub const DEFAULT_SITE_ADDR: &str = "127.0.0.1:3000";
+/// Name of the SQLite file created in the data dir when no `DATABASE_URL` is given.
+pub const SQLITE_FILE_NAME: &str = "nanos-store.db";
+
+/// A setting that could not be used.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// The settings file exists but cannot be read or parsed.
+    #[error("cannot read settings file {path}: {reason}")]
+    File { path: PathBuf, reason: String },
+    /// One setting has a value that cannot work.
+    #[error("invalid setting {name}={value:?}: {reason}")]
+    Value {
+        name: &'static str,
+        value: String,
+        reason: String,
+    },
+}
+
+/// The store's settings after defaults, `Leptos.toml` and the environment are combined.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// Leptos's own options (bundle name, site root, listening address).
+    pub leptos: LeptosOptions,
+    /// Where the database file (SQLite) and uploads live.
+    pub data_dir: PathBuf,
+    /// `sqlite:` or `postgres:` URL.
+    pub database_url: String,
+    /// The public address of the store, if configured.
+    pub public_url: Option<String>,
+    /// Session lifetime in days.
+    pub session_days: i64,
+}
+
+impl Settings {
+    /// Whether cookies must carry the `Secure` attribute because the store is served over https.
+    pub fn https(&self) -> bool {
+        self.public_url
+            .as_deref()
+            .is_some_and(|url| url.starts_with("https://"))
+    }
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileSettings {
+    #[serde(default)]
+    leptos: LeptosSection,
+    #[serde(default)]
+    store: StoreSection,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "kebab-case", deny_unknown_fields)]
+struct LeptosSection {
+    output_name: Option<String>,
+    site_root: Option<String>,
+    site_pkg_dir: Option<String>,
+    site_addr: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "kebab-case", deny_unknown_fields)]
+struct StoreSection {
+    data_dir: Option<String>,
+    database_url: Option<String>,
+    public_url: Option<String>,
+    session_days: Option<i64>,
+}
+
+/// Loads the settings from `file` (when it exists) and the process environment.
+pub fn load(file: &Path) -> Result<Settings, ConfigError> {
+    let parsed = match std::fs::read_to_string(file) {
+        Ok(text) => toml::from_str::<FileSettings>(&text).map_err(|e| ConfigError::File {
+            path: file.to_path_buf(),
+            reason: e.to_string(),
+        })?,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => FileSettings::default(),
+        Err(e) => {
+            return Err(ConfigError::File {
+                path: file.to_path_buf(),
+                reason: e.to_string(),
+            })
+        }
+    };
+    resolve(parsed, |name| std::env::var(name).ok())
+}
+
+/// Combines file settings with variables looked up through `env`.
+fn resolve(
+    file: FileSettings,
+    env: impl Fn(&str) -> Option<String>,
+) -> Result<Settings, ConfigError> {
+    // An empty variable counts as unset, like an empty value in the file.
+    let pick = |name: &str, from_file: Option<String>| -> Option<String> {
+        env(name)
+            .filter(|v| !v.is_empty())
+            .or(from_file.filter(|v| !v.is_empty()))
+    };
+
+    let site_addr_text = pick("LEPTOS_SITE_ADDR", file.leptos.site_addr)
+        .unwrap_or_else(|| DEFAULT_SITE_ADDR.to_string());
+    let site_addr: SocketAddr = site_addr_text.parse().map_err(|_| ConfigError::Value {
+        name: "LEPTOS_SITE_ADDR",
+        value: site_addr_text.clone(),
+        reason: "expected an IP address and port such as 127.0.0.1:3000".into(),
+    })?;
+    let site_root = pick("LEPTOS_SITE_ROOT", file.leptos.site_root)
+        .unwrap_or_else(|| "target/site".to_string());
+    let output_name = pick("LEPTOS_OUTPUT_NAME", file.leptos.output_name)
+        .unwrap_or_else(|| "nanos-store".to_string());
+    let site_pkg_dir = pick("LEPTOS_SITE_PKG_DIR", file.leptos.site_pkg_dir)
+        .unwrap_or_else(|| "pkg".to_string());
+
+    let data_dir = PathBuf::from(
+        pick("NANOS_STORE_DATA_DIR", file.store.data_dir).unwrap_or_else(|| "./data".to_string()),
+    );
+
+    let database_url = match pick("DATABASE_URL", file.store.database_url) {
+        Some(url) => {
+            let known = ["sqlite:", "postgres://", "postgresql://"];
+            if !known.iter().any(|prefix| url.starts_with(prefix)) {
+                return Err(ConfigError::Value {
+                    name: "DATABASE_URL",
+                    value: url,
+                    reason: "expected a sqlite: or postgres:// URL".into(),
+                });
+            }
+            url
+        }
+        None => sqlite_url(&data_dir.join(SQLITE_FILE_NAME)),
+    };
+
+    let public_url = pick("NANOS_STORE_PUBLIC_URL", file.store.public_url);
+    if let Some(url) = &public_url {
+        if !(url.starts_with("http://") || url.starts_with("https://")) {
+            return Err(ConfigError::Value {
+                name: "NANOS_STORE_PUBLIC_URL",
+                value: url.clone(),
+                reason: "expected an http:// or https:// address".into(),
+            });
+        }
+    }
+
+    let session_days = match env("NANOS_STORE_SESSION_DAYS").filter(|v| !v.is_empty()) {
+        Some(text) => text.parse::<i64>().map_err(|_| ConfigError::Value {
+            name: "NANOS_STORE_SESSION_DAYS",
+            value: text.clone(),
+            reason: "expected a whole number of days".into(),
+        })?,
+        None => file.store.session_days.unwrap_or(30),
+    };
+    if !(1..=365).contains(&session_days) {
+        return Err(ConfigError::Value {
+            name: "NANOS_STORE_SESSION_DAYS",
+            value: session_days.to_string(),
+            reason: "expected a number of days from 1 to 365".into(),
+        });
+    }
+
+    let leptos = LeptosOptions::builder()
+        .output_name(output_name)
+        .site_root(site_root)
+        .site_pkg_dir(site_pkg_dir)
+        .site_addr(site_addr)
+        .build();
+
+    Ok(Settings {
+        leptos,
+        data_dir,
+        database_url,
+        public_url,
+        session_days,
+    })
+}
+
+/// The `sqlite:` URL of a database file, created when missing.
+pub fn sqlite_url(path: &Path) -> String {
+    format!("sqlite://{}?mode=rwc", path.display())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn resolve_with(file: &str, vars: &[(&str, &str)]) -> Result<Settings, ConfigError> {
+        let vars: HashMap<String, String> = vars
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        resolve(toml::from_str(file).unwrap(), |name| vars.get(name).cloned())
+    }
+
+    #[test]
+    fn defaults_need_no_file_and_no_variables() {
+        let settings = resolve_with("", &[]).unwrap();
+        assert_eq!(settings.leptos.site_addr.to_string(), DEFAULT_SITE_ADDR);
+        assert_eq!(&*settings.leptos.site_root, "target/site");
+        assert_eq!(settings.data_dir, PathBuf::from("./data"));
+        assert_eq!(settings.database_url, "sqlite://./data/nanos-store.db?mode=rwc");
+        assert_eq!(settings.session_days, 30);
+        assert!(!settings.https());
+    }
+
+    #[test]
+    fn environment_overrides_the_file() {
+        let file = "[leptos]\nsite-addr = \"127.0.0.1:4000\"\n[store]\ndata-dir = \"/srv/a\"\n";
+        let settings = resolve_with(file, &[("NANOS_STORE_DATA_DIR", "/srv/b")]).unwrap();
+        assert_eq!(settings.leptos.site_addr.port(), 4000);
+        assert_eq!(settings.data_dir, PathBuf::from("/srv/b"));
+        assert_eq!(
+            settings.database_url,
+            "sqlite:///srv/b/nanos-store.db?mode=rwc"
+        );
+        let settings = resolve_with(file, &[("LEPTOS_SITE_ADDR", "0.0.0.0:80")]).unwrap();
+        assert_eq!(settings.leptos.site_addr.port(), 80);
+    }
+
+    #[test]
+    fn a_bad_value_names_the_setting_and_the_value() {
+        let error = resolve_with("", &[("LEPTOS_SITE_ADDR", "localhost")])
+            .unwrap_err()
+            .to_string();
+        assert!(error.contains("LEPTOS_SITE_ADDR"), "{error}");
+        assert!(error.contains("\"localhost\""), "{error}");
+
+        let error = resolve_with("", &[("DATABASE_URL", "mysql://x")])
+            .unwrap_err()
+            .to_string();
+        assert!(error.contains("DATABASE_URL=\"mysql://x\""), "{error}");
+
+        let error = resolve_with("[store]\nsession-days = 0\n", &[])
+            .unwrap_err()
+            .to_string();
+        assert!(error.contains("NANOS_STORE_SESSION_DAYS"), "{error}");
+    }
+
+    #[test]
+    fn https_public_url_means_secure_cookies() {
+        let settings =
+            resolve_with("", &[("NANOS_STORE_PUBLIC_URL", "https://store.example")]).unwrap();
+        assert!(settings.https());
+        assert!(resolve_with("", &[("NANOS_STORE_PUBLIC_URL", "store.example")]).is_err());
+    }
+
+    #[test]
+    fn unknown_keys_in_the_file_are_refused() {
+        assert!(toml::from_str::<FileSettings>("[store]\ndata_dir = \"x\"\n").is_err());
+    }
+
+    #[test]
+    fn the_shipped_file_parses() {
+        let text = include_str!("../Leptos.toml");
+        let settings = resolve(toml::from_str(text).unwrap(), |_| None).unwrap();
+        assert_eq!(&*settings.leptos.output_name, "nanos-store");
+    }
+}

@@ -1,0 +1,86 @@
+//! The database: SQLite by default, Postgres when the URL says so, chosen at run time.
+//!
+//! Queries go through sqlx's `Any` driver with `$1`-style placeholders, which both backends accept,
+//! and the migrations in `migrations/` use SQL that means the same on both.
+
+use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
+use sqlx::{ConnectOptions, Executor};
+use std::str::FromStr;
+use std::time::Duration;
+
+/// The connection pool every service function takes.
+pub type Pool = sqlx::AnyPool;
+
+/// The migrations in `migrations/`, embedded in the binary.
+pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
+
+/// Which database engine a URL points at.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    /// An embedded SQLite file.
+    Sqlite,
+    /// A Postgres server.
+    Postgres,
+}
+
+impl Backend {
+    /// The backend a `sqlite:` or `postgres://` URL selects.
+    pub fn of_url(url: &str) -> Backend {
+        if url.starts_with("sqlite:") {
+            Backend::Sqlite
+        } else {
+            Backend::Postgres
+        }
+    }
+}
+
+/// Opens a pool on `url` and brings the schema up to date.
+pub async fn connect(url: &str) -> Result<Pool, sqlx::Error> {
+    sqlx::any::install_default_drivers();
+    let backend = Backend::of_url(url);
+    let options = AnyConnectOptions::from_str(url)?.disable_statement_logging();
+    let pool = AnyPoolOptions::new()
+        .max_connections(match backend {
+            Backend::Sqlite => 8,
+            Backend::Postgres => 16,
+        })
+        .acquire_timeout(Duration::from_secs(10))
+        .after_connect(move |conn, _| {
+            Box::pin(async move {
+                if backend == Backend::Sqlite {
+                    // Per connection: enforce foreign keys, wait for locks instead of failing.
+                    conn.execute(
+                        "PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000; PRAGMA synchronous = NORMAL;",
+                    )
+                    .await?;
+                }
+                Ok(())
+            })
+        })
+        .connect_with(options)
+        .await?;
+    if backend == Backend::Sqlite {
+        // Write-ahead logging lets readers and a writer work at once; it is a property of the file.
+        pool.execute("PRAGMA journal_mode = WAL").await?;
+    }
+    MIGRATOR.run(&pool).await?;
+    Ok(pool)
+}
+
+/// The current time in whole seconds since the Unix epoch, as stored in every `*_at` column.
+pub fn now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or_default()
+}
+
+/// A new random identifier for a row: a UUIDv7, so that ids sort by creation time.
+pub fn new_id() -> String {
+    uuid::Uuid::now_v7().to_string()
+}
+
+/// Whether an error is a unique-constraint violation (the same meaning on both backends).
+pub fn is_unique_violation(error: &sqlx::Error) -> bool {
+    matches!(error, sqlx::Error::Database(e) if e.is_unique_violation())
+}

@@ -1,0 +1,25 @@
+//! nanos-store: a self-hostable store for nanos world packages and asset packs.
+//!
+//! One crate builds both halves: with the `ssr` feature the server (axum, sqlx, the command line),
+//! with `hydrate` the browser bundle that takes over the server-rendered pages.
+
+pub mod accounts;
+pub mod app;
+#[cfg(feature = "ssr")]
+pub mod cli;
+#[cfg(feature = "ssr")]
+pub mod config;
+#[cfg(feature = "ssr")]
+pub mod db;
+pub mod error;
+#[cfg(feature = "ssr")]
+pub mod server;
+pub mod ui;
+
+/// Entry point of the browser bundle: hydrates the server-rendered page.
+#[cfg(feature = "hydrate")]
+#[wasm_bindgen::prelude::wasm_bindgen]
+pub fn hydrate() {
+    console_error_panic_hook::set_once();
+    leptos::mount::hydrate_body(app::App);
+}

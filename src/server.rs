@@ -1,0 +1,153 @@
+//! The HTTP server: shared state, the router, and start-up.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use axum::extract::FromRef;
+use axum::http::{header, HeaderValue};
+use axum::routing::get;
+use axum::Router;
+use leptos::config::LeptosOptions;
+use leptos_axum::{generate_route_list, LeptosRoutes};
+use tower_http::set_header::SetResponseHeaderLayer;
+
+use crate::app::{shell, App};
+use crate::config::Settings;
+use crate::db::{self, Pool};
+
+/// What every handler and server function can reach.
+#[derive(Clone)]
+pub struct AppState {
+    pub leptos: LeptosOptions,
+    pub pool: Pool,
+    pub settings: Arc<Settings>,
+}
+
+impl FromRef<AppState> for LeptosOptions {
+    fn from_ref(state: &AppState) -> Self {
+        state.leptos.clone()
+    }
+}
+
+impl AppState {
+    /// Creates the data dir, opens the database and runs the migrations.
+    pub async fn open(settings: Settings) -> Result<AppState, StartError> {
+        std::fs::create_dir_all(&settings.data_dir).map_err(|e| StartError::DataDir {
+            path: settings.data_dir.display().to_string(),
+            reason: e.to_string(),
+        })?;
+        let pool = db::connect(&settings.database_url)
+            .await
+            .map_err(|e| StartError::Database {
+                url: redact_password(&settings.database_url),
+                reason: e.to_string(),
+            })?;
+        Ok(AppState {
+            leptos: settings.leptos.clone(),
+            pool,
+            settings: Arc::new(settings),
+        })
+    }
+}
+
+/// Why the store could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error("cannot create the data dir {path} (NANOS_STORE_DATA_DIR): {reason}")]
+    DataDir { path: String, reason: String },
+    #[error("cannot open the database {url} (DATABASE_URL): {reason}")]
+    Database { url: String, reason: String },
+    #[error("cannot listen on {addr} (LEPTOS_SITE_ADDR): {reason}")]
+    Listen { addr: SocketAddr, reason: String },
+}
+
+/// A database URL fit for logs: any password replaced by `***`.
+fn redact_password(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme_end), Some(at)) if at > scheme_end => {
+            let credentials = &url[scheme_end + 3..at];
+            match credentials.find(':') {
+                Some(colon) => format!(
+                    "{}{}:***{}",
+                    &url[..scheme_end + 3],
+                    &credentials[..colon],
+                    &url[at..]
+                ),
+                None => url.to_string(),
+            }
+        }
+        _ => url.to_string(),
+    }
+}
+
+/// The whole application: pages, server functions, static files and security headers.
+pub fn router(state: AppState) -> Router {
+    let routes = generate_route_list(App);
+    let context_state = state.clone();
+    Router::new()
+        .route("/healthz", get(|| async { "ok" }))
+        .leptos_routes_with_context(
+            &state,
+            routes,
+            move || leptos::prelude::provide_context(context_state.clone()),
+            {
+                let options = state.leptos.clone();
+                move || shell(options.clone())
+            },
+        )
+        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::REFERRER_POLICY,
+            HeaderValue::from_static("same-origin"),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::X_FRAME_OPTIONS,
+            HeaderValue::from_static("DENY"),
+        ))
+        .with_state(state)
+}
+
+/// Opens the store and serves it until the process is stopped.
+pub async fn serve(settings: Settings) -> Result<(), StartError> {
+    let addr = settings.leptos.site_addr;
+    let state = AppState::open(settings).await?;
+    let app = router(state);
+    let listener = tokio::net::TcpListener::bind(addr)
+        .await
+        .map_err(|e| StartError::Listen {
+            addr,
+            reason: e.to_string(),
+        })?;
+    tracing::info!("nanos-store listening on http://{addr}");
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(async {
+        let _ = tokio::signal::ctrl_c().await;
+    })
+    .await
+    .map_err(|e| StartError::Listen {
+        addr,
+        reason: e.to_string(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn passwords_are_redacted_from_database_urls() {
+        assert_eq!(
+            super::redact_password("postgres://store:hunter2@db:5432/store"),
+            "postgres://store:***@db:5432/store"
+        );
+        assert_eq!(
+            super::redact_password("postgres://postgres@127.0.0.1/x"),
+            "postgres://postgres@127.0.0.1/x"
+        );
+    }
+}

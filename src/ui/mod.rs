@@ -1,0 +1,202 @@
+//! The page shell and small building blocks shared by every page.
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::components::A;
+
+use crate::app::use_auth;
+use crate::error::ErrorBody;
+
+/// The site header: navigation and who is logged in.
+#[component]
+pub fn Header() -> impl IntoView {
+    let auth = use_auth();
+    view! {
+        <header class="site-header">
+            <nav class="nav" aria-label="Main">
+                <A href="/" attr:class="brand">
+                    <span class="brand-mark" aria-hidden="true">"◆"</span>
+                    " nanos store"
+                </A>
+                <ul class="nav-links">
+                    <li><A href="/">"Browse"</A></li>
+                    <li><A href="/upload">"Upload"</A></li>
+                    <li><A href="/teams">"Teams"</A></li>
+                    <li><A href="/settings">"Settings"</A></li>
+                </ul>
+                <div class="nav-user">
+                    <Transition fallback=|| ()>
+                        {move || Suspend::new(async move {
+                            match auth.user.await {
+                                Ok(Some(user)) => {
+                                    view! {
+                                        <span class="signed-in">
+                                            "Signed in as "
+                                            <a href=format!("/u/{}", user.username) data-testid="current-user">
+                                                {user.display_name.clone()}
+                                            </a>
+                                        </span>
+                                        <ActionForm action=auth.logout attr:class="inline-form">
+                                            <button type="submit" class="button-link">"Log out"</button>
+                                        </ActionForm>
+                                    }
+                                        .into_any()
+                                }
+                                _ => {
+                                    view! {
+                                        <A href="/login">"Log in"</A>
+                                        <A href="/register" attr:class="button small">"Register"</A>
+                                    }
+                                        .into_any()
+                                }
+                            }
+                        })}
+                    </Transition>
+                </div>
+            </nav>
+        </header>
+    }
+}
+
+/// The site footer.
+#[component]
+pub fn Footer() -> impl IntoView {
+    view! {
+        <footer class="site-footer">
+            <p>
+                "nanos store: packages and asset packs for nanos world servers. "
+                <a href="/store/v1/openapi.json">"API"</a>
+            </p>
+        </footer>
+    }
+}
+
+/// The front page.
+#[component]
+pub fn HomePage() -> impl IntoView {
+    view! {
+        <Title text="Home" />
+        <section class="hero">
+            <h1>"Game modes, scripts, maps and asset packs for nanos world"</h1>
+            <p class="lead">
+                "Share your packages and asset packs with your community, publish new versions from CI, "
+                "and let game servers download them with a token."
+            </p>
+        </section>
+    }
+}
+
+/// The page for any address that matches nothing; answers with status 404.
+#[component]
+pub fn NotFound() -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
+        response.set_status(axum::http::StatusCode::NOT_FOUND);
+    }
+    view! {
+        <Title text="Not found" />
+        <section class="not-found">
+            <h1>"Page not found"</h1>
+            <p>"Nothing lives at this address. It may have moved, or the link may be mistyped."</p>
+            <p><a href="/">"Go to the front page"</a></p>
+        </section>
+    }
+}
+
+/// A labelled form input with its error beside it, wired for screen readers.
+#[component]
+pub fn Field(
+    /// The visible label.
+    label: &'static str,
+    /// The form field name, also the id of the input.
+    name: &'static str,
+    /// The error to show under the input, if any.
+    #[prop(into)]
+    error: Signal<Option<String>>,
+    /// The input type.
+    #[prop(default = "text".into(), into)]
+    input_type: Signal<String>,
+    /// The `autocomplete` hint.
+    #[prop(default = "off")]
+    autocomplete: &'static str,
+    /// Help shown under the label.
+    #[prop(optional)]
+    hint: Option<&'static str>,
+    /// An HTML `pattern` for instant checking in the browser.
+    #[prop(optional)]
+    pattern: Option<&'static str>,
+    /// The shortest value the browser accepts.
+    #[prop(optional)]
+    minlength: Option<usize>,
+    /// The longest value the browser accepts.
+    #[prop(optional)]
+    maxlength: Option<usize>,
+) -> impl IntoView {
+    let error_id = format!("{name}-error");
+    let hint_id = format!("{name}-hint");
+    let described_by = {
+        let (error_id, hint_id) = (error_id.clone(), hint_id.clone());
+        move || {
+            let mut ids = Vec::new();
+            if hint.is_some() {
+                ids.push(hint_id.clone());
+            }
+            if error.get().is_some() {
+                ids.push(error_id.clone());
+            }
+            (!ids.is_empty()).then(|| ids.join(" "))
+        }
+    };
+    view! {
+        <div class="field" class:has-error=move || error.get().is_some()>
+            <label for=name>{label}</label>
+            {hint.map(|hint| view! { <p class="hint" id=hint_id.clone()>{hint}</p> })}
+            <input
+                id=name
+                name=name
+                type=move || input_type.get()
+                autocomplete=autocomplete
+                required=true
+                pattern=pattern
+                minlength=minlength
+                maxlength=maxlength
+                aria-invalid=move || error.get().is_some().then_some("true")
+                aria-describedby=described_by
+            />
+            <p class="field-error" id=error_id aria-live="polite">
+                {move || error.get()}
+            </p>
+        </div>
+    }
+}
+
+/// An alert for an error that belongs to no single field.
+#[component]
+pub fn FormAlert(#[prop(into)] error: Signal<Option<ErrorBody>>) -> impl IntoView {
+    move || {
+        error
+            .get()
+            .filter(|e| e.field.is_none())
+            .map(|e| view! { <p class="alert error" role="alert">{e.message}</p> })
+    }
+}
+
+/// A date like `2026-11-25` from Unix seconds.
+pub fn format_date(unix_secs: i64) -> String {
+    time::OffsetDateTime::from_unix_timestamp(unix_secs)
+        .ok()
+        .and_then(|t| {
+            t.format(time::macros::format_description!("[year]-[month]-[day]"))
+                .ok()
+        })
+        .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn dates() {
+        assert_eq!(super::format_date(0), "1970-01-01");
+        assert_eq!(super::format_date(1_795_000_000), "2026-11-18");
+    }
+}

@@ -1,0 +1,228 @@
+//! Test harness: a fresh store on its own database (SQLite or Postgres) and HTTP helpers.
+//!
+//! Postgres tests connect to `NANOS_STORE_TEST_POSTGRES` (default
+//! `postgres://postgres@127.0.0.1:5432/postgres`) and create a database per test. When Postgres is
+//! absent they print a loud SKIPPED line, unless `NANOS_STORE_REQUIRE_POSTGRES=1`, which makes them
+//! fail instead (CI sets it).
+#![allow(dead_code)]
+
+use std::net::SocketAddr;
+
+use axum::body::Body;
+use axum::extract::ConnectInfo;
+use axum::http::{header, Request, Response, StatusCode};
+use axum::Router;
+use http_body_util::BodyExt;
+use nanos_store::config::{self, Settings};
+use nanos_store::db::Backend;
+use nanos_store::server::{router, AppState};
+use sqlx::Connection;
+use tower::ServiceExt;
+
+/// A store under test.
+pub struct TestApp {
+    pub state: AppState,
+    pub router: Router,
+    _data_dir: tempfile::TempDir,
+    postgres_db: Option<String>,
+}
+
+fn postgres_admin_url() -> String {
+    std::env::var("NANOS_STORE_TEST_POSTGRES")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_string())
+}
+
+fn postgres_required() -> bool {
+    std::env::var("NANOS_STORE_REQUIRE_POSTGRES").is_ok_and(|v| v == "1" || v == "true")
+}
+
+impl TestApp {
+    /// A store on a new, empty database; `None` when Postgres is wanted but absent (and allowed to be).
+    pub async fn start(backend: Backend) -> Option<TestApp> {
+        sqlx::any::install_default_drivers();
+        let data_dir = tempfile::tempdir().expect("temp dir");
+        let (database_url, postgres_db) = match backend {
+            Backend::Sqlite => (
+                config::sqlite_url(&data_dir.path().join("test.db")),
+                None,
+            ),
+            Backend::Postgres => {
+                let admin_url = postgres_admin_url();
+                let mut admin = match sqlx::AnyConnection::connect(&admin_url).await {
+                    Ok(conn) => conn,
+                    Err(e) if !postgres_required() => {
+                        eprintln!(
+                            "\n*** SKIPPED: Postgres test — cannot reach {admin_url}: {e}\n\
+                             *** Start Postgres or set NANOS_STORE_TEST_POSTGRES; \
+                             NANOS_STORE_REQUIRE_POSTGRES=1 turns this into a failure.\n"
+                        );
+                        return None;
+                    }
+                    Err(e) => panic!(
+                        "Postgres is required (NANOS_STORE_REQUIRE_POSTGRES=1) but {admin_url} \
+                         cannot be reached: {e}"
+                    ),
+                };
+                let name = format!("nanos_test_{}", uuid::Uuid::now_v7().simple());
+                sqlx::query(&format!("CREATE DATABASE {name}"))
+                    .execute(&mut admin)
+                    .await
+                    .expect("create test database");
+                let base = admin_url
+                    .rsplit_once('/')
+                    .map(|(base, _)| base.to_string())
+                    .unwrap_or(admin_url);
+                (format!("{base}/{name}"), Some(name))
+            }
+        };
+        let mut settings: Settings = config::load(std::path::Path::new("/nonexistent"))
+            .expect("default settings");
+        settings.data_dir = data_dir.path().to_path_buf();
+        settings.database_url = database_url;
+        let state = AppState::open(settings).await.expect("open store");
+        Some(TestApp {
+            router: router(state.clone()),
+            state,
+            _data_dir: data_dir,
+            postgres_db,
+        })
+    }
+
+    /// Drops the test's Postgres database (a SQLite one goes with its temp dir).
+    pub async fn finish(self) {
+        self.state.pool.close().await;
+        if let Some(name) = self.postgres_db {
+            if let Ok(mut admin) = sqlx::AnyConnection::connect(&postgres_admin_url()).await {
+                let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                    .execute(&mut admin)
+                    .await;
+            }
+        }
+    }
+
+    /// Sends a request as if from `127.0.0.1`.
+    pub async fn send(&self, mut request: Request<Body>) -> TestResponse {
+        request
+            .extensions_mut()
+            .insert(ConnectInfo(SocketAddr::from(([127, 0, 0, 1], 40000))));
+        let response = self
+            .router
+            .clone()
+            .oneshot(request)
+            .await
+            .expect("router never fails");
+        TestResponse::read(response).await
+    }
+
+    /// Calls a server function the way the browser bundle does (form-encoded, JSON back).
+    pub async fn call(&self, path: &str, form: &[(&str, &str)], cookie: Option<&str>) -> TestResponse {
+        let body = form
+            .iter()
+            .map(|(k, v)| format!("{}={}", urlencode(k), urlencode(v)))
+            .collect::<Vec<_>>()
+            .join("&");
+        let mut request = Request::post(path)
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .header(header::ACCEPT, "application/json");
+        if let Some(cookie) = cookie {
+            request = request.header(header::COOKIE, cookie);
+        }
+        self.send(request.body(Body::from(body)).unwrap()).await
+    }
+
+    /// A GET request, with a cookie when given.
+    pub async fn get(&self, path: &str, cookie: Option<&str>) -> TestResponse {
+        let mut request = Request::get(path);
+        if let Some(cookie) = cookie {
+            request = request.header(header::COOKIE, cookie);
+        }
+        self.send(request.body(Body::empty()).unwrap()).await
+    }
+}
+
+/// A response read whole.
+pub struct TestResponse {
+    pub status: StatusCode,
+    pub headers: axum::http::HeaderMap,
+    pub body: String,
+}
+
+impl TestResponse {
+    async fn read(response: Response<Body>) -> TestResponse {
+        let (parts, body) = response.into_parts();
+        let bytes = body.collect().await.expect("body").to_bytes();
+        TestResponse {
+            status: parts.status,
+            headers: parts.headers,
+            body: String::from_utf8_lossy(&bytes).into_owned(),
+        }
+    }
+
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_str(&self.body)
+            .unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.body))
+    }
+
+    /// The `name=value` part of the session cookie this response sets.
+    pub fn session_cookie(&self) -> Option<String> {
+        self.headers
+            .get_all(header::SET_COOKIE)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .find(|v| v.starts_with("nanos_session="))
+            .map(|v| v.split(';').next().unwrap_or_default().to_string())
+    }
+
+    /// The whole `Set-Cookie` header for the session.
+    pub fn session_set_cookie(&self) -> Option<String> {
+        self.headers
+            .get_all(header::SET_COOKIE)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .find(|v| v.starts_with("nanos_session="))
+            .map(str::to_string)
+    }
+}
+
+fn urlencode(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+/// Runs each listed `async fn name(app: &TestApp)` once on SQLite and once on Postgres.
+#[macro_export]
+macro_rules! on_both_databases {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test]
+                async fn $name() {
+                    let app = $crate::common::TestApp::start(nanos_store::db::Backend::Sqlite)
+                        .await
+                        .expect("SQLite is always available");
+                    super::$name(&app).await;
+                    app.finish().await;
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[tokio::test]
+                async fn $name() {
+                    if let Some(app) =
+                        $crate::common::TestApp::start(nanos_store::db::Backend::Postgres).await
+                    {
+                        super::$name(&app).await;
+                        app.finish().await;
+                    }
+                }
+            )*
+        }
+    };
+}
