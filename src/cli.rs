@@ -1,7 +1,7 @@
 //! The `nanos-store` command line.
 
 use std::io::Read;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
@@ -10,13 +10,20 @@ use crate::accounts::service;
 use crate::config::{self, Settings};
 use crate::db;
 use crate::server::{self, AppState};
+use crate::validate::source::FileSource;
+use crate::validate::{self, Mode, Options, Report, Severity};
 
 /// A self-hostable store for nanos world packages and asset packs.
 #[derive(Debug, Parser)]
 #[command(name = "nanos-store", version)]
 pub struct Cli {
     /// The settings file; environment variables override what it says.
-    #[arg(long, global = true, env = "NANOS_STORE_CONFIG", default_value = "Leptos.toml")]
+    #[arg(
+        long,
+        global = true,
+        env = "NANOS_STORE_CONFIG",
+        default_value = "Leptos.toml"
+    )]
     config: PathBuf,
     #[command(subcommand)]
     command: Command,
@@ -30,6 +37,21 @@ enum Command {
     User {
         #[command(subcommand)]
         command: UserCommand,
+    },
+    /// Check a release zip the way the store does (full mode). Exit status: 0 valid, 1 invalid,
+    /// 2 usage or I/O error.
+    Validate {
+        /// The zip to check.
+        zip: PathBuf,
+        /// What the zip must be; defaults to what its manifest says.
+        #[arg(long, value_parser = ["package", "asset-pack"])]
+        kind: Option<String>,
+        /// The version the manifest must have (X.Y.Z).
+        #[arg(long)]
+        version: Option<String>,
+        /// Print one JSON object instead of a readable report.
+        #[arg(long)]
+        json: bool,
     },
 }
 
@@ -55,30 +77,119 @@ const EXIT_USAGE: u8 = 2;
 pub async fn run() -> ExitCode {
     let cli = Cli::parse();
     init_tracing();
-    let settings = match config::load(&cli.config) {
-        Ok(settings) => settings,
-        Err(e) => return fail(EXIT_USAGE, e),
-    };
+    let settings = || config::load(&cli.config);
     match cli.command {
-        Command::Serve => match server::serve(settings).await {
-            Ok(()) => ExitCode::SUCCESS,
-            Err(e) => fail(1, e),
+        Command::Serve => match settings() {
+            Ok(settings) => match server::serve(settings).await {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(e) => fail(1, e),
+            },
+            Err(e) => fail(EXIT_USAGE, e),
         },
         Command::User {
             command:
                 UserCommand::Create {
-                    name,
+                    ref name,
                     password_stdin: _,
-                    display_name,
+                    ref display_name,
                 },
-        } => create_user(settings, name, display_name).await,
+        } => match settings() {
+            Ok(settings) => create_user(settings, name.clone(), display_name.clone()).await,
+            Err(e) => fail(EXIT_USAGE, e),
+        },
+        Command::Validate {
+            ref zip,
+            ref kind,
+            ref version,
+            json,
+        } => validate_zip(zip, kind.as_deref(), version.clone(), json),
     }
+}
+
+fn validate_zip(path: &Path, kind: Option<&str>, version: Option<String>, json: bool) -> ExitCode {
+    let source = match FileSource::open(path) {
+        Ok(source) => source,
+        Err(e) => return fail(EXIT_USAGE, format!("cannot open {}: {e}", path.display())),
+    };
+    let options = Options {
+        mode: Mode::Full,
+        expected_kind: kind.and_then(|k| k.parse().ok()),
+        expected_version: version,
+        ..Options::default()
+    };
+    let report = match validate::source::block_on(validate::validate(&source, &options)) {
+        Ok(report) => report,
+        Err(e) => return fail(EXIT_USAGE, format!("cannot read {}: {e}", path.display())),
+    };
+    if json {
+        match serde_json::to_string(&report) {
+            Ok(text) => println!("{text}"),
+            Err(e) => return fail(EXIT_USAGE, e),
+        }
+    } else {
+        print!("{}", readable_report(&path.display().to_string(), &report));
+    }
+    if report.valid {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    }
+}
+
+/// The report as people read it in a terminal.
+fn readable_report(name: &str, report: &Report) -> String {
+    let count = |severity| {
+        report
+            .diagnostics
+            .iter()
+            .filter(|d| d.severity == severity)
+            .count()
+    };
+    let plural = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
+    let (errors, warnings) = (count(Severity::Error), count(Severity::Warning));
+    let mut out = if report.valid {
+        format!("OK   {name} is valid ({})\n", plural(warnings, "warning"))
+    } else {
+        format!(
+            "FAIL {name} is not valid: {}, {}\n",
+            plural(errors, "error"),
+            plural(warnings, "warning")
+        )
+    };
+    if let Some(m) = &report.manifest {
+        out.push_str(&format!(
+            "     {} {:?} {} by {}{}\n",
+            m.kind.as_str(),
+            m.title.as_deref().unwrap_or("(no title)"),
+            m.version.as_deref().unwrap_or("(no version)"),
+            m.author.as_deref().unwrap_or("(no author)"),
+            m.package_type
+                .map(|t| format!(" ({})", t.as_str()))
+                .unwrap_or_default()
+        ));
+    }
+    for d in &report.diagnostics {
+        let severity = match d.severity {
+            Severity::Error => "error  ",
+            Severity::Warning => "warning",
+        };
+        let path = d
+            .path
+            .as_deref()
+            .map(|p| format!("{p}: "))
+            .unwrap_or_default();
+        out.push_str(&format!("{severity} [{}] {path}{}\n", d.code, d.message));
+    }
+    out
 }
 
 async fn create_user(settings: Settings, name: String, display_name: Option<String>) -> ExitCode {
     let mut input = String::new();
     if let Err(e) = std::io::stdin().read_to_string(&mut input) {
-        return fail(EXIT_USAGE, format!("cannot read the password from standard input: {e}"));
+        return fail(
+            EXIT_USAGE,
+            format!("cannot read the password from standard input: {e}"),
+        );
     }
     let password = input.lines().next().unwrap_or_default().to_string();
     let state = match AppState::open(settings).await {

@@ -121,8 +121,8 @@ fn resolve(
         .unwrap_or_else(|| "target/site".to_string());
     let output_name = pick("LEPTOS_OUTPUT_NAME", file.leptos.output_name)
         .unwrap_or_else(|| "nanos-store".to_string());
-    let site_pkg_dir = pick("LEPTOS_SITE_PKG_DIR", file.leptos.site_pkg_dir)
-        .unwrap_or_else(|| "pkg".to_string());
+    let site_pkg_dir =
+        pick("LEPTOS_SITE_PKG_DIR", file.leptos.site_pkg_dir).unwrap_or_else(|| "pkg".to_string());
 
     let data_dir = PathBuf::from(
         pick("NANOS_STORE_DATA_DIR", file.store.data_dir).unwrap_or_else(|| "./data".to_string()),
@@ -201,7 +201,9 @@ mod tests {
             .iter()
             .map(|(k, v)| (k.to_string(), v.to_string()))
             .collect();
-        resolve(toml::from_str(file).unwrap(), |name| vars.get(name).cloned())
+        resolve(toml::from_str(file).unwrap(), |name| {
+            vars.get(name).cloned()
+        })
     }
 
     #[test]
@@ -210,7 +212,10 @@ mod tests {
         assert_eq!(settings.leptos.site_addr.to_string(), DEFAULT_SITE_ADDR);
         assert_eq!(&*settings.leptos.site_root, "target/site");
         assert_eq!(settings.data_dir, PathBuf::from("./data"));
-        assert_eq!(settings.database_url, "sqlite://./data/nanos-store.db?mode=rwc");
+        assert_eq!(
+            settings.database_url,
+            "sqlite://./data/nanos-store.db?mode=rwc"
+        );
         assert_eq!(settings.session_days, 30);
         assert!(!settings.https());
     }

@@ -36,11 +36,14 @@ impl leptos::server_fn::error::FromServerFnError for ErrorBody {
         let (code, message) = match value {
             E::Request(m) | E::Response(m) => (
                 "network-error",
-                format!("The store could not be reached ({m}). Check your connection and try again."),
+                format!(
+                    "The store could not be reached ({m}). Check your connection and try again."
+                ),
             ),
-            E::Args(m) | E::MissingArg(m) | E::Deserialization(m) => {
-                ("bad-request", format!("The request was not understood: {m}"))
-            }
+            E::Args(m) | E::MissingArg(m) | E::Deserialization(m) => (
+                "bad-request",
+                format!("The request was not understood: {m}"),
+            ),
             other => ("internal-error", other.to_string()),
         };
         ErrorBody {

@@ -15,6 +15,7 @@ pub mod error;
 #[cfg(feature = "ssr")]
 pub mod server;
 pub mod ui;
+pub mod validate;
 
 /// Entry point of the browser bundle: hydrates the server-rendered page.
 #[cfg(feature = "hydrate")]

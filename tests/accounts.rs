@@ -21,7 +21,9 @@ async fn register(app: &TestApp, username: &str) -> String {
         )
         .await;
     assert_eq!(response.status, 200, "{}", response.body);
-    response.session_cookie().expect("register sets a session cookie")
+    response
+        .session_cookie()
+        .expect("register sets a session cookie")
 }
 
 async fn me(app: &TestApp, cookie: &str) -> serde_json::Value {
@@ -66,10 +68,7 @@ async fn register_log_out_and_log_in(app: &TestApp) {
 
     let response = app.call("/api/accounts/logout", &[], Some(&cookie)).await;
     assert_eq!(response.status, 200, "{}", response.body);
-    assert!(response
-        .session_set_cookie()
-        .unwrap()
-        .contains("Max-Age=0"));
+    assert!(response.session_set_cookie().unwrap().contains("Max-Age=0"));
     // Logging out ends the session on the server: the old cookie no longer works.
     assert_eq!(me(app, &cookie).await, serde_json::Value::Null);
 
@@ -176,7 +175,10 @@ async fn repeated_failures_lock_the_account_for_a_while(app: &TestApp) {
     assert_eq!(response.status, 429, "{}", response.body);
     assert!(response.headers.contains_key("retry-after"));
     let message = response.json()["message"].as_str().unwrap().to_string();
-    assert!(message.contains("this account") && message.contains("15 minutes"), "{message}");
+    assert!(
+        message.contains("this account") && message.contains("15 minutes"),
+        "{message}"
+    );
 
     // Once the window has passed, the right password works again.
     let later = db::now() + service::FAILURE_WINDOW_SECS + 1;
@@ -200,7 +202,10 @@ async fn repeated_failures_from_one_address_are_refused(app: &TestApp) {
     let response = app
         .call(
             "/api/accounts/login",
-            &[("username", "fresh-name"), ("password", "guess guess guess")],
+            &[
+                ("username", "fresh-name"),
+                ("password", "guess guess guess"),
+            ],
             None,
         )
         .await;
@@ -258,16 +263,26 @@ async fn pages_render_on_the_server(app: &TestApp) {
 
     let home = app.get("/", None).await;
     assert_eq!(home.status, 200);
-    assert!(home.body.contains("/pkg/nanos-store.js"), "hydration script");
+    assert!(
+        home.body.contains("/pkg/nanos-store.js"),
+        "hydration script"
+    );
     assert!(home.body.contains("nanos-store_bg.wasm"), "wasm bundle");
     assert!(home.body.contains("Log in"));
 
     let signed_in = app.get("/", Some(&cookie)).await;
-    assert!(signed_in.body.contains("Test User"), "header names the user");
+    assert!(
+        signed_in.body.contains("Test User"),
+        "header names the user"
+    );
 
     let profile = app.get("/u/renderer", None).await;
     assert_eq!(profile.status, 200);
-    assert!(profile.body.contains("<h1>Test User</h1>"), "{}", profile.body);
+    assert!(
+        profile.body.contains("<h1>Test User</h1>"),
+        "{}",
+        profile.body
+    );
 
     assert_eq!(app.get("/u/nobody-here", None).await.status, 404);
     let missing = app.get("/no/such/page", None).await;

@@ -94,7 +94,9 @@ pub async fn logout() -> Result<(), ErrorBody> {
     if let Some(token) = session::token_from_headers(&headers) {
         service::end_session(&state.pool, &token, db::now()).await?;
     }
-    set_cookie(&session::cleared_cookie(session::is_https(&state, &headers)));
+    set_cookie(&session::cleared_cookie(session::is_https(
+        &state, &headers,
+    )));
     leptos_axum::redirect("/");
     Ok(())
 }

@@ -103,7 +103,16 @@ mod tests {
         for good in ["ab", "nanos-fan", "a1", &"x".repeat(39)] {
             assert!(check_username(good).is_ok(), "{good}");
         }
-        for bad in ["a", &"x".repeat(40), "Upper", "under_score", "-lead", "trail-", "sp ace", "é"] {
+        for bad in [
+            "a",
+            &"x".repeat(40),
+            "Upper",
+            "under_score",
+            "-lead",
+            "trail-",
+            "sp ace",
+            "é",
+        ] {
             assert!(check_username(bad).is_err(), "{bad}");
         }
         assert!(check_username("Bob").unwrap_err().contains("'B'"));
@@ -120,8 +129,13 @@ mod tests {
     #[test]
     fn passwords() {
         assert!(check_password("0123456789").is_ok());
-        assert!(check_password("áéíóúáéíóú").is_ok(), "counts characters, not bytes");
-        assert!(check_password("012345678").unwrap_err().contains("at least 10"));
+        assert!(
+            check_password("áéíóúáéíóú").is_ok(),
+            "counts characters, not bytes"
+        );
+        assert!(check_password("012345678")
+            .unwrap_err()
+            .contains("at least 10"));
         assert!(check_password(&"x".repeat(1025)).is_err());
     }
 }

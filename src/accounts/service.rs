@@ -101,7 +101,14 @@ pub async fn log_in(
     let account_subject = format!("account:{username}");
     let address_subject = address.map(|a| format!("address:{a}"));
 
-    throttle(pool, &account_subject, MAX_FAILURES_PER_ACCOUNT, now, "this account").await?;
+    throttle(
+        pool,
+        &account_subject,
+        MAX_FAILURES_PER_ACCOUNT,
+        now,
+        "this account",
+    )
+    .await?;
     if let Some(subject) = &address_subject {
         throttle(pool, subject, MAX_FAILURES_PER_ADDRESS, now, "your address").await?;
     }
@@ -239,12 +246,11 @@ pub async fn end_session(pool: &Pool, token: &str, now: i64) -> Result<(), AppEr
 
 /// A user's public profile by username.
 pub async fn profile(pool: &Pool, username: &str) -> Result<Option<Profile>, AppError> {
-    let row: Option<(String, String, i64)> = sqlx::query_as(
-        "SELECT username, display_name, created_at FROM users WHERE username = $1",
-    )
-    .bind(username)
-    .fetch_optional(pool)
-    .await?;
+    let row: Option<(String, String, i64)> =
+        sqlx::query_as("SELECT username, display_name, created_at FROM users WHERE username = $1")
+            .bind(username)
+            .fetch_optional(pool)
+            .await?;
     Ok(row.map(|(username, display_name, joined_at)| Profile {
         username,
         display_name,
@@ -310,10 +316,16 @@ mod tests {
     async fn passwords_hash_with_argon2id_and_verify() {
         let hash = hash_password("correct horse battery".into()).await.unwrap();
         assert!(hash.starts_with("$argon2id$"), "{hash}");
-        assert!(verify_password("correct horse battery".into(), hash.clone())
+        assert!(
+            verify_password("correct horse battery".into(), hash.clone())
+                .await
+                .unwrap()
+        );
+        assert!(!verify_password("wrong horse battery".into(), hash)
             .await
             .unwrap());
-        assert!(!verify_password("wrong horse battery".into(), hash).await.unwrap());
-        assert!(!verify_password("x".into(), "not a hash".into()).await.unwrap());
+        assert!(!verify_password("x".into(), "not a hash".into())
+            .await
+            .unwrap());
     }
 }

@@ -42,10 +42,7 @@ impl TestApp {
         sqlx::any::install_default_drivers();
         let data_dir = tempfile::tempdir().expect("temp dir");
         let (database_url, postgres_db) = match backend {
-            Backend::Sqlite => (
-                config::sqlite_url(&data_dir.path().join("test.db")),
-                None,
-            ),
+            Backend::Sqlite => (config::sqlite_url(&data_dir.path().join("test.db")), None),
             Backend::Postgres => {
                 let admin_url = postgres_admin_url();
                 let mut admin = match sqlx::AnyConnection::connect(&admin_url).await {
@@ -75,8 +72,8 @@ impl TestApp {
                 (format!("{base}/{name}"), Some(name))
             }
         };
-        let mut settings: Settings = config::load(std::path::Path::new("/nonexistent"))
-            .expect("default settings");
+        let mut settings: Settings =
+            config::load(std::path::Path::new("/nonexistent")).expect("default settings");
         settings.data_dir = data_dir.path().to_path_buf();
         settings.database_url = database_url;
         let state = AppState::open(settings).await.expect("open store");
@@ -115,7 +112,12 @@ impl TestApp {
     }
 
     /// Calls a server function the way the browser bundle does (form-encoded, JSON back).
-    pub async fn call(&self, path: &str, form: &[(&str, &str)], cookie: Option<&str>) -> TestResponse {
+    pub async fn call(
+        &self,
+        path: &str,
+        form: &[(&str, &str)],
+        cookie: Option<&str>,
+    ) -> TestResponse {
         let body = form
             .iter()
             .map(|(k, v)| format!("{}={}", urlencode(k), urlencode(v)))
@@ -159,8 +161,7 @@ impl TestResponse {
     }
 
     pub fn json(&self) -> serde_json::Value {
-        serde_json::from_str(&self.body)
-            .unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.body))
+        serde_json::from_str(&self.body).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.body))
     }
 
     /// The `name=value` part of the session cookie this response sets.
