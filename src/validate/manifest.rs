@@ -227,8 +227,8 @@ pub struct Manifest {
 /// The typed model for either kind.
 #[derive(Debug, Clone)]
 pub enum ManifestModel {
-    Package(PackageToml),
-    Assets(AssetsToml),
+    Package(Box<PackageToml>),
+    Assets(Box<AssetsToml>),
 }
 
 /// What the store keeps of a manifest: the facts it shows and searches.
@@ -268,8 +268,8 @@ pub fn parse(kind: Kind, text: &str) -> Result<Manifest, Diagnostic> {
     };
     let raw: toml::Table = toml::from_str(text).map_err(invalid)?;
     let model = match kind {
-        Kind::Package => ManifestModel::Package(toml::from_str(text).map_err(invalid)?),
-        Kind::AssetPack => ManifestModel::Assets(toml::from_str(text).map_err(invalid)?),
+        Kind::Package => ManifestModel::Package(Box::new(toml::from_str(text).map_err(invalid)?)),
+        Kind::AssetPack => ManifestModel::Assets(Box::new(toml::from_str(text).map_err(invalid)?)),
     };
     Ok(Manifest { model, raw })
 }
