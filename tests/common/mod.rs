@@ -166,11 +166,7 @@ impl TestResponse {
 
     /// The `name=value` part of the session cookie this response sets.
     pub fn session_cookie(&self) -> Option<String> {
-        self.headers
-            .get_all(header::SET_COOKIE)
-            .iter()
-            .filter_map(|v| v.to_str().ok())
-            .find(|v| v.starts_with("nanos_session="))
+        self.session_set_cookie()
             .map(|v| v.split(';').next().unwrap_or_default().to_string())
     }
 
