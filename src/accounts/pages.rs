@@ -75,7 +75,7 @@ pub fn RegisterPage() -> impl IntoView {
                     name="username"
                     autocomplete="username"
                     hint="Lowercase letters, digits and '-', 2 to 39 characters. It is your address: /u/name."
-                    pattern="[a-z0-9][a-z0-9\\-]{0,37}[a-z0-9]"
+                    pattern="[a-z0-9\\-]{2,39}"
                     maxlength=super::USERNAME_MAX
                     error=field_error(error, "username")
                 />
