@@ -9,6 +9,7 @@ use crate::accounts::api::{current_user, Login, Logout, Register};
 use crate::accounts::pages::{LoginPage, ProfilePage, RegisterPage, SettingsPage};
 use crate::accounts::SignedInUser;
 use crate::error::ErrorBody;
+use crate::tokens::pages::TokensPage;
 use crate::ui::{Footer, Header, HomePage, NotFound};
 
 /// The HTML document around the app, rendered on the server.
@@ -81,6 +82,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/login") view=LoginPage />
                     <Route path=path!("/register") view=RegisterPage />
                     <Route path=path!("/settings") view=SettingsPage />
+                    <Route path=path!("/settings/tokens") view=TokensPage />
                     <Route path=path!("/u/:name") view=ProfilePage ssr=SsrMode::Async />
                 </Routes>
             </main>

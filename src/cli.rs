@@ -10,6 +10,8 @@ use crate::accounts::service;
 use crate::config::{self, Settings};
 use crate::db;
 use crate::server::{self, AppState};
+use crate::tokens::service::{Expiry, NewToken};
+use crate::tokens::{self, Scope};
 use crate::validate::source::FileSource;
 use crate::validate::{self, Mode, Options, Report, Severity};
 
@@ -37,6 +39,11 @@ enum Command {
     User {
         #[command(subcommand)]
         command: UserCommand,
+    },
+    /// Manage API tokens.
+    Token {
+        #[command(subcommand)]
+        command: TokenCommand,
     },
     /// Check a release zip the way the store does (full mode). Exit status: 0 valid, 1 invalid,
     /// 2 usage or I/O error.
@@ -70,6 +77,24 @@ enum UserCommand {
     },
 }
 
+#[derive(Debug, Subcommand)]
+enum TokenCommand {
+    /// Create a token for a user and print it, for scripted set-up and tests.
+    Create {
+        /// The user the token acts for.
+        user: String,
+        /// A label only the user sees.
+        #[arg(long)]
+        label: String,
+        /// Lifetime in days (1 to 730).
+        #[arg(long, default_value_t = 90)]
+        expires_in_days: i64,
+        /// Comma-separated scopes: download, publish, manage.
+        #[arg(long, default_value = "download,publish,manage")]
+        scopes: String,
+    },
+}
+
 /// Exit code for bad usage, settings or I/O.
 const EXIT_USAGE: u8 = 2;
 
@@ -97,12 +122,63 @@ pub async fn run() -> ExitCode {
             Ok(settings) => create_user(settings, name.clone(), display_name.clone()).await,
             Err(e) => fail(EXIT_USAGE, e),
         },
+        Command::Token {
+            command:
+                TokenCommand::Create {
+                    ref user,
+                    ref label,
+                    expires_in_days,
+                    ref scopes,
+                },
+        } => {
+            let scopes = match Scope::parse_list(scopes) {
+                Ok(scopes) => scopes,
+                Err(e) => return fail(EXIT_USAGE, e),
+            };
+            match settings() {
+                Ok(settings) => {
+                    let new = NewToken {
+                        label: label.clone(),
+                        expiry: Expiry::Days(expires_in_days),
+                        scopes,
+                    };
+                    create_token(settings, user, new).await
+                }
+                Err(e) => fail(EXIT_USAGE, e),
+            }
+        }
         Command::Validate {
             ref zip,
             ref kind,
             ref version,
             json,
         } => validate_zip(zip, kind.as_deref(), version.clone(), json),
+    }
+}
+
+async fn create_token(settings: Settings, username: &str, new: NewToken) -> ExitCode {
+    let state = match AppState::open(settings).await {
+        Ok(state) => state,
+        Err(e) => return fail(1, e),
+    };
+    let user_id: Option<(String,)> =
+        match sqlx::query_as("SELECT id FROM users WHERE username = $1")
+            .bind(username)
+            .fetch_optional(&state.pool)
+            .await
+        {
+            Ok(row) => row,
+            Err(e) => return fail(1, e),
+        };
+    let Some((user_id,)) = user_id else {
+        return fail(1, format!("no user named {username:?}"));
+    };
+    match tokens::service::create(&state.pool, &user_id, new, db::now()).await {
+        Ok(created) => {
+            println!("{}", created.token);
+            ExitCode::SUCCESS
+        }
+        Err(e) => fail(1, e),
     }
 }
 

@@ -76,9 +76,9 @@ mod server {
         /// The request needs a logged-in user or a valid token.
         #[error("{message}")]
         Unauthorized { code: &'static str, message: String },
-        /// The user is known but may not do this.
-        #[error("{0}")]
-        Forbidden(String),
+        /// The caller is known but may not do this.
+        #[error("{message}")]
+        Forbidden { code: &'static str, message: String },
         /// Nothing there, or nothing the caller may see.
         #[error("{0}")]
         NotFound(String),
@@ -113,12 +113,28 @@ mod server {
             }
         }
 
+        /// The caller may not do this.
+        pub fn forbidden(message: impl Into<String>) -> Self {
+            AppError::Forbidden {
+                code: "forbidden",
+                message: message.into(),
+            }
+        }
+
+        /// A request that needs a logged-in user.
+        pub fn login_required() -> Self {
+            AppError::Unauthorized {
+                code: "login-required",
+                message: "Log in first.".into(),
+            }
+        }
+
         /// The HTTP status this error maps to.
         pub fn status(&self) -> StatusCode {
             match self {
                 AppError::Invalid { .. } => StatusCode::UNPROCESSABLE_ENTITY,
                 AppError::Unauthorized { .. } => StatusCode::UNAUTHORIZED,
-                AppError::Forbidden(_) => StatusCode::FORBIDDEN,
+                AppError::Forbidden { .. } => StatusCode::FORBIDDEN,
                 AppError::NotFound(_) => StatusCode::NOT_FOUND,
                 AppError::Conflict { .. } => StatusCode::CONFLICT,
                 AppError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
@@ -132,8 +148,9 @@ mod server {
                 AppError::Invalid { code, field, .. } | AppError::Conflict { code, field, .. } => {
                     (code, *field)
                 }
-                AppError::Unauthorized { code, .. } => (code, None),
-                AppError::Forbidden(_) => ("forbidden", None),
+                AppError::Unauthorized { code, .. } | AppError::Forbidden { code, .. } => {
+                    (code, None)
+                }
                 AppError::NotFound(_) => ("not-found", None),
                 AppError::TooManyRequests { .. } => ("too-many-requests", None),
                 AppError::Database(_) | AppError::Internal(_) => ("internal-error", None),

@@ -4,6 +4,8 @@
 //! with `hydrate` the browser bundle that takes over the server-rendered pages.
 
 pub mod accounts;
+#[cfg(feature = "ssr")]
+pub mod api;
 pub mod app;
 #[cfg(feature = "ssr")]
 pub mod cli;
@@ -13,7 +15,10 @@ pub mod config;
 pub mod db;
 pub mod error;
 #[cfg(feature = "ssr")]
+pub mod secrets;
+#[cfg(feature = "ssr")]
 pub mod server;
+pub mod tokens;
 pub mod ui;
 pub mod validate;
 

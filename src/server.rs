@@ -29,6 +29,12 @@ impl FromRef<AppState> for LeptosOptions {
     }
 }
 
+/// The shared state inside a server function or a page render (provided by the router).
+pub fn state() -> Result<AppState, crate::error::AppError> {
+    leptos::prelude::use_context::<AppState>()
+        .ok_or_else(|| crate::error::AppError::Internal("application state missing".into()))
+}
+
 impl AppState {
     /// Creates the data dir, opens the database and runs the migrations.
     pub async fn open(settings: Settings) -> Result<AppState, StartError> {
@@ -86,6 +92,7 @@ pub fn router(state: AppState) -> Router {
     let context_state = state.clone();
     Router::new()
         .route("/healthz", get(|| async { "ok" }))
+        .nest("/store/v1", crate::api::router())
         .leptos_routes_with_context(
             &state,
             routes,

@@ -10,14 +10,8 @@ mod server {
     pub use super::super::{service, session};
     pub use crate::db;
     pub use crate::error::AppError;
-    pub use crate::server::AppState;
+    pub use crate::server::{state, AppState};
     pub use axum::http::{header, HeaderMap, HeaderValue};
-
-    /// The shared state, provided to every server function by the router.
-    pub fn state() -> Result<AppState, AppError> {
-        leptos::prelude::use_context::<AppState>()
-            .ok_or_else(|| AppError::Internal("application state missing".into()))
-    }
 
     /// Starts a session for `user` and sets its cookie on the response.
     pub async fn sign_in(state: &AppState, user: &service::User) -> Result<(), AppError> {

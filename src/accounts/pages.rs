@@ -153,7 +153,10 @@ pub fn SettingsPage() -> impl IntoView {
                                 <dt>"Display name"</dt>
                                 <dd>{user.display_name.clone()}</dd>
                             </dl>
-                            <p><a href=format!("/u/{}", user.username)>"See your public profile"</a></p>
+                            <ul>
+                                <li><a href="/settings/tokens">"Tokens"</a>": for game servers, the command line and CI"</li>
+                                <li><a href=format!("/u/{}", user.username)>"Your public profile"</a></li>
+                            </ul>
                         }.into_any(),
                         Ok(None) => view! {
                             <p>"You are not logged in. " <a href="/login">"Log in"</a> " to see your settings."</p>

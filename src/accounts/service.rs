@@ -7,12 +7,11 @@ use std::sync::LazyLock;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;
 use rand::rngs::OsRng;
-use rand::RngCore;
-use sha2::{Digest, Sha256};
 
 use super::{check_display_name, check_password, check_username, Profile, SignedInUser};
 use crate::db::{is_unique_violation, new_id, Pool};
 use crate::error::AppError;
+use crate::secrets::sha256_hex;
 
 /// How far back failed log-ins count.
 pub const FAILURE_WINDOW_SECS: i64 = 15 * 60;
@@ -205,14 +204,12 @@ pub async fn start_session(
     lifetime_secs: i64,
     now: i64,
 ) -> Result<NewSession, AppError> {
-    let mut secret = [0u8; 32];
-    OsRng.fill_bytes(&mut secret);
-    let token = hex::encode(secret);
+    let token = crate::secrets::random_alphanumeric(43);
     let expires_at = now + lifetime_secs;
     sqlx::query(
         "INSERT INTO sessions (token_hash, user_id, created_at, expires_at) VALUES ($1, $2, $3, $4)",
     )
-    .bind(hash_token(&token))
+    .bind(sha256_hex(&token))
     .bind(user_id)
     .bind(now)
     .bind(expires_at)
@@ -228,7 +225,7 @@ pub async fn session_user(pool: &Pool, token: &str, now: i64) -> Result<Option<U
          FROM sessions s JOIN users u ON u.id = s.user_id \
          WHERE s.token_hash = $1 AND s.expires_at > $2",
     )
-    .bind(hash_token(token))
+    .bind(sha256_hex(token))
     .bind(now)
     .fetch_optional(pool)
     .await?)
@@ -237,7 +234,7 @@ pub async fn session_user(pool: &Pool, token: &str, now: i64) -> Result<Option<U
 /// Ends a session; later requests with its cookie are anonymous. Also sweeps expired sessions.
 pub async fn end_session(pool: &Pool, token: &str, now: i64) -> Result<(), AppError> {
     sqlx::query("DELETE FROM sessions WHERE token_hash = $1 OR expires_at <= $2")
-        .bind(hash_token(token))
+        .bind(sha256_hex(token))
         .bind(now)
         .execute(pool)
         .await?;
@@ -258,16 +255,9 @@ pub async fn profile(pool: &Pool, username: &str) -> Result<Option<Profile>, App
     }))
 }
 
-/// SHA-256 of a secret, in hex: what the database keeps instead of the secret.
-pub fn hash_token(token: &str) -> String {
-    hex::encode(Sha256::digest(token.as_bytes()))
-}
-
 /// A hash of a random password, verified against when the username is unknown.
 static DUMMY_HASH: LazyLock<String> = LazyLock::new(|| {
-    let mut random = [0u8; 16];
-    OsRng.fill_bytes(&mut random);
-    hash_password_blocking(&hex::encode(random)).unwrap_or_default()
+    hash_password_blocking(&crate::secrets::random_alphanumeric(32)).unwrap_or_default()
 });
 
 fn hash_password_blocking(password: &str) -> Result<String, argon2::password_hash::Error> {
@@ -303,14 +293,6 @@ async fn verify_password(password: String, hash: String) -> Result<bool, AppErro
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn tokens_are_stored_as_sha256() {
-        assert_eq!(
-            hash_token("abc"),
-            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
-        );
-    }
 
     #[tokio::test]
     async fn passwords_hash_with_argon2id_and_verify() {

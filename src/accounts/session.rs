@@ -62,6 +62,13 @@ pub async fn current_user(state: &AppState) -> Result<Option<User>, AppError> {
     }
 }
 
+/// The logged-in user of the current request, or `401 login-required`.
+pub async fn require_user(state: &AppState) -> Result<User, AppError> {
+    current_user(state)
+        .await?
+        .ok_or_else(AppError::login_required)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -132,6 +132,47 @@ impl TestApp {
         self.send(request.body(Body::from(body)).unwrap()).await
     }
 
+    /// Registers `username` (password `correct horse battery`) and returns its session cookie.
+    pub async fn register(&self, username: &str) -> String {
+        let response = self
+            .call(
+                "/api/accounts/register",
+                &[
+                    ("username", username),
+                    ("display_name", "Test User"),
+                    ("password", "correct horse battery"),
+                ],
+                None,
+            )
+            .await;
+        assert_eq!(response.status, 200, "{}", response.body);
+        response
+            .session_cookie()
+            .expect("register sets a session cookie")
+    }
+
+    /// An API request with an `Authorization` header value and an optional JSON body.
+    pub async fn api(
+        &self,
+        method: &str,
+        path: &str,
+        authorization: Option<&str>,
+        json: Option<serde_json::Value>,
+    ) -> TestResponse {
+        let mut request = Request::builder().method(method).uri(path);
+        if let Some(value) = authorization {
+            request = request.header(header::AUTHORIZATION, value);
+        }
+        let body = match json {
+            Some(json) => {
+                request = request.header(header::CONTENT_TYPE, "application/json");
+                Body::from(json.to_string())
+            }
+            None => Body::empty(),
+        };
+        self.send(request.body(body).unwrap()).await
+    }
+
     /// A GET request, with a cookie when given.
     pub async fn get(&self, path: &str, cookie: Option<&str>) -> TestResponse {
         let mut request = Request::get(path);

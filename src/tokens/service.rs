@@ -1,0 +1,317 @@
+//! Token services: create, list, revoke, and authenticate a request's token.
+
+use super::format;
+use super::{
+    check_label, check_lifetime_days, CreatedToken, Scope, TokenInfo, MAX_ACTIVE_TOKENS,
+    MAX_LIFETIME_DAYS,
+};
+use crate::accounts::service::User;
+use crate::db::{new_id, Pool};
+use crate::error::AppError;
+use crate::secrets::{random_alphanumeric, sha256_hex};
+use crate::ui::format_date;
+
+const DAY: i64 = 24 * 60 * 60;
+/// `last_used_at` is written at most this often per token.
+pub const LAST_USED_RESOLUTION_SECS: i64 = 60;
+
+/// When a new token expires.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Expiry {
+    /// This many days from now.
+    Days(i64),
+    /// At the end of this day (UTC), written `YYYY-MM-DD`.
+    Date(String),
+}
+
+impl Expiry {
+    /// The expiry as Unix seconds, if it is within the allowed range.
+    pub fn resolve(&self, now: i64) -> Result<i64, AppError> {
+        let invalid = |m: String| AppError::field("invalid-expiry", "expiry", m);
+        match self {
+            Expiry::Days(days) => {
+                check_lifetime_days(*days).map_err(invalid)?;
+                Ok(now + days * DAY)
+            }
+            Expiry::Date(text) => {
+                let date = parse_date(text).ok_or_else(|| {
+                    invalid(format!("{text:?} is not a date; use the form YYYY-MM-DD."))
+                })?;
+                let today = time::OffsetDateTime::from_unix_timestamp(now)
+                    .map_err(|e| AppError::Internal(e.to_string()))?
+                    .date();
+                let days_ahead = (date - today).whole_days();
+                if days_ahead < 0 {
+                    return Err(invalid("Pick today or a later date.".into()));
+                }
+                if days_ahead > MAX_LIFETIME_DAYS {
+                    let latest = today + time::Duration::days(MAX_LIFETIME_DAYS);
+                    return Err(invalid(format!(
+                        "A token can last at most 2 years: pick {latest} or earlier."
+                    )));
+                }
+                // The token works until the end of that day, UTC.
+                Ok(date.midnight().assume_utc().unix_timestamp() + DAY)
+            }
+        }
+    }
+}
+
+fn parse_date(text: &str) -> Option<time::Date> {
+    let mut parts = text.trim().splitn(3, '-');
+    let year: i32 = parts.next()?.parse().ok()?;
+    let month: u8 = parts.next()?.parse().ok()?;
+    let day: u8 = parts.next()?.parse().ok()?;
+    time::Date::from_calendar_date(year, time::Month::try_from(month).ok()?, day).ok()
+}
+
+/// What a new token needs.
+#[derive(Debug, Clone)]
+pub struct NewToken {
+    pub label: String,
+    pub expiry: Expiry,
+    pub scopes: Vec<Scope>,
+}
+
+/// Creates a token for `user_id`. The secret is in the result and nowhere else.
+pub async fn create(
+    pool: &Pool,
+    user_id: &str,
+    new: NewToken,
+    now: i64,
+) -> Result<CreatedToken, AppError> {
+    check_label(&new.label).map_err(|m| AppError::field("invalid-label", "label", m))?;
+    let expires_at = new.expiry.resolve(now)?;
+    if new.scopes.is_empty() {
+        return Err(AppError::field(
+            "invalid-scopes",
+            "scopes",
+            "Pick at least one scope.",
+        ));
+    }
+    let (active,): (i64,) = sqlx::query_as(
+        "SELECT COUNT(*) FROM api_tokens WHERE user_id = $1 AND revoked_at IS NULL AND expires_at > $2",
+    )
+    .bind(user_id)
+    .bind(now)
+    .fetch_one(pool)
+    .await?;
+    if active >= MAX_ACTIVE_TOKENS {
+        return Err(AppError::Invalid {
+            code: "too-many-tokens",
+            field: None,
+            message: format!(
+                "You have {active} active tokens, the most allowed. Revoke tokens you no longer use first."
+            ),
+        });
+    }
+
+    let token = format::assemble(&random_alphanumeric(format::RANDOM_LEN));
+    let info = TokenInfo {
+        id: new_id(),
+        label: new.label.trim().to_string(),
+        scopes: new.scopes,
+        team: None,
+        created_at: now,
+        expires_at,
+        last_used_at: None,
+    };
+    sqlx::query(
+        "INSERT INTO api_tokens (id, user_id, label, token_hash, scopes, created_at, expires_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+    )
+    .bind(&info.id)
+    .bind(user_id)
+    .bind(&info.label)
+    .bind(sha256_hex(&token))
+    .bind(Scope::join(&info.scopes))
+    .bind(info.created_at)
+    .bind(info.expires_at)
+    .execute(pool)
+    .await?;
+    Ok(CreatedToken { token, info })
+}
+
+type TokenRow = (String, String, String, i64, i64, Option<i64>);
+
+fn info_from_row((id, label, scopes, created_at, expires_at, last_used_at): TokenRow) -> TokenInfo {
+    TokenInfo {
+        id,
+        label,
+        scopes: Scope::parse_list(&scopes).unwrap_or_default(),
+        team: None,
+        created_at,
+        expires_at,
+        last_used_at,
+    }
+}
+
+/// The user's active tokens, newest first.
+pub async fn list(pool: &Pool, user_id: &str, now: i64) -> Result<Vec<TokenInfo>, AppError> {
+    let rows: Vec<TokenRow> = sqlx::query_as(
+        "SELECT id, label, scopes, created_at, expires_at, last_used_at FROM api_tokens \
+         WHERE user_id = $1 AND revoked_at IS NULL AND expires_at > $2 \
+         ORDER BY created_at DESC, id DESC",
+    )
+    .bind(user_id)
+    .bind(now)
+    .fetch_all(pool)
+    .await?;
+    Ok(rows.into_iter().map(info_from_row).collect())
+}
+
+/// Revokes one of the user's tokens; it stops working at once. Other users' tokens are `404`.
+pub async fn revoke(pool: &Pool, user_id: &str, token_id: &str, now: i64) -> Result<(), AppError> {
+    let result = sqlx::query(
+        "UPDATE api_tokens SET revoked_at = $1 WHERE id = $2 AND user_id = $3 AND revoked_at IS NULL",
+    )
+    .bind(now)
+    .bind(token_id)
+    .bind(user_id)
+    .execute(pool)
+    .await?;
+    if result.rows_affected() == 0 {
+        return Err(AppError::NotFound(
+            "No such active token. It may already be revoked.".into(),
+        ));
+    }
+    Ok(())
+}
+
+/// Who a valid token acts for, and what it may do.
+#[derive(Debug, Clone)]
+pub struct TokenGrant {
+    pub token_id: String,
+    pub user: User,
+    pub scopes: Vec<Scope>,
+    pub team_id: Option<String>,
+}
+
+fn unauthorized(code: &'static str, message: impl Into<String>) -> AppError {
+    AppError::Unauthorized {
+        code,
+        message: message.into(),
+    }
+}
+
+/// Checks a token from a request. Malformed tokens fail before any lookup; expired and revoked
+/// ones say so. Marks the token used (at most once a minute).
+pub async fn authenticate(pool: &Pool, token: &str, now: i64) -> Result<TokenGrant, AppError> {
+    if !format::is_well_formed(token) {
+        return Err(unauthorized(
+            "malformed-token",
+            format!(
+                "This is not a nanos store token: tokens start with {} and have {} characters. \
+                 Copy it again from Settings → Tokens.",
+                format::PREFIX,
+                format::TOKEN_LEN
+            ),
+        ));
+    }
+    type GrantRow = (
+        String,
+        String,
+        Option<String>,
+        i64,
+        Option<i64>,
+        Option<i64>,
+        String,
+        String,
+        String,
+        i64,
+    );
+    let row: Option<GrantRow> = sqlx::query_as(
+        "SELECT t.id, t.scopes, t.team_id, t.expires_at, t.revoked_at, t.last_used_at, \
+                u.id, u.username, u.display_name, u.created_at \
+         FROM api_tokens t JOIN users u ON u.id = t.user_id WHERE t.token_hash = $1",
+    )
+    .bind(sha256_hex(token))
+    .fetch_optional(pool)
+    .await?;
+    let Some((
+        id,
+        scopes,
+        team_id,
+        expires_at,
+        revoked_at,
+        last_used_at,
+        user_id,
+        username,
+        display_name,
+        created_at,
+    )) = row
+    else {
+        return Err(unauthorized(
+            "unknown-token",
+            "This token is not known to this store. It may have been deleted, or be meant for another store.",
+        ));
+    };
+    if let Some(revoked_at) = revoked_at {
+        return Err(unauthorized(
+            "revoked-token",
+            format!(
+                "This token was revoked on {}. Create a new one in Settings → Tokens.",
+                format_date(revoked_at)
+            ),
+        ));
+    }
+    if expires_at <= now {
+        return Err(unauthorized(
+            "expired-token",
+            format!(
+                "This token expired on {}. Create a new one in Settings → Tokens.",
+                format_date(expires_at)
+            ),
+        ));
+    }
+    if last_used_at.is_none_or(|t| t <= now - LAST_USED_RESOLUTION_SECS) {
+        sqlx::query("UPDATE api_tokens SET last_used_at = $1 WHERE id = $2")
+            .bind(now)
+            .bind(&id)
+            .execute(pool)
+            .await?;
+    }
+    Ok(TokenGrant {
+        token_id: id,
+        user: User {
+            id: user_id,
+            username,
+            display_name,
+            created_at,
+        },
+        scopes: Scope::parse_list(&scopes).unwrap_or_default(),
+        team_id,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const NOW: i64 = 1_795_000_000; // 2026-11-18T08:26:40Z
+
+    #[test]
+    fn expiry_in_days() {
+        assert_eq!(Expiry::Days(7).resolve(NOW).unwrap(), NOW + 7 * DAY);
+        assert_eq!(Expiry::Days(730).resolve(NOW).unwrap(), NOW + 730 * DAY);
+        assert!(Expiry::Days(731).resolve(NOW).is_err());
+        assert!(Expiry::Days(0).resolve(NOW).is_err());
+    }
+
+    #[test]
+    fn expiry_on_a_date() {
+        // The end of 2026-11-19, UTC.
+        let end = Expiry::Date("2026-11-19".into()).resolve(NOW).unwrap();
+        assert_eq!(format_date(end - 1), "2026-11-19");
+        assert_eq!(format_date(end), "2026-11-20");
+        // Today still counts (it ends tonight); yesterday does not.
+        assert!(Expiry::Date("2026-11-18".into()).resolve(NOW).is_ok());
+        assert!(Expiry::Date("2026-11-17".into()).resolve(NOW).is_err());
+        // Two years ahead is the limit.
+        assert!(Expiry::Date("2028-11-17".into()).resolve(NOW).is_ok());
+        let error = Expiry::Date("2028-11-19".into()).resolve(NOW).unwrap_err();
+        assert!(error.to_string().contains("2 years"), "{error}");
+        assert!(Expiry::Date("2027-02-30".into()).resolve(NOW).is_err());
+        assert!(Expiry::Date("soon".into()).resolve(NOW).is_err());
+    }
+}

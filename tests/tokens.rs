@@ -1,0 +1,319 @@
+//! API tokens over HTTP, on SQLite and Postgres: create, list, revoke, expiry, last use, the 401
+//! bodies, both header styles, the 100-token cap.
+
+mod common;
+
+use common::{TestApp, TestResponse};
+use nanos_store::db;
+use nanos_store::tokens::service::{self, Expiry, NewToken};
+use nanos_store::tokens::{Scope, MAX_ACTIVE_TOKENS};
+
+async fn create(app: &TestApp, cookie: &str, form: &[(&str, &str)]) -> TestResponse {
+    app.call("/api/tokens/create", form, Some(cookie)).await
+}
+
+async fn create_ok(app: &TestApp, cookie: &str, label: &str) -> serde_json::Value {
+    let response = create(
+        app,
+        cookie,
+        &[
+            ("label", label),
+            ("expiry", "30"),
+            ("download", "on"),
+            ("publish", "on"),
+        ],
+    )
+    .await;
+    assert_eq!(response.status, 200, "{}", response.body);
+    response.json()
+}
+
+fn error_code(response: &TestResponse) -> String {
+    response.json()["error"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string()
+}
+
+async fn user_id(app: &TestApp, username: &str) -> String {
+    let (id,): (String,) = sqlx::query_as("SELECT id FROM users WHERE username = $1")
+        .bind(username)
+        .fetch_one(&app.state.pool)
+        .await
+        .unwrap();
+    id
+}
+
+async fn create_use_and_revoke(app: &TestApp) {
+    let cookie = app.register("server-owner").await;
+    let created = create_ok(app, &cookie, "My game server").await;
+    let token = created["token"].as_str().unwrap().to_string();
+    assert!(token.starts_with("nwst_") && token.len() == 43, "{token}");
+    assert_eq!(created["info"]["label"], "My game server");
+    assert_eq!(
+        created["info"]["scopes"],
+        serde_json::json!(["download", "publish"])
+    );
+
+    // Only the hash is stored.
+    let (hash,): (String,) = sqlx::query_as("SELECT token_hash FROM api_tokens")
+        .fetch_one(&app.state.pool)
+        .await
+        .unwrap();
+    assert_eq!(hash, nanos_store::secrets::sha256_hex(&token));
+
+    let list = app
+        .call("/api/tokens/list", &[], Some(&cookie))
+        .await
+        .json();
+    assert_eq!(list.as_array().unwrap().len(), 1);
+    assert!(
+        !list.to_string().contains(&token),
+        "the list never shows the secret"
+    );
+
+    for scheme in ["Token", "Bearer"] {
+        let me = app
+            .api(
+                "GET",
+                "/store/v1/user/me",
+                Some(&format!("{scheme} {token}")),
+                None,
+            )
+            .await;
+        assert_eq!(me.status, 200, "{}", me.body);
+        assert_eq!(me.json()["username"], "server-owner");
+        assert_eq!(me.json()["display_name"], "Test User");
+    }
+
+    let id = created["info"]["id"].as_str().unwrap();
+    let response = app
+        .call("/api/tokens/revoke", &[("id", id)], Some(&cookie))
+        .await;
+    assert_eq!(response.status, 200, "{}", response.body);
+    let me = app
+        .api(
+            "GET",
+            "/store/v1/user/me",
+            Some(&format!("Token {token}")),
+            None,
+        )
+        .await;
+    assert_eq!(me.status, 401);
+    assert_eq!(error_code(&me), "revoked-token");
+    assert!(me.json()["message"]
+        .as_str()
+        .unwrap()
+        .contains("revoked on"));
+    let list = app
+        .call("/api/tokens/list", &[], Some(&cookie))
+        .await
+        .json();
+    assert_eq!(list, serde_json::json!([]));
+}
+
+async fn the_401_bodies_say_what_is_wrong(app: &TestApp) {
+    let cases = [
+        (None, "missing-credentials"),
+        (
+            Some("Basic dXNlcjpwYXNz".to_string()),
+            "invalid-authorization",
+        ),
+        (Some("Token nwst_tooshort".to_string()), "malformed-token"),
+        (
+            Some(format!(
+                "Token {}",
+                nanos_store::tokens::format::assemble("abcdefghijklmnopqrstuvwxyz012345")
+            )),
+            "unknown-token",
+        ),
+    ];
+    for (authorization, code) in cases {
+        let response = app
+            .api("GET", "/store/v1/user/me", authorization.as_deref(), None)
+            .await;
+        assert_eq!(response.status, 401, "{}", response.body);
+        assert_eq!(error_code(&response), code, "{}", response.body);
+        assert!(!response.json()["message"].as_str().unwrap().is_empty());
+    }
+    let missing = app.api("GET", "/store/v1/no/such/thing", None, None).await;
+    assert_eq!(missing.status, 404);
+    assert_eq!(error_code(&missing), "not-found");
+}
+
+async fn expired_tokens_stop_working(app: &TestApp) {
+    app.register("expiring").await;
+    let id = user_id(app, "expiring").await;
+    let long_ago = db::now() - 10 * 24 * 3600;
+    let new = NewToken {
+        label: "old".into(),
+        expiry: Expiry::Days(7),
+        scopes: vec![Scope::Download],
+    };
+    let created = service::create(&app.state.pool, &id, new, long_ago)
+        .await
+        .unwrap();
+    let response = app
+        .api(
+            "GET",
+            "/store/v1/user/me",
+            Some(&format!("Token {}", created.token)),
+            None,
+        )
+        .await;
+    assert_eq!(response.status, 401);
+    assert_eq!(error_code(&response), "expired-token");
+    assert!(response.json()["message"]
+        .as_str()
+        .unwrap()
+        .contains("expired on"));
+}
+
+async fn last_use_is_recorded_at_most_once_a_minute(app: &TestApp) {
+    app.register("busy").await;
+    let id = user_id(app, "busy").await;
+    let now = db::now();
+    let new = NewToken {
+        label: "ci".into(),
+        expiry: Expiry::Days(30),
+        scopes: vec![Scope::Publish],
+    };
+    let created = service::create(&app.state.pool, &id, new, now)
+        .await
+        .unwrap();
+    let last_used = || async {
+        let (t,): (Option<i64>,) = sqlx::query_as("SELECT last_used_at FROM api_tokens")
+            .fetch_one(&app.state.pool)
+            .await
+            .unwrap();
+        t
+    };
+    assert_eq!(last_used().await, None);
+    service::authenticate(&app.state.pool, &created.token, now)
+        .await
+        .unwrap();
+    assert_eq!(last_used().await, Some(now));
+    service::authenticate(&app.state.pool, &created.token, now + 30)
+        .await
+        .unwrap();
+    assert_eq!(
+        last_used().await,
+        Some(now),
+        "not rewritten within a minute"
+    );
+    service::authenticate(&app.state.pool, &created.token, now + 61)
+        .await
+        .unwrap();
+    assert_eq!(last_used().await, Some(now + 61));
+}
+
+async fn bad_input_is_refused_beside_the_field(app: &TestApp) {
+    let cookie = app.register("careful").await;
+    let cases: [(&[(&str, &str)], &str); 4] = [
+        (
+            &[("label", ""), ("expiry", "30"), ("download", "on")],
+            "label",
+        ),
+        (
+            &[("label", "x"), ("expiry", "731"), ("download", "on")],
+            "expiry",
+        ),
+        (
+            &[
+                ("label", "x"),
+                ("expiry", "date"),
+                ("expires_on", "2999-01-01"),
+                ("download", "on"),
+            ],
+            "expiry",
+        ),
+        (&[("label", "x"), ("expiry", "30")], "scopes"),
+    ];
+    for (form, field) in cases {
+        let response = create(app, &cookie, form).await;
+        assert_eq!(response.status, 422, "{}", response.body);
+        assert_eq!(response.json()["field"], field, "{}", response.body);
+    }
+    let anonymous = app
+        .call(
+            "/api/tokens/create",
+            &[("label", "x"), ("expiry", "30")],
+            None,
+        )
+        .await;
+    assert_eq!(anonymous.status, 401);
+    assert_eq!(error_code(&anonymous), "login-required");
+}
+
+async fn at_most_100_active_tokens(app: &TestApp) {
+    let cookie = app.register("hoarder").await;
+    let id = user_id(app, "hoarder").await;
+    let now = db::now();
+    for i in 0..MAX_ACTIVE_TOKENS {
+        let new = NewToken {
+            label: format!("t{i}"),
+            expiry: Expiry::Days(30),
+            scopes: vec![Scope::Download],
+        };
+        service::create(&app.state.pool, &id, new, now)
+            .await
+            .unwrap();
+    }
+    let response = create(
+        app,
+        &cookie,
+        &[("label", "one more"), ("expiry", "30"), ("download", "on")],
+    )
+    .await;
+    assert_eq!(response.status, 422, "{}", response.body);
+    assert_eq!(error_code(&response), "too-many-tokens");
+
+    // Revoking one makes room.
+    let list = app
+        .call("/api/tokens/list", &[], Some(&cookie))
+        .await
+        .json();
+    let first = list[0]["id"].as_str().unwrap().to_string();
+    app.call("/api/tokens/revoke", &[("id", &first)], Some(&cookie))
+        .await;
+    create_ok(app, &cookie, "fits now").await;
+}
+
+async fn nobody_revokes_another_users_token(app: &TestApp) {
+    let alice = app.register("alice").await;
+    let bob = app.register("bob").await;
+    let created = create_ok(app, &alice, "alice's").await;
+    let id = created["info"]["id"].as_str().unwrap();
+    let response = app
+        .call("/api/tokens/revoke", &[("id", id)], Some(&bob))
+        .await;
+    assert_eq!(response.status, 404, "{}", response.body);
+    let token = created["token"].as_str().unwrap();
+    let me = app
+        .api(
+            "GET",
+            "/store/v1/user/me",
+            Some(&format!("Token {token}")),
+            None,
+        )
+        .await;
+    assert_eq!(me.json()["username"], "alice");
+}
+
+async fn sessions_work_for_the_api_too(app: &TestApp) {
+    let cookie = app.register("browser").await;
+    let response = app.get("/store/v1/user/me", Some(&cookie)).await;
+    assert_eq!(response.status, 200, "{}", response.body);
+    assert_eq!(response.json()["username"], "browser");
+}
+
+on_both_databases!(
+    create_use_and_revoke,
+    the_401_bodies_say_what_is_wrong,
+    expired_tokens_stop_working,
+    last_use_is_recorded_at_most_once_a_minute,
+    bad_input_is_refused_beside_the_field,
+    at_most_100_active_tokens,
+    nobody_revokes_another_users_token,
+    sessions_work_for_the_api_too,
+);
