@@ -9,6 +9,7 @@ use crate::accounts::api::{current_user, Login, Logout, Register};
 use crate::accounts::pages::{LoginPage, ProfilePage, RegisterPage, SettingsPage};
 use crate::accounts::SignedInUser;
 use crate::error::ErrorBody;
+use crate::teams::pages::{TeamPublicPage, TeamSettingsPage, TeamsPage};
 use crate::tokens::pages::TokensPage;
 use crate::ui::{Footer, Header, HomePage, NotFound};
 
@@ -84,6 +85,9 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/settings") view=SettingsPage />
                     <Route path=path!("/settings/tokens") view=TokensPage />
                     <Route path=path!("/u/:name") view=ProfilePage ssr=SsrMode::Async />
+                    <Route path=path!("/teams") view=TeamsPage />
+                    <Route path=path!("/teams/:name") view=TeamPublicPage ssr=SsrMode::Async />
+                    <Route path=path!("/teams/:name/settings") view=TeamSettingsPage />
                 </Routes>
             </main>
             <Footer />

@@ -141,6 +141,7 @@ pub async fn run() -> ExitCode {
                         label: label.clone(),
                         expiry: Expiry::Days(expires_in_days),
                         scopes,
+                        team: None,
                     };
                     create_token(settings, user, new).await
                 }

@@ -15,9 +15,12 @@ pub mod config;
 pub mod db;
 pub mod error;
 #[cfg(feature = "ssr")]
+pub mod markdown;
+#[cfg(feature = "ssr")]
 pub mod secrets;
 #[cfg(feature = "ssr")]
 pub mod server;
+pub mod teams;
 pub mod tokens;
 pub mod ui;
 pub mod validate;

@@ -149,6 +149,7 @@ async fn expired_tokens_stop_working(app: &TestApp) {
         label: "old".into(),
         expiry: Expiry::Days(7),
         scopes: vec![Scope::Download],
+        team: None,
     };
     let created = service::create(&app.state.pool, &id, new, long_ago)
         .await
@@ -177,6 +178,7 @@ async fn last_use_is_recorded_at_most_once_a_minute(app: &TestApp) {
         label: "ci".into(),
         expiry: Expiry::Days(30),
         scopes: vec![Scope::Publish],
+        team: None,
     };
     let created = service::create(&app.state.pool, &id, new, now)
         .await
@@ -254,6 +256,7 @@ async fn at_most_100_active_tokens(app: &TestApp) {
             label: format!("t{i}"),
             expiry: Expiry::Days(30),
             scopes: vec![Scope::Download],
+            team: None,
         };
         service::create(&app.state.pool, &id, new, now)
             .await

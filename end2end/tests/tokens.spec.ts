@@ -1,13 +1,9 @@
 import { test, expect } from '@playwright/test';
+import { registerInPage, uniqueName } from './helpers';
 
 test('create a token, see it once, use it, revoke it', async ({ page, request }) => {
-  const username = `tok-${Date.now().toString(36)}`;
-  await page.goto('/register');
-  await page.getByLabel('Username').fill(username);
-  await page.getByLabel('Display name').fill('Token User');
-  await page.getByLabel('Password', { exact: true }).fill('correct horse battery');
-  await page.getByRole('button', { name: 'Create account' }).click();
-  await expect(page.getByTestId('current-user')).toHaveText('Token User');
+  const username = uniqueName('tok');
+  await registerInPage(page, username, 'Token User');
 
   await page.goto('/settings/tokens');
   await expect(page.getByText('No active tokens.')).toBeVisible();
@@ -41,13 +37,8 @@ test('create a token, see it once, use it, revoke it', async ({ page, request })
 });
 
 test('a token may not outlive two years', async ({ page }) => {
-  const username = `tok2-${Date.now().toString(36)}`;
-  await page.goto('/register');
-  await page.getByLabel('Username').fill(username);
-  await page.getByLabel('Display name').fill('Token User');
-  await page.getByLabel('Password', { exact: true }).fill('correct horse battery');
-  await page.getByRole('button', { name: 'Create account' }).click();
-  await expect(page.getByTestId('current-user')).toHaveText('Token User');
+  const username = uniqueName('tok2');
+  await registerInPage(page, username, 'Token User');
 
   await page.goto('/settings/tokens');
   await page.getByLabel('Label').fill('Too long');

@@ -6,23 +6,7 @@ use leptos_router::hooks::use_params_map;
 
 use super::api::user_profile;
 use crate::app::use_auth;
-use crate::error::ErrorBody;
-use crate::ui::{format_date, Field, FormAlert, NotFound};
-
-/// The latest error of an action, as a signal.
-fn action_error<I, O>(action: ServerAction<I>) -> Signal<Option<ErrorBody>>
-where
-    I: leptos::server_fn::ServerFn<Output = O, Error = ErrorBody> + Clone + Send + Sync + 'static,
-    O: Clone + Send + Sync + 'static,
-{
-    let value = action.value();
-    Signal::derive(move || value.get().and_then(Result::err))
-}
-
-/// The error of `field` within an action's latest error.
-fn field_error(error: Signal<Option<ErrorBody>>, field: &'static str) -> Signal<Option<String>> {
-    Signal::derive(move || error.get().and_then(|e| e.for_field(field)))
-}
+use crate::ui::{action_error, field_error, format_date, Field, FormAlert, NotFound};
 
 /// A password input with a "Show password" switch.
 #[component]

@@ -2,18 +2,55 @@
 //! authentication, errors as `{"error": code, "message": ...}`.
 
 pub mod auth;
+mod teams;
 mod users;
 
-use axum::routing::get;
+use axum::routing::{get, patch, post};
 use axum::Router;
+
+use axum::extract::rejection::JsonRejection;
+use axum::extract::FromRequest;
 
 use crate::error::AppError;
 use crate::server::AppState;
+
+/// A JSON request body whose rejections (bad JSON, wrong content type, missing fields) answer in
+/// the API's error format.
+#[derive(Debug, FromRequest)]
+#[from_request(via(axum::Json), rejection(AppError))]
+pub struct JsonBody<T>(pub T);
+
+impl From<JsonRejection> for AppError {
+    fn from(rejection: JsonRejection) -> Self {
+        AppError::Invalid {
+            code: "invalid-json",
+            field: None,
+            message: format!(
+                "The request body is not what this endpoint takes: {}",
+                rejection.body_text()
+            ),
+        }
+    }
+}
 
 /// The routes under `/store/v1`.
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/user/me", get(users::me))
+        .route("/user/teams", get(teams::my_teams))
+        .route("/teams", post(teams::create_team))
+        .route(
+            "/teams/{name}",
+            get(teams::get_team)
+                .patch(teams::update_team)
+                .delete(teams::delete_team),
+        )
+        .route("/teams/{name}/members", post(teams::add_member))
+        .route(
+            "/teams/{name}/members/{username}",
+            patch(teams::change_role).delete(teams::remove_member),
+        )
+        .route("/teams/{name}/audit", get(teams::audit_log))
         .fallback(|| async {
             AppError::NotFound("No API endpoint at this path and method.".into())
         })

@@ -1,10 +1,13 @@
 //! `/store/v1/user/...`: the authenticated user.
 
+use axum::extract::State;
 use axum::Json;
 use serde::Serialize;
 
 use super::auth::Caller;
 use crate::error::AppError;
+use crate::server::AppState;
+use crate::teams::{self, MyTeam};
 
 /// The authenticated user.
 #[derive(Debug, Serialize)]
@@ -15,18 +18,12 @@ pub struct Me {
     pub teams: Vec<MyTeam>,
 }
 
-/// A team the user belongs to.
-#[derive(Debug, Serialize)]
-pub struct MyTeam {
-    pub name: String,
-    pub role: String,
-}
-
 /// `GET /store/v1/user/me`
-pub async fn me(caller: Caller) -> Result<Json<Me>, AppError> {
+pub async fn me(State(state): State<AppState>, caller: Caller) -> Result<Json<Me>, AppError> {
+    let teams = teams::service::user_teams(&state.pool, &caller.user.id).await?;
     Ok(Json(Me {
         username: caller.user.username,
         display_name: caller.user.display_name,
-        teams: Vec::new(),
+        teams,
     }))
 }

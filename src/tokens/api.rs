@@ -15,7 +15,7 @@ pub async fn list_tokens() -> Result<Vec<TokenInfo>, ErrorBody> {
 }
 
 /// Creates a token. `expiry` is a number of days, or `date` with `expires_on` as `YYYY-MM-DD`;
-/// each scope is on when its field is present (checkboxes).
+/// each scope is on when its field is present (checkboxes); `team` restricts it to one team.
 #[server(prefix = "/api/tokens", endpoint = "create")]
 pub async fn create_token(
     label: String,
@@ -24,6 +24,7 @@ pub async fn create_token(
     #[server(default)] download: Option<String>,
     #[server(default)] publish: Option<String>,
     #[server(default)] manage: Option<String>,
+    #[server(default)] team: Option<String>,
 ) -> Result<CreatedToken, ErrorBody> {
     use crate::error::AppError;
     use crate::tokens::service::{self, Expiry, NewToken};
@@ -49,6 +50,7 @@ pub async fn create_token(
         label,
         expiry,
         scopes,
+        team,
     };
     Ok(service::create(&state.pool, &user.id, new, db::now()).await?)
 }

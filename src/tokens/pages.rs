@@ -5,8 +5,8 @@ use leptos_meta::Title;
 
 use super::api::{list_tokens, CreateToken, RevokeToken};
 use super::{Scope, TokenInfo, EXPIRY_PRESETS};
-use crate::error::ErrorBody;
-use crate::ui::{format_date, Field, FormAlert};
+use crate::teams::api::my_teams;
+use crate::ui::{action_error, format_date, Field, FormAlert, LoadError};
 
 /// The tokens page: create a token (shown once), list and revoke active ones.
 #[component]
@@ -18,11 +18,10 @@ pub fn TokensPage() -> impl IntoView {
         |_| list_tokens(),
     );
     let created = create.value();
-    let error = Signal::derive(move || created.get().and_then(Result::err));
-    let field_error = move |field: &'static str| {
-        Signal::derive(move || error.get().and_then(|e| e.for_field(field)))
-    };
+    let error = action_error(create);
+    let field_error = move |field| crate::ui::field_error(error, field);
     let (custom_date, set_custom_date) = signal(false);
+    let teams = Resource::new(|| (), |_| my_teams());
 
     view! {
         <Title text="Tokens" />
@@ -87,6 +86,24 @@ pub fn TokensPage() -> impl IntoView {
                         .collect_view()}
                     <p class="field-error" aria-live="polite">{move || field_error("scopes").get()}</p>
                 </fieldset>
+                <div class="field">
+                    <label for="team">"Team"</label>
+                    <p class="hint" id="team-hint">"Optionally limit the token to one team's resources."</p>
+                    <select id="team" name="team" aria-describedby="team-hint">
+                        <option value="">"All my teams"</option>
+                        <Transition fallback=|| ()>
+                            {move || Suspend::new(async move {
+                                teams
+                                    .await
+                                    .unwrap_or_default()
+                                    .into_iter()
+                                    .map(|t| view! { <option value=t.name.clone()>{t.title.clone()}</option> })
+                                    .collect_view()
+                            })}
+                        </Transition>
+                    </select>
+                    <p class="field-error" aria-live="polite">{move || field_error("team").get()}</p>
+                </div>
                 <button type="submit" class="button" disabled=create.pending()>"Create token"</button>
             </ActionForm>
 
@@ -96,7 +113,7 @@ pub fn TokensPage() -> impl IntoView {
                     match tokens.await {
                         Ok(list) if list.is_empty() => view! { <p class="muted">"No active tokens."</p> }.into_any(),
                         Ok(list) => view! { <TokenTable tokens=list revoke=revoke /> }.into_any(),
-                        Err(e) => view! { <LoginNeeded error=e /> }.into_any(),
+                        Err(e) => view! { <LoadError error=e to="manage your tokens" /> }.into_any(),
                     }
                 })}
             </Transition>
@@ -151,6 +168,7 @@ fn TokenTable(tokens: Vec<TokenInfo>, revoke: ServerAction<RevokeToken>) -> impl
                 <tr>
                     <th scope="col">"Label"</th>
                     <th scope="col">"Scopes"</th>
+                    <th scope="col">"Team"</th>
                     <th scope="col">"Created"</th>
                     <th scope="col">"Expires"</th>
                     <th scope="col">"Last used"</th>
@@ -177,6 +195,7 @@ fn TokenRow(token: TokenInfo, revoke: ServerAction<RevokeToken>) -> impl IntoVie
         <tr>
             <td>{token.label.clone()}</td>
             <td>{scopes}</td>
+            <td>{token.team.clone().unwrap_or_else(|| "all".into())}</td>
             <td>{format_date(token.created_at)}</td>
             <td>{format_date(token.expires_at)}</td>
             <td>{token.last_used_at.map(format_date).unwrap_or_else(|| "never".into())}</td>
@@ -211,16 +230,5 @@ fn TokenRow(token: TokenInfo, revoke: ServerAction<RevokeToken>) -> impl IntoVie
                 </Show>
             </td>
         </tr>
-    }
-}
-
-/// Shown when the list cannot be loaded, usually because nobody is logged in.
-#[component]
-fn LoginNeeded(error: ErrorBody) -> impl IntoView {
-    if error.code == "login-required" {
-        view! { <p>"You are not logged in. " <a href="/login">"Log in"</a> " to manage your tokens."</p> }
-            .into_any()
-    } else {
-        view! { <p class="alert error" role="alert">{error.message}</p> }.into_any()
     }
 }

@@ -71,6 +71,8 @@ pub struct NewToken {
     pub label: String,
     pub expiry: Expiry,
     pub scopes: Vec<Scope>,
+    /// Restrict the token to this team (by name); the user must belong to it.
+    pub team: Option<String>,
 }
 
 /// Creates a token for `user_id`. The secret is in the result and nowhere else.
@@ -106,25 +108,48 @@ pub async fn create(
         });
     }
 
+    let team = new.team.filter(|t| !t.trim().is_empty());
+    let team_id = match &team {
+        Some(name) => {
+            let row: Option<(String,)> = sqlx::query_as(
+                "SELECT t.id FROM teams t JOIN team_members m ON m.team_id = t.id \
+                 WHERE t.name = $1 AND m.user_id = $2",
+            )
+            .bind(name.trim())
+            .bind(user_id)
+            .fetch_optional(pool)
+            .await?;
+            Some(row.map(|(id,)| id).ok_or_else(|| {
+                AppError::field(
+                    "invalid-team",
+                    "team",
+                    format!("You are not a member of a team named '{}'.", name.trim()),
+                )
+            })?)
+        }
+        None => None,
+    };
+
     let token = format::assemble(&random_alphanumeric(format::RANDOM_LEN));
     let info = TokenInfo {
         id: new_id(),
         label: new.label.trim().to_string(),
         scopes: new.scopes,
-        team: None,
+        team: team.map(|t| t.trim().to_string()),
         created_at: now,
         expires_at,
         last_used_at: None,
     };
     sqlx::query(
-        "INSERT INTO api_tokens (id, user_id, label, token_hash, scopes, created_at, expires_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        "INSERT INTO api_tokens (id, user_id, label, token_hash, scopes, team_id, created_at, expires_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
     )
     .bind(&info.id)
     .bind(user_id)
     .bind(&info.label)
     .bind(sha256_hex(&token))
     .bind(Scope::join(&info.scopes))
+    .bind(&team_id)
     .bind(info.created_at)
     .bind(info.expires_at)
     .execute(pool)
@@ -132,14 +157,24 @@ pub async fn create(
     Ok(CreatedToken { token, info })
 }
 
-type TokenRow = (String, String, String, i64, i64, Option<i64>);
+type TokenRow = (
+    String,
+    String,
+    String,
+    Option<String>,
+    i64,
+    i64,
+    Option<i64>,
+);
 
-fn info_from_row((id, label, scopes, created_at, expires_at, last_used_at): TokenRow) -> TokenInfo {
+fn info_from_row(
+    (id, label, scopes, team, created_at, expires_at, last_used_at): TokenRow,
+) -> TokenInfo {
     TokenInfo {
         id,
         label,
         scopes: Scope::parse_list(&scopes).unwrap_or_default(),
-        team: None,
+        team,
         created_at,
         expires_at,
         last_used_at,
@@ -149,9 +184,10 @@ fn info_from_row((id, label, scopes, created_at, expires_at, last_used_at): Toke
 /// The user's active tokens, newest first.
 pub async fn list(pool: &Pool, user_id: &str, now: i64) -> Result<Vec<TokenInfo>, AppError> {
     let rows: Vec<TokenRow> = sqlx::query_as(
-        "SELECT id, label, scopes, created_at, expires_at, last_used_at FROM api_tokens \
-         WHERE user_id = $1 AND revoked_at IS NULL AND expires_at > $2 \
-         ORDER BY created_at DESC, id DESC",
+        "SELECT k.id, k.label, k.scopes, t.name, k.created_at, k.expires_at, k.last_used_at \
+         FROM api_tokens k LEFT JOIN teams t ON t.id = k.team_id \
+         WHERE k.user_id = $1 AND k.revoked_at IS NULL AND k.expires_at > $2 \
+         ORDER BY k.created_at DESC, k.id DESC",
     )
     .bind(user_id)
     .bind(now)

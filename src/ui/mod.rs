@@ -181,6 +181,39 @@ pub fn FormAlert(#[prop(into)] error: Signal<Option<ErrorBody>>) -> impl IntoVie
     }
 }
 
+/// Why a page's data could not be loaded: a log-in link when nobody is logged in, else the message.
+#[component]
+pub fn LoadError(
+    error: ErrorBody,
+    /// What logging in lets the user do, e.g. "manage your tokens".
+    to: &'static str,
+) -> impl IntoView {
+    if error.code == "login-required" {
+        view! { <p>"You are not logged in. " <a href="/login">"Log in"</a> {format!(" to {to}.")}</p> }
+            .into_any()
+    } else {
+        view! { <p class="alert error" role="alert">{error.message}</p> }.into_any()
+    }
+}
+
+/// The latest error of a server action, as a signal.
+pub fn action_error<I, O>(action: ServerAction<I>) -> Signal<Option<ErrorBody>>
+where
+    I: leptos::server_fn::ServerFn<Output = O, Error = ErrorBody> + Clone + Send + Sync + 'static,
+    O: Clone + Send + Sync + 'static,
+{
+    let value = action.value();
+    Signal::derive(move || value.get().and_then(Result::err))
+}
+
+/// The part of an error that belongs to form field `field`.
+pub fn field_error(
+    error: Signal<Option<ErrorBody>>,
+    field: &'static str,
+) -> Signal<Option<String>> {
+    Signal::derive(move || error.get().and_then(|e| e.for_field(field)))
+}
+
 /// A date like `2026-11-25` from Unix seconds.
 pub fn format_date(unix_secs: i64) -> String {
     time::OffsetDateTime::from_unix_timestamp(unix_secs)

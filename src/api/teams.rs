@@ -1,0 +1,182 @@
+//! `/store/v1/teams`: teams and their members.
+
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::Json;
+use serde::Deserialize;
+
+use super::auth::{Caller, Credential};
+use super::JsonBody;
+use crate::db;
+use crate::error::AppError;
+use crate::server::AppState;
+use crate::teams::service::{self, Actor, NewTeam, TeamUpdate};
+use crate::teams::{MyTeam, Role, TeamDetails};
+use crate::tokens::Scope;
+
+/// The actor for a change: needs the `manage` scope, and keeps the token's team restriction.
+fn manager(caller: &Caller) -> Result<Actor<'_>, AppError> {
+    caller.require(Scope::Manage)?;
+    Ok(Actor {
+        user: &caller.user,
+        restricted_to_team: match &caller.credential {
+            Credential::Token { team_id, .. } => team_id.as_deref(),
+            Credential::Session => None,
+        },
+    })
+}
+
+/// `GET /store/v1/teams/{name}`: a team and its members (public).
+pub async fn get_team(
+    State(state): State<AppState>,
+    Path(name): Path<String>,
+) -> Result<Json<TeamDetails>, AppError> {
+    Ok(Json(service::details(&state.pool, &name).await?))
+}
+
+/// `GET /store/v1/user/teams`: the caller's teams with their role.
+pub async fn my_teams(
+    State(state): State<AppState>,
+    caller: Caller,
+) -> Result<Json<Vec<MyTeam>>, AppError> {
+    Ok(Json(
+        service::user_teams(&state.pool, &caller.user.id).await?,
+    ))
+}
+
+/// Body of `POST /store/v1/teams`.
+#[derive(Debug, Deserialize)]
+pub struct CreateTeam {
+    pub name: String,
+    pub title: String,
+    #[serde(default)]
+    pub description: String,
+}
+
+/// `POST /store/v1/teams`: create a team; the caller becomes its owner.
+pub async fn create_team(
+    State(state): State<AppState>,
+    caller: Caller,
+    JsonBody(body): JsonBody<CreateTeam>,
+) -> Result<(StatusCode, Json<TeamDetails>), AppError> {
+    let actor = manager(&caller)?;
+    let new = NewTeam {
+        name: body.name,
+        title: body.title,
+        description: body.description,
+    };
+    let team = service::create(&state.pool, actor, new, db::now()).await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(service::details(&state.pool, &team.name).await?),
+    ))
+}
+
+/// Body of `PATCH /store/v1/teams/{name}`.
+#[derive(Debug, Deserialize)]
+pub struct UpdateTeam {
+    pub title: Option<String>,
+    pub description: Option<String>,
+}
+
+/// `PATCH /store/v1/teams/{name}`: edit the title or description (admin or above).
+pub async fn update_team(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(name): Path<String>,
+    JsonBody(body): JsonBody<UpdateTeam>,
+) -> Result<Json<TeamDetails>, AppError> {
+    let changes = TeamUpdate {
+        title: body.title,
+        description: body.description,
+    };
+    service::update(&state.pool, manager(&caller)?, &name, changes, db::now()).await?;
+    Ok(Json(service::details(&state.pool, &name).await?))
+}
+
+/// `DELETE /store/v1/teams/{name}`: delete a team without resources (owners).
+pub async fn delete_team(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(name): Path<String>,
+) -> Result<StatusCode, AppError> {
+    service::delete(&state.pool, manager(&caller)?, &name).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Body of `POST /store/v1/teams/{name}/members`.
+#[derive(Debug, Deserialize)]
+pub struct AddMember {
+    pub username: String,
+    pub role: Role,
+}
+
+/// `POST /store/v1/teams/{name}/members`: add a member with a role.
+pub async fn add_member(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(name): Path<String>,
+    JsonBody(body): JsonBody<AddMember>,
+) -> Result<(StatusCode, Json<TeamDetails>), AppError> {
+    service::add_member(
+        &state.pool,
+        manager(&caller)?,
+        &name,
+        &body.username,
+        body.role,
+        db::now(),
+    )
+    .await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(service::details(&state.pool, &name).await?),
+    ))
+}
+
+/// Body of `PATCH /store/v1/teams/{name}/members/{username}`.
+#[derive(Debug, Deserialize)]
+pub struct ChangeRole {
+    pub role: Role,
+}
+
+/// `PATCH /store/v1/teams/{name}/members/{username}`: change a member's role.
+pub async fn change_role(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path((name, username)): Path<(String, String)>,
+    JsonBody(body): JsonBody<ChangeRole>,
+) -> Result<Json<TeamDetails>, AppError> {
+    service::change_role(
+        &state.pool,
+        manager(&caller)?,
+        &name,
+        &username,
+        body.role,
+        db::now(),
+    )
+    .await?;
+    Ok(Json(service::details(&state.pool, &name).await?))
+}
+
+/// `DELETE /store/v1/teams/{name}/members/{username}`: remove a member, or leave (yourself).
+pub async fn remove_member(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path((name, username)): Path<(String, String)>,
+) -> Result<StatusCode, AppError> {
+    service::remove_member(&state.pool, manager(&caller)?, &name, &username, db::now()).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// `GET /store/v1/teams/{name}/audit`: who added, removed or changed whom (admin or above).
+pub async fn audit_log(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(name): Path<String>,
+) -> Result<Json<Vec<crate::teams::AuditEntry>>, AppError> {
+    let actor = Actor {
+        user: &caller.user,
+        restricted_to_team: None,
+    };
+    Ok(Json(service::audit_log(&state.pool, actor, &name).await?))
+}

@@ -1,0 +1,173 @@
+//! Server functions behind the team pages, at stable URLs under `/api/teams/`.
+
+use leptos::prelude::*;
+
+use super::{AuditEntry, MyTeam, TeamPage};
+use crate::error::ErrorBody;
+
+#[cfg(feature = "ssr")]
+mod server {
+    pub use crate::accounts::session::require_user;
+    pub use crate::db;
+    pub use crate::error::AppError;
+    pub use crate::server::state;
+    pub use crate::teams::service::{self, Actor};
+    pub use crate::teams::Role;
+
+    pub fn parse_role(name: &str) -> Result<Role, AppError> {
+        Role::parse(name).map_err(|m| AppError::field("invalid-role", "role", m))
+    }
+}
+
+/// The signed-in user's teams.
+#[server(prefix = "/api/teams", endpoint = "mine")]
+pub async fn my_teams() -> Result<Vec<MyTeam>, ErrorBody> {
+    use server::*;
+    let state = state()?;
+    let user = require_user(&state).await?;
+    Ok(service::user_teams(&state.pool, &user.id).await?)
+}
+
+/// A team's public page, or `None` when there is no such team.
+#[server(prefix = "/api/teams", endpoint = "page")]
+pub async fn load_team(name: String) -> Result<Option<TeamPage>, ErrorBody> {
+    use server::*;
+    let state = state()?;
+    let team = match service::details(&state.pool, &name).await {
+        Ok(team) => team,
+        Err(AppError::NotFound(_)) => return Ok(None),
+        Err(e) => return Err(e.into()),
+    };
+    let viewer = crate::accounts::session::current_user(&state).await?;
+    let viewer_role = viewer.and_then(|v| {
+        team.members
+            .iter()
+            .find(|m| m.username == v.username)
+            .map(|m| m.role)
+    });
+    Ok(Some(TeamPage {
+        description_html: crate::markdown::to_safe_html(&team.description),
+        team,
+        viewer_role,
+    }))
+}
+
+/// Creates a team owned by the signed-in user; returns its name.
+#[server(prefix = "/api/teams", endpoint = "create")]
+pub async fn create_team(
+    name: String,
+    title: String,
+    #[server(default)] description: String,
+) -> Result<String, ErrorBody> {
+    use server::*;
+    let state = state()?;
+    let user = require_user(&state).await?;
+    let new = service::NewTeam {
+        name,
+        title,
+        description,
+    };
+    let team = service::create(&state.pool, Actor::user(&user), new, db::now()).await?;
+    Ok(team.name)
+}
+
+/// Edits a team's title and description.
+#[server(prefix = "/api/teams", endpoint = "update")]
+pub async fn update_team(
+    team: String,
+    title: String,
+    description: String,
+) -> Result<(), ErrorBody> {
+    use server::*;
+    let state = state()?;
+    let user = require_user(&state).await?;
+    let changes = service::TeamUpdate {
+        title: Some(title),
+        description: Some(description),
+    };
+    Ok(service::update(&state.pool, Actor::user(&user), &team, changes, db::now()).await?)
+}
+
+/// Adds a member with a role.
+#[server(prefix = "/api/teams", endpoint = "add-member")]
+pub async fn add_team_member(
+    team: String,
+    username: String,
+    role: String,
+) -> Result<(), ErrorBody> {
+    use server::*;
+    let state = state()?;
+    let user = require_user(&state).await?;
+    let role = parse_role(&role)?;
+    Ok(service::add_member(
+        &state.pool,
+        Actor::user(&user),
+        &team,
+        &username,
+        role,
+        db::now(),
+    )
+    .await?)
+}
+
+/// Changes a member's role.
+#[server(prefix = "/api/teams", endpoint = "change-role")]
+pub async fn change_member_role(
+    team: String,
+    username: String,
+    role: String,
+) -> Result<(), ErrorBody> {
+    use server::*;
+    let state = state()?;
+    let user = require_user(&state).await?;
+    let role = parse_role(&role)?;
+    Ok(service::change_role(
+        &state.pool,
+        Actor::user(&user),
+        &team,
+        &username,
+        role,
+        db::now(),
+    )
+    .await?)
+}
+
+/// Removes a member, or leaves the team when `username` is the signed-in user.
+#[server(prefix = "/api/teams", endpoint = "remove-member")]
+pub async fn remove_team_member(team: String, username: String) -> Result<(), ErrorBody> {
+    use server::*;
+    let state = state()?;
+    let user = require_user(&state).await?;
+    Ok(
+        service::remove_member(&state.pool, Actor::user(&user), &team, &username, db::now())
+            .await?,
+    )
+}
+
+/// Deletes a team; `confirm` must repeat its name.
+#[server(prefix = "/api/teams", endpoint = "delete")]
+pub async fn delete_team(team: String, confirm: String) -> Result<(), ErrorBody> {
+    use server::*;
+    let state = state()?;
+    let user = require_user(&state).await?;
+    if confirm.trim() != team {
+        return Err(AppError::field(
+            "confirmation-mismatch",
+            "confirm",
+            format!("Type the team's name, {team}, to confirm."),
+        )
+        .into());
+    }
+    service::delete(&state.pool, Actor::user(&user), &team).await?;
+    leptos_axum::redirect("/teams");
+    Ok(())
+}
+
+/// The team's audit log.
+#[server(prefix = "/api/teams", endpoint = "audit")]
+pub async fn team_audit(team: String) -> Result<Vec<AuditEntry>, ErrorBody> {
+    use server::*;
+    let state = state()?;
+    let user = require_user(&state).await?;
+    Ok(service::audit_log(&state.pool, Actor::user(&user), &team).await?)
+}

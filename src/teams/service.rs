@@ -1,0 +1,558 @@
+//! Team services: creation, information, members and roles, with the permission rules and the
+//! audit log. Every function takes the acting user; HTTP handlers and server functions only
+//! translate.
+
+use super::{
+    check_description, check_name, check_title, AuditEntry, Member, MyTeam, Role, TeamDetails,
+};
+use crate::accounts::service::User;
+use crate::db::{is_unique_violation, new_id, Pool};
+use crate::error::AppError;
+
+/// Who is acting, and the team their credential is restricted to (a team-restricted token).
+#[derive(Debug, Clone, Copy)]
+pub struct Actor<'a> {
+    pub user: &'a User,
+    pub restricted_to_team: Option<&'a str>,
+}
+
+impl<'a> Actor<'a> {
+    /// A user acting with full rights (a web session).
+    pub fn user(user: &'a User) -> Self {
+        Actor {
+            user,
+            restricted_to_team: None,
+        }
+    }
+}
+
+/// A team row.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Team {
+    pub id: String,
+    pub name: String,
+    pub title: String,
+    pub description: String,
+    pub created_at: i64,
+}
+
+/// What a new team needs.
+#[derive(Debug, Clone)]
+pub struct NewTeam {
+    pub name: String,
+    pub title: String,
+    pub description: String,
+}
+
+/// Changes to a team's information; `None` keeps the current value.
+#[derive(Debug, Clone, Default)]
+pub struct TeamUpdate {
+    pub title: Option<String>,
+    pub description: Option<String>,
+}
+
+fn not_found(name: &str) -> AppError {
+    AppError::NotFound(format!("There is no team named '{name}'."))
+}
+
+/// A team by name.
+pub async fn find(pool: &Pool, name: &str) -> Result<Option<Team>, AppError> {
+    Ok(sqlx::query_as::<_, Team>(
+        "SELECT id, name, title, description, created_at FROM teams WHERE name = $1",
+    )
+    .bind(name)
+    .fetch_optional(pool)
+    .await?)
+}
+
+async fn find_or_404(pool: &Pool, name: &str) -> Result<Team, AppError> {
+    find(pool, name).await?.ok_or_else(|| not_found(name))
+}
+
+/// A user's role in a team, if a member.
+pub async fn role_of(pool: &Pool, team_id: &str, user_id: &str) -> Result<Option<Role>, AppError> {
+    let row: Option<(String,)> =
+        sqlx::query_as("SELECT role FROM team_members WHERE team_id = $1 AND user_id = $2")
+            .bind(team_id)
+            .bind(user_id)
+            .fetch_optional(pool)
+            .await?;
+    Ok(row.and_then(|(role,)| Role::parse(&role).ok()))
+}
+
+/// Checks that the actor may act on `team` with at least `needed`, and returns their role.
+pub async fn authorize(
+    pool: &Pool,
+    actor: Actor<'_>,
+    team: &Team,
+    needed: Role,
+    what: &str,
+) -> Result<Role, AppError> {
+    if let Some(restricted) = actor.restricted_to_team {
+        if restricted != team.id {
+            return Err(AppError::Forbidden {
+                code: "token-team-restricted",
+                message: format!(
+                    "This token is restricted to another team; it cannot {what} in '{}'.",
+                    team.name
+                ),
+            });
+        }
+    }
+    match role_of(pool, &team.id, &actor.user.id).await? {
+        Some(role) if role >= needed => Ok(role),
+        Some(role) => Err(AppError::forbidden(format!(
+            "Only a team {} or above can {what}; you are a {} of '{}'.",
+            needed.as_str(),
+            role.as_str(),
+            team.name
+        ))),
+        None => Err(AppError::forbidden(format!(
+            "Only members of '{}' can {what}.",
+            team.name
+        ))),
+    }
+}
+
+async fn audit(
+    pool: &Pool,
+    team_id: &str,
+    actor: &User,
+    action: &str,
+    subject: Option<&str>,
+    detail: Option<&str>,
+    now: i64,
+) -> Result<(), AppError> {
+    sqlx::query(
+        "INSERT INTO team_audit (id, team_id, actor, action, subject, detail, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+    )
+    .bind(new_id())
+    .bind(team_id)
+    .bind(&actor.username)
+    .bind(action)
+    .bind(subject)
+    .bind(detail)
+    .bind(now)
+    .execute(pool)
+    .await?;
+    Ok(())
+}
+
+/// Creates a team; its creator becomes its owner.
+pub async fn create(
+    pool: &Pool,
+    actor: Actor<'_>,
+    new: NewTeam,
+    now: i64,
+) -> Result<Team, AppError> {
+    if actor.restricted_to_team.is_some() {
+        return Err(AppError::Forbidden {
+            code: "token-team-restricted",
+            message: "This token is restricted to one team; it cannot create teams.".into(),
+        });
+    }
+    let name = new.name.trim().to_string();
+    check_name(&name).map_err(|m| AppError::field("invalid-team-name", "name", m))?;
+    check_title(&new.title).map_err(|m| AppError::field("invalid-title", "title", m))?;
+    check_description(&new.description)
+        .map_err(|m| AppError::field("invalid-description", "description", m))?;
+    let team = Team {
+        id: new_id(),
+        name,
+        title: new.title.trim().to_string(),
+        description: new.description,
+        created_at: now,
+    };
+    let mut tx = pool.begin().await?;
+    sqlx::query(
+        "INSERT INTO teams (id, name, title, description, created_at) VALUES ($1, $2, $3, $4, $5)",
+    )
+    .bind(&team.id)
+    .bind(&team.name)
+    .bind(&team.title)
+    .bind(&team.description)
+    .bind(team.created_at)
+    .execute(&mut *tx)
+    .await
+    .map_err(|e| {
+        if is_unique_violation(&e) {
+            AppError::Conflict {
+                code: "team-name-taken",
+                field: Some("name"),
+                message: format!("The team name '{}' is taken. Pick another.", team.name),
+            }
+        } else {
+            e.into()
+        }
+    })?;
+    sqlx::query(
+        "INSERT INTO team_members (team_id, user_id, role, added_at) VALUES ($1, $2, $3, $4)",
+    )
+    .bind(&team.id)
+    .bind(&actor.user.id)
+    .bind(Role::Owner.as_str())
+    .bind(now)
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    audit(
+        pool,
+        &team.id,
+        actor.user,
+        "created the team",
+        None,
+        None,
+        now,
+    )
+    .await?;
+    Ok(team)
+}
+
+/// A team with its members, by name.
+pub async fn details(pool: &Pool, name: &str) -> Result<TeamDetails, AppError> {
+    let team = find_or_404(pool, name).await?;
+    let rows: Vec<(String, String, String)> = sqlx::query_as(
+        "SELECT u.username, u.display_name, m.role FROM team_members m \
+         JOIN users u ON u.id = m.user_id WHERE m.team_id = $1 ORDER BY u.username",
+    )
+    .bind(&team.id)
+    .fetch_all(pool)
+    .await?;
+    let mut members: Vec<Member> = rows
+        .into_iter()
+        .filter_map(|(username, display_name, role)| {
+            Role::parse(&role).ok().map(|role| Member {
+                username,
+                display_name,
+                role,
+            })
+        })
+        .collect();
+    members.sort_by(|a, b| b.role.cmp(&a.role).then(a.username.cmp(&b.username)));
+    Ok(TeamDetails {
+        name: team.name,
+        title: team.title,
+        description: team.description,
+        created_at: team.created_at,
+        members,
+    })
+}
+
+/// The teams a user belongs to, with their role.
+pub async fn user_teams(pool: &Pool, user_id: &str) -> Result<Vec<MyTeam>, AppError> {
+    let rows: Vec<(String, String, String)> = sqlx::query_as(
+        "SELECT t.name, t.title, m.role FROM team_members m JOIN teams t ON t.id = m.team_id \
+         WHERE m.user_id = $1 ORDER BY t.name",
+    )
+    .bind(user_id)
+    .fetch_all(pool)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|(name, title, role)| {
+            Role::parse(&role)
+                .ok()
+                .map(|role| MyTeam { name, title, role })
+        })
+        .collect())
+}
+
+/// Edits a team's title and description (admin or above).
+pub async fn update(
+    pool: &Pool,
+    actor: Actor<'_>,
+    name: &str,
+    changes: TeamUpdate,
+    now: i64,
+) -> Result<(), AppError> {
+    let team = find_or_404(pool, name).await?;
+    authorize(
+        pool,
+        actor,
+        &team,
+        Role::Admin,
+        "edit the team's information",
+    )
+    .await?;
+    let title = changes.title.unwrap_or(team.title);
+    let description = changes.description.unwrap_or(team.description);
+    check_title(&title).map_err(|m| AppError::field("invalid-title", "title", m))?;
+    check_description(&description)
+        .map_err(|m| AppError::field("invalid-description", "description", m))?;
+    sqlx::query("UPDATE teams SET title = $1, description = $2 WHERE id = $3")
+        .bind(title.trim())
+        .bind(&description)
+        .bind(&team.id)
+        .execute(pool)
+        .await?;
+    audit(
+        pool,
+        &team.id,
+        actor.user,
+        "edited the team's information",
+        None,
+        None,
+        now,
+    )
+    .await
+}
+
+/// The roles an actor with `own` role may hand out or take away.
+fn may_manage(own: Role, other: Role) -> bool {
+    own == Role::Owner || (own == Role::Admin && other < Role::Admin)
+}
+
+async fn user_id_by_name(pool: &Pool, username: &str) -> Result<Option<String>, AppError> {
+    let row: Option<(String,)> = sqlx::query_as("SELECT id FROM users WHERE username = $1")
+        .bind(username)
+        .fetch_optional(pool)
+        .await?;
+    Ok(row.map(|(id,)| id))
+}
+
+/// Adds a user to a team with `role`. Admins add developers and members; owners add anyone.
+pub async fn add_member(
+    pool: &Pool,
+    actor: Actor<'_>,
+    team_name: &str,
+    username: &str,
+    role: Role,
+    now: i64,
+) -> Result<(), AppError> {
+    let team = find_or_404(pool, team_name).await?;
+    let own = authorize(pool, actor, &team, Role::Admin, "add members").await?;
+    if !may_manage(own, role) {
+        return Err(AppError::forbidden(format!(
+            "Only an owner can add an {}.",
+            role.as_str()
+        )));
+    }
+    let username = username.trim().to_lowercase();
+    let Some(user_id) = user_id_by_name(pool, &username).await? else {
+        return Err(AppError::field(
+            "unknown-user",
+            "username",
+            format!("There is no user named '{username}'."),
+        ));
+    };
+    sqlx::query(
+        "INSERT INTO team_members (team_id, user_id, role, added_at) VALUES ($1, $2, $3, $4)",
+    )
+    .bind(&team.id)
+    .bind(&user_id)
+    .bind(role.as_str())
+    .bind(now)
+    .execute(pool)
+    .await
+    .map_err(|e| {
+        if is_unique_violation(&e) {
+            AppError::Conflict {
+                code: "already-member",
+                field: Some("username"),
+                message: format!("{username} is already a member of '{}'.", team.name),
+            }
+        } else {
+            e.into()
+        }
+    })?;
+    audit(
+        pool,
+        &team.id,
+        actor.user,
+        "added",
+        Some(&username),
+        Some(&format!("as {}", role.as_str())),
+        now,
+    )
+    .await
+}
+
+fn last_owner(team: &Team) -> AppError {
+    AppError::Conflict {
+        code: "last-owner",
+        field: None,
+        message: format!(
+            "'{}' must keep at least one owner. Make someone else an owner first.",
+            team.name
+        ),
+    }
+}
+
+/// Changes a member's role, keeping at least one owner.
+pub async fn change_role(
+    pool: &Pool,
+    actor: Actor<'_>,
+    team_name: &str,
+    username: &str,
+    role: Role,
+    now: i64,
+) -> Result<(), AppError> {
+    let team = find_or_404(pool, team_name).await?;
+    let own = authorize(pool, actor, &team, Role::Admin, "change roles").await?;
+    let user_id = user_id_by_name(pool, username).await?;
+    let current = match &user_id {
+        Some(id) => role_of(pool, &team.id, id).await?,
+        None => None,
+    };
+    let (Some(user_id), Some(current)) = (user_id, current) else {
+        return Err(AppError::NotFound(format!(
+            "{username} is not a member of '{}'.",
+            team.name
+        )));
+    };
+    if !may_manage(own, current) || !may_manage(own, role) {
+        return Err(AppError::forbidden(
+            "Only an owner can change the role of an admin or owner, or make someone an admin or owner.",
+        ));
+    }
+    // One statement, so that the last owner cannot be demoted by two requests at once.
+    let changed = sqlx::query(
+        "UPDATE team_members SET role = $1 WHERE team_id = $2 AND user_id = $3 \
+         AND ($1 = 'owner' OR role <> 'owner' OR \
+              (SELECT COUNT(*) FROM team_members WHERE team_id = $2 AND role = 'owner') > 1)",
+    )
+    .bind(role.as_str())
+    .bind(&team.id)
+    .bind(&user_id)
+    .execute(pool)
+    .await?;
+    if changed.rows_affected() == 0 {
+        return Err(last_owner(&team));
+    }
+    audit(
+        pool,
+        &team.id,
+        actor.user,
+        "changed the role of",
+        Some(username),
+        Some(&format!("from {} to {}", current.as_str(), role.as_str())),
+        now,
+    )
+    .await
+}
+
+/// Removes a member; a member removing themselves leaves. The last owner cannot go.
+pub async fn remove_member(
+    pool: &Pool,
+    actor: Actor<'_>,
+    team_name: &str,
+    username: &str,
+    now: i64,
+) -> Result<(), AppError> {
+    let team = find_or_404(pool, team_name).await?;
+    let leaving = username == actor.user.username;
+    let own = authorize(
+        pool,
+        actor,
+        &team,
+        if leaving { Role::Member } else { Role::Admin },
+        if leaving {
+            "leave the team"
+        } else {
+            "remove members"
+        },
+    )
+    .await?;
+    let user_id = user_id_by_name(pool, username).await?;
+    let current = match &user_id {
+        Some(id) => role_of(pool, &team.id, id).await?,
+        None => None,
+    };
+    let (Some(user_id), Some(current)) = (user_id, current) else {
+        return Err(AppError::NotFound(format!(
+            "{username} is not a member of '{}'.",
+            team.name
+        )));
+    };
+    if !leaving && !may_manage(own, current) {
+        return Err(AppError::forbidden(
+            "Only an owner can remove an admin or owner.",
+        ));
+    }
+    let removed = sqlx::query(
+        "DELETE FROM team_members WHERE team_id = $1 AND user_id = $2 \
+         AND (role <> 'owner' OR \
+              (SELECT COUNT(*) FROM team_members WHERE team_id = $1 AND role = 'owner') > 1)",
+    )
+    .bind(&team.id)
+    .bind(&user_id)
+    .execute(pool)
+    .await?;
+    if removed.rows_affected() == 0 {
+        return Err(last_owner(&team));
+    }
+    if leaving {
+        audit(pool, &team.id, actor.user, "left the team", None, None, now).await
+    } else {
+        audit(
+            pool,
+            &team.id,
+            actor.user,
+            "removed",
+            Some(username),
+            None,
+            now,
+        )
+        .await
+    }
+}
+
+/// Deletes a team (owners only) that holds no resources.
+pub async fn delete(pool: &Pool, actor: Actor<'_>, team_name: &str) -> Result<(), AppError> {
+    let team = find_or_404(pool, team_name).await?;
+    authorize(pool, actor, &team, Role::Owner, "delete the team").await?;
+    let (resources,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM resources WHERE team_id = $1")
+        .bind(&team.id)
+        .fetch_one(pool)
+        .await?;
+    if resources > 0 {
+        return Err(AppError::Conflict {
+            code: "team-has-resources",
+            field: None,
+            message: format!(
+                "'{}' still holds {resources} resource{}. Move or delete them first.",
+                team.name,
+                if resources == 1 { "" } else { "s" }
+            ),
+        });
+    }
+    sqlx::query("DELETE FROM teams WHERE id = $1")
+        .bind(&team.id)
+        .execute(pool)
+        .await?;
+    Ok(())
+}
+
+/// The team's audit log, newest first (admin or above).
+pub async fn audit_log(
+    pool: &Pool,
+    actor: Actor<'_>,
+    team_name: &str,
+) -> Result<Vec<AuditEntry>, AppError> {
+    let team = find_or_404(pool, team_name).await?;
+    authorize(pool, actor, &team, Role::Admin, "see the audit log").await?;
+    Ok(sqlx::query_as::<_, AuditEntry>(
+        "SELECT actor, action, subject, detail, created_at FROM team_audit WHERE team_id = $1 \
+         ORDER BY created_at DESC, id DESC LIMIT 200",
+    )
+    .bind(&team.id)
+    .fetch_all(pool)
+    .await?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn who_manages_whom() {
+        assert!(may_manage(Role::Owner, Role::Owner));
+        assert!(may_manage(Role::Owner, Role::Admin));
+        assert!(may_manage(Role::Admin, Role::Developer));
+        assert!(may_manage(Role::Admin, Role::Member));
+        assert!(!may_manage(Role::Admin, Role::Admin));
+        assert!(!may_manage(Role::Admin, Role::Owner));
+        assert!(!may_manage(Role::Developer, Role::Member));
+    }
+}

@@ -1,0 +1,491 @@
+//! Teams over the HTTP API, on SQLite and Postgres: the authorisation matrix, the last-owner rule,
+//! deleting a team with resources, names, scopes, token team restrictions and CSRF.
+
+mod common;
+
+use common::{TestApp, TestResponse};
+use nanos_store::accounts::service::{self as accounts, Registration};
+use nanos_store::db;
+use nanos_store::teams::service::{self as teams, Actor, NewTeam};
+use nanos_store::teams::Role;
+use nanos_store::tokens::service::{self as tokens, Expiry, NewToken};
+use nanos_store::tokens::Scope;
+use serde_json::json;
+
+/// Creates a user and returns them with a token (all scopes, or the given ones).
+async fn user_with_token(app: &TestApp, name: &str, scopes: &[Scope]) -> (accounts::User, String) {
+    let user = accounts::register(
+        &app.state.pool,
+        Registration {
+            username: name.into(),
+            display_name: name.into(),
+            password: "correct horse battery".into(),
+        },
+        db::now(),
+    )
+    .await
+    .unwrap();
+    let token = token_for(app, &user, scopes, None).await;
+    (user, token)
+}
+
+async fn token_for(
+    app: &TestApp,
+    user: &accounts::User,
+    scopes: &[Scope],
+    team: Option<&str>,
+) -> String {
+    let new = NewToken {
+        label: "test".into(),
+        expiry: Expiry::Days(30),
+        scopes: scopes.to_vec(),
+        team: team.map(str::to_string),
+    };
+    format!(
+        "Token {}",
+        tokens::create(&app.state.pool, &user.id, new, db::now())
+            .await
+            .unwrap()
+            .token
+    )
+}
+
+async fn new_team(app: &TestApp, owner: &accounts::User, name: &str) {
+    let new = NewTeam {
+        name: name.into(),
+        title: format!("Team {name}"),
+        description: String::new(),
+    };
+    teams::create(&app.state.pool, Actor::user(owner), new, db::now())
+        .await
+        .unwrap();
+}
+
+async fn add(app: &TestApp, owner: &accounts::User, team: &str, who: &str, role: Role) {
+    teams::add_member(
+        &app.state.pool,
+        Actor::user(owner),
+        team,
+        who,
+        role,
+        db::now(),
+    )
+    .await
+    .unwrap();
+}
+
+fn code(response: &TestResponse) -> String {
+    response.json()["error"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string()
+}
+
+async fn authorisation_matrix(app: &TestApp) {
+    let all = Scope::ALL;
+    let (owner, owner_token) = user_with_token(app, "owner", &all).await;
+    let (_, admin_token) = user_with_token(app, "admin", &all).await;
+    let (_, developer_token) = user_with_token(app, "developer", &all).await;
+    let (_, member_token) = user_with_token(app, "member", &all).await;
+    let (_, outsider_token) = user_with_token(app, "outsider", &all).await;
+    user_with_token(app, "target", &all).await;
+    user_with_token(app, "newbie", &all).await;
+    let callers = [
+        ("owner", Some(owner_token.as_str())),
+        ("admin", Some(admin_token.as_str())),
+        ("developer", Some(developer_token.as_str())),
+        ("member", Some(member_token.as_str())),
+        ("outsider", Some(outsider_token.as_str())),
+        ("anonymous", None),
+    ];
+
+    type Case = (
+        &'static str,
+        &'static str,
+        &'static str,
+        Option<serde_json::Value>,
+        [u16; 6],
+    );
+    //            action                  method    path (after /store/v1/teams/{t})   body                                        owner admin dev mem out anon
+    let cases: [Case; 10] = [
+        (
+            "view the team",
+            "GET",
+            "",
+            None,
+            [200, 200, 200, 200, 200, 200],
+        ),
+        (
+            "edit information",
+            "PATCH",
+            "",
+            Some(json!({"title": "New title"})),
+            [200, 200, 403, 403, 403, 401],
+        ),
+        (
+            "add a developer",
+            "POST",
+            "/members",
+            Some(json!({"username": "newbie", "role": "developer"})),
+            [201, 201, 403, 403, 403, 401],
+        ),
+        (
+            "add an admin",
+            "POST",
+            "/members",
+            Some(json!({"username": "newbie", "role": "admin"})),
+            [201, 403, 403, 403, 403, 401],
+        ),
+        (
+            "demote a developer",
+            "PATCH",
+            "/members/target",
+            Some(json!({"role": "member"})),
+            [200, 200, 403, 403, 403, 401],
+        ),
+        (
+            "promote to admin",
+            "PATCH",
+            "/members/target",
+            Some(json!({"role": "admin"})),
+            [200, 403, 403, 403, 403, 401],
+        ),
+        (
+            "remove a developer",
+            "DELETE",
+            "/members/target",
+            None,
+            [204, 204, 403, 403, 403, 401],
+        ),
+        (
+            "read the audit log",
+            "GET",
+            "/audit",
+            None,
+            [200, 200, 403, 403, 403, 401],
+        ),
+        (
+            "delete the team",
+            "DELETE",
+            "",
+            None,
+            [204, 403, 403, 403, 403, 401],
+        ),
+        (
+            "change the owner's role",
+            "PATCH",
+            "/members/owner",
+            Some(json!({"role": "member"})),
+            [409, 403, 403, 403, 403, 401],
+        ),
+    ];
+
+    let mut failures = Vec::new();
+    for (index, (action, method, suffix, body, expected)) in cases.iter().enumerate() {
+        for (column, (who, token)) in callers.iter().enumerate() {
+            let team = format!("t{index}-{column}");
+            new_team(app, &owner, &team).await;
+            add(app, &owner, &team, "admin", Role::Admin).await;
+            add(app, &owner, &team, "developer", Role::Developer).await;
+            add(app, &owner, &team, "member", Role::Member).await;
+            add(app, &owner, &team, "target", Role::Developer).await;
+            let path = format!("/store/v1/teams/{team}{suffix}");
+            let response = app.api(method, &path, *token, body.clone()).await;
+            if response.status.as_u16() != expected[column] {
+                failures.push(format!(
+                    "{who} → {action}: expected {}, got {} {}",
+                    expected[column], response.status, response.body
+                ));
+            }
+            if response.status.is_client_error() {
+                assert!(
+                    !code(&response).is_empty(),
+                    "JSON error body: {}",
+                    response.body
+                );
+            }
+        }
+    }
+    assert!(failures.is_empty(), "\n{}", failures.join("\n"));
+}
+
+async fn a_team_keeps_at_least_one_owner(app: &TestApp) {
+    let (founder, founder_token) = user_with_token(app, "founder", &Scope::ALL).await;
+    let (_, partner_token) = user_with_token(app, "partner", &Scope::ALL).await;
+    new_team(app, &founder, "studio").await;
+
+    let leave = app
+        .api(
+            "DELETE",
+            "/store/v1/teams/studio/members/founder",
+            Some(&founder_token),
+            None,
+        )
+        .await;
+    assert_eq!(leave.status, 409, "{}", leave.body);
+    assert_eq!(code(&leave), "last-owner");
+    let demote = app
+        .api(
+            "PATCH",
+            "/store/v1/teams/studio/members/founder",
+            Some(&founder_token),
+            Some(json!({"role": "admin"})),
+        )
+        .await;
+    assert_eq!(demote.status, 409);
+    assert_eq!(code(&demote), "last-owner");
+
+    add(app, &founder, "studio", "partner", Role::Owner).await;
+    let leave = app
+        .api(
+            "DELETE",
+            "/store/v1/teams/studio/members/founder",
+            Some(&founder_token),
+            None,
+        )
+        .await;
+    assert_eq!(leave.status, 204, "{}", leave.body);
+    // Now partner is the last owner.
+    let leave = app
+        .api(
+            "DELETE",
+            "/store/v1/teams/studio/members/partner",
+            Some(&partner_token),
+            None,
+        )
+        .await;
+    assert_eq!(leave.status, 409);
+}
+
+async fn a_team_with_resources_cannot_be_deleted(app: &TestApp) {
+    let (owner, token) = user_with_token(app, "publisher", &Scope::ALL).await;
+    new_team(app, &owner, "busy-team").await;
+    let team = teams::find(&app.state.pool, "busy-team")
+        .await
+        .unwrap()
+        .unwrap();
+    sqlx::query(
+        "INSERT INTO resources (id, kind, name, team_id, title, short_description, description, category, created_at, updated_at) \
+         VALUES ('r1', 'package', 'sandbox', $1, 'Sandbox', '', '', 'game-mode', 0, 0)",
+    )
+    .bind(&team.id)
+    .execute(&app.state.pool)
+    .await
+    .unwrap();
+    let response = app
+        .api("DELETE", "/store/v1/teams/busy-team", Some(&token), None)
+        .await;
+    assert_eq!(response.status, 409, "{}", response.body);
+    assert_eq!(code(&response), "team-has-resources");
+    assert!(teams::find(&app.state.pool, "busy-team")
+        .await
+        .unwrap()
+        .is_some());
+}
+
+async fn names_are_checked_and_unique(app: &TestApp) {
+    let (_, token) = user_with_token(app, "namer", &Scope::ALL).await;
+    let create = |name: &str| json!({"name": name, "title": "A team", "description": "**hi**"});
+    let first = app
+        .api(
+            "POST",
+            "/store/v1/teams",
+            Some(&token),
+            Some(create("good-name")),
+        )
+        .await;
+    assert_eq!(first.status, 201, "{}", first.body);
+    assert_eq!(first.json()["members"][0]["role"], "owner");
+    let again = app
+        .api(
+            "POST",
+            "/store/v1/teams",
+            Some(&token),
+            Some(create("good-name")),
+        )
+        .await;
+    assert_eq!(again.status, 409);
+    assert_eq!(code(&again), "team-name-taken");
+    for bad in ["Bad Name", "", "under_score", &"x".repeat(65)] {
+        let response = app
+            .api("POST", "/store/v1/teams", Some(&token), Some(create(bad)))
+            .await;
+        assert_eq!(response.status, 422, "{bad:?}: {}", response.body);
+        assert_eq!(response.json()["field"], "name");
+    }
+    let garbage = app
+        .send(
+            axum::http::Request::post("/store/v1/teams")
+                .header("authorization", &token)
+                .header("content-type", "application/json")
+                .body(axum::body::Body::from("{not json"))
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(garbage.status, 422);
+    assert_eq!(code(&garbage), "invalid-json");
+
+    let missing = app
+        .api("GET", "/store/v1/teams/no-such-team", None, None)
+        .await;
+    assert_eq!(missing.status, 404);
+    let missing = app
+        .api(
+            "PATCH",
+            "/store/v1/teams/no-such-team",
+            Some(&token),
+            Some(json!({"title": "x"})),
+        )
+        .await;
+    assert_eq!(missing.status, 404);
+
+    let me = app
+        .api("GET", "/store/v1/user/me", Some(&token), None)
+        .await
+        .json();
+    assert_eq!(
+        me["teams"],
+        json!([{"name": "good-name", "title": "A team", "role": "owner"}])
+    );
+    let mine = app
+        .api("GET", "/store/v1/user/teams", Some(&token), None)
+        .await
+        .json();
+    assert_eq!(mine, me["teams"]);
+}
+
+async fn scopes_and_team_restrictions_hold(app: &TestApp) {
+    let (user, read_only) = user_with_token(app, "limited", &[Scope::Download]).await;
+    let response = app
+        .api(
+            "POST",
+            "/store/v1/teams",
+            Some(&read_only),
+            Some(json!({"name": "x", "title": "X"})),
+        )
+        .await;
+    assert_eq!(response.status, 403, "{}", response.body);
+    assert_eq!(code(&response), "missing-scope");
+    assert!(response.json()["message"]
+        .as_str()
+        .unwrap()
+        .contains("manage"));
+
+    new_team(app, &user, "team-a").await;
+    new_team(app, &user, "team-b").await;
+    let only_a = token_for(app, &user, &Scope::ALL, Some("team-a")).await;
+    let edit = |team: &str| {
+        (
+            format!("/store/v1/teams/{team}"),
+            json!({"title": "Edited"}),
+        )
+    };
+    let (path, body) = edit("team-a");
+    assert_eq!(
+        app.api("PATCH", &path, Some(&only_a), Some(body))
+            .await
+            .status,
+        200
+    );
+    let (path, body) = edit("team-b");
+    let response = app.api("PATCH", &path, Some(&only_a), Some(body)).await;
+    assert_eq!(response.status, 403);
+    assert_eq!(code(&response), "token-team-restricted");
+
+    let outsider_team = NewToken {
+        label: "x".into(),
+        expiry: Expiry::Days(1),
+        scopes: vec![Scope::Manage],
+        team: Some("not-my-team".into()),
+    };
+    let error = tokens::create(&app.state.pool, &user.id, outsider_team, db::now())
+        .await
+        .unwrap_err();
+    assert_eq!(error.body().field.as_deref(), Some("team"));
+}
+
+async fn sessions_need_the_same_origin_to_change_things(app: &TestApp) {
+    let cookie = app.register("web-user").await;
+    let post = |origin: &str| {
+        axum::http::Request::post("/store/v1/teams")
+            .header("cookie", &cookie)
+            .header("host", "store.test")
+            .header("origin", origin)
+            .header("content-type", "application/json")
+            .body(axum::body::Body::from(
+                json!({"name": "web-team", "title": "Web"}).to_string(),
+            ))
+            .unwrap()
+    };
+    let evil = app.send(post("https://evil.example")).await;
+    assert_eq!(evil.status, 403, "{}", evil.body);
+    assert_eq!(code(&evil), "cross-site-request");
+    let ours = app.send(post("http://store.test")).await;
+    assert_eq!(ours.status, 201, "{}", ours.body);
+}
+
+async fn the_audit_log_records_who_did_what(app: &TestApp) {
+    let (boss, token) = user_with_token(app, "boss", &Scope::ALL).await;
+    user_with_token(app, "helper", &Scope::ALL).await;
+    new_team(app, &boss, "logged").await;
+    app.api(
+        "POST",
+        "/store/v1/teams/logged/members",
+        Some(&token),
+        Some(json!({"username": "helper", "role": "developer"})),
+    )
+    .await;
+    app.api(
+        "PATCH",
+        "/store/v1/teams/logged/members/helper",
+        Some(&token),
+        Some(json!({"role": "member"})),
+    )
+    .await;
+    app.api(
+        "DELETE",
+        "/store/v1/teams/logged/members/helper",
+        Some(&token),
+        None,
+    )
+    .await;
+    let log = app
+        .api("GET", "/store/v1/teams/logged/audit", Some(&token), None)
+        .await
+        .json();
+    let lines: Vec<String> = log
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            format!(
+                "{} {} {} {}",
+                e["actor"].as_str().unwrap(),
+                e["action"].as_str().unwrap(),
+                e["subject"].as_str().unwrap_or(""),
+                e["detail"].as_str().unwrap_or("")
+            )
+            .trim()
+            .to_string()
+        })
+        .collect();
+    assert_eq!(
+        lines,
+        [
+            "boss removed helper",
+            "boss changed the role of helper from developer to member",
+            "boss added helper as developer",
+            "boss created the team",
+        ]
+    );
+}
+
+on_both_databases!(
+    authorisation_matrix,
+    a_team_keeps_at_least_one_owner,
+    a_team_with_resources_cannot_be_deleted,
+    names_are_checked_and_unique,
+    scopes_and_team_restrictions_hold,
+    sessions_need_the_same_origin_to_change_things,
+    the_audit_log_records_who_did_what,
+);
