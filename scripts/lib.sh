@@ -8,12 +8,24 @@ cd "$ROOT"
 # Build output is shared between checkouts on one machine (CI clones afresh for every run), so
 # dependencies compiled once are reused. Override with CARGO_TARGET_DIR.
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/nanos-store/target}"
+# Every clone has its own path, so incremental caches would only pile up in the shared directory.
+export CARGO_INCREMENTAL=0
 SITE_ROOT="$ROOT/target/site"
 
 step() { printf '\n\033[1m==> %s\033[0m\n' "$*"; }
 die() { printf '\033[31merror:\033[0m %s\n' "$*" >&2; exit 1; }
 
 as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
+
+# The shared build directory keeps this crate's artifacts once per clone; remove those that no
+# build has touched for a day so that CI's clones do not fill the disk. Dependencies stay.
+prune_stale_artifacts() {
+  [ -d "$CARGO_TARGET_DIR" ] || return 0
+  find "$CARGO_TARGET_DIR" -mindepth 2 -maxdepth 4 -type f -mmin +1440 \
+    \( -name '*nanos_store*' -o -name 'nanos-store*' -o -regex '.*/deps/\(accounts\|cli\|teams\|tokens\|validator\)-[0-9a-f]*' \) \
+    -delete 2>/dev/null || true
+  find "$CARGO_TARGET_DIR" -maxdepth 3 -type d -name incremental -prune -exec rm -rf {} + 2>/dev/null || true
+}
 
 ensure_rust() {
   command -v cargo >/dev/null || die "cargo is missing: install Rust with rustup (https://rustup.rs) first."
@@ -39,7 +51,8 @@ ensure_wasm_bindgen() {
 build_site() {
   local profile="$1" out_dir
   step "Building the browser bundle ($profile)"
-  cargo build --lib --target wasm32-unknown-unknown --no-default-features --features hydrate --profile "$profile"
+  cargo rustc --lib --crate-type cdylib --target wasm32-unknown-unknown --no-default-features \
+    --features hydrate --profile "$profile"
   out_dir="$([ "$profile" = dev ] && echo debug || echo "$profile")"
   rm -rf "$SITE_ROOT.tmp"
   mkdir -p "$SITE_ROOT.tmp/pkg"

@@ -174,9 +174,9 @@ pub fn TeamSettingsPage() -> impl IntoView {
                                     <h1>{page.team.title.clone()} " · settings"</h1>
                                     <p><a href=format!("/teams/{}", page.team.name)>"Back to the team page"</a></p>
                                 </header>
-                                {(role >= Role::Admin).then(|| view! { <EditTeam page=page.clone() update /> })}
-                                <Members page=page.clone() me=me.username.clone() role add change remove />
-                                {(role == Role::Owner).then(|| view! { <DeleteTeamForm team=page.team.name.clone() delete /> })}
+                                {(role >= Role::Admin).then(|| view! { <EditTeam page=page.clone() update /> }.into_any())}
+                                {view! { <Members page=page.clone() me=me.username.clone() role add change remove /> }.into_any()}
+                                {(role == Role::Owner).then(|| view! { <DeleteTeamForm team=page.team.name.clone() delete /> }.into_any())}
                                 {(role >= Role::Admin).then(|| view! {
                                     <div class="panel">
                                         <h2>"Audit log"</h2>
@@ -200,7 +200,7 @@ pub fn TeamSettingsPage() -> impl IntoView {
                                             })}
                                         </Transition>
                                     </div>
-                                })}
+                                }.into_any())}
                             </section>
                         }.into_any()
                     }
@@ -282,7 +282,7 @@ fn Members(
                 <tbody>
                     {page.team.members.into_iter().map(|member| {
                         let manageable = role == Role::Owner || (role == Role::Admin && member.role < Role::Admin);
-                        view! { <MemberRow team=team.clone() member me=me.clone() manageable grantable change remove /> }
+                        view! { <MemberRow team=team.clone() member me=me.clone() manageable grantable change remove /> }.into_any()
                     }).collect_view()}
                 </tbody>
             </table>
@@ -298,7 +298,7 @@ fn Members(
                     </div>
                     <button type="submit" class="button">"Add member"</button>
                 </ActionForm>
-            })}
+            }.into_any())}
         </div>
     }
 }
