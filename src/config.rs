@@ -42,6 +42,8 @@ pub struct Settings {
     pub public_url: Option<String>,
     /// Session lifetime in days.
     pub session_days: i64,
+    /// Largest accepted upload, in bytes.
+    pub max_upload_size: u64,
 }
 
 impl Settings {
@@ -78,6 +80,7 @@ struct StoreSection {
     database_url: Option<String>,
     public_url: Option<String>,
     session_days: Option<i64>,
+    max_upload_size: Option<u64>,
 }
 
 /// Loads the settings from `file` (when it exists) and the process environment.
@@ -170,6 +173,22 @@ fn resolve(
         });
     }
 
+    let max_upload_size = match env("NANOS_STORE_MAX_UPLOAD_SIZE").filter(|v| !v.is_empty()) {
+        Some(text) => text.parse::<u64>().map_err(|_| ConfigError::Value {
+            name: "NANOS_STORE_MAX_UPLOAD_SIZE",
+            value: text.clone(),
+            reason: "expected a number of bytes".into(),
+        })?,
+        None => file.store.max_upload_size.unwrap_or(1024 * 1024 * 1024),
+    };
+    if max_upload_size == 0 {
+        return Err(ConfigError::Value {
+            name: "NANOS_STORE_MAX_UPLOAD_SIZE",
+            value: "0".into(),
+            reason: "expected a positive number of bytes".into(),
+        });
+    }
+
     let leptos = LeptosOptions::builder()
         .output_name(output_name)
         .site_root(site_root)
@@ -183,6 +202,7 @@ fn resolve(
         database_url,
         public_url,
         session_days,
+        max_upload_size,
     })
 }
 

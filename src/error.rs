@@ -19,6 +19,9 @@ pub struct ErrorBody {
     /// The form field the error belongs to, so a page can show it beside that field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub field: Option<String>,
+    /// For a rejected zip: the validator's findings, as `nanos-store validate --json` prints them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub diagnostics: Option<Vec<crate::validate::Diagnostic>>,
 }
 
 impl ErrorBody {
@@ -50,6 +53,7 @@ impl leptos::server_fn::error::FromServerFnError for ErrorBody {
             code: code.into(),
             message,
             field: None,
+            diagnostics: None,
         }
     }
 }
@@ -89,6 +93,15 @@ mod server {
             field: Option<&'static str>,
             message: String,
         },
+        /// A release zip the validator refused.
+        #[error("{message}")]
+        InvalidZip {
+            message: String,
+            diagnostics: Vec<crate::validate::Diagnostic>,
+        },
+        /// The request body is larger than allowed.
+        #[error("{0}")]
+        TooLarge(String),
         /// Too many attempts; try again later.
         #[error("{message}")]
         TooManyRequests {
@@ -132,7 +145,10 @@ mod server {
         /// The HTTP status this error maps to.
         pub fn status(&self) -> StatusCode {
             match self {
-                AppError::Invalid { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+                AppError::Invalid { .. } | AppError::InvalidZip { .. } => {
+                    StatusCode::UNPROCESSABLE_ENTITY
+                }
+                AppError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
                 AppError::Unauthorized { .. } => StatusCode::UNAUTHORIZED,
                 AppError::Forbidden { .. } => StatusCode::FORBIDDEN,
                 AppError::NotFound(_) => StatusCode::NOT_FOUND,
@@ -152,6 +168,8 @@ mod server {
                     (code, None)
                 }
                 AppError::NotFound(_) => ("not-found", None),
+                AppError::InvalidZip { .. } => ("invalid-zip", None),
+                AppError::TooLarge(_) => ("too-large", None),
                 AppError::TooManyRequests { .. } => ("too-many-requests", None),
                 AppError::Database(_) | AppError::Internal(_) => ("internal-error", None),
             };
@@ -166,6 +184,10 @@ mod server {
                 code: code.to_string(),
                 message,
                 field: field.map(str::to_string),
+                diagnostics: match self {
+                    AppError::InvalidZip { diagnostics, .. } => Some(diagnostics.clone()),
+                    _ => None,
+                },
             }
         }
     }

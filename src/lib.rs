@@ -16,10 +16,13 @@ pub mod db;
 pub mod error;
 #[cfg(feature = "ssr")]
 pub mod markdown;
+pub mod resources;
 #[cfg(feature = "ssr")]
 pub mod secrets;
 #[cfg(feature = "ssr")]
 pub mod server;
+#[cfg(feature = "ssr")]
+pub mod storage;
 pub mod teams;
 pub mod tokens;
 pub mod ui;

@@ -14,12 +14,14 @@ use tower_http::set_header::SetResponseHeaderLayer;
 use crate::app::{shell, App};
 use crate::config::Settings;
 use crate::db::{self, Pool};
+use crate::storage::BlobStore;
 
 /// What every handler and server function can reach.
 #[derive(Clone)]
 pub struct AppState {
     pub leptos: LeptosOptions,
     pub pool: Pool,
+    pub blobs: BlobStore,
     pub settings: Arc<Settings>,
 }
 
@@ -48,9 +50,14 @@ impl AppState {
                 url: redact_password(&settings.database_url),
                 reason: e.to_string(),
             })?;
+        let blobs = BlobStore::open(&settings.data_dir).map_err(|e| StartError::DataDir {
+            path: settings.data_dir.display().to_string(),
+            reason: e.to_string(),
+        })?;
         Ok(AppState {
             leptos: settings.leptos.clone(),
             pool,
+            blobs,
             settings: Arc::new(settings),
         })
     }

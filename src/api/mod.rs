@@ -2,9 +2,11 @@
 //! authentication, errors as `{"error": code, "message": ...}`.
 
 pub mod auth;
+mod resources;
 mod teams;
 mod users;
 
+use axum::extract::DefaultBodyLimit;
 use axum::routing::{get, patch, post};
 use axum::Router;
 
@@ -51,6 +53,36 @@ pub fn router() -> Router<AppState> {
             patch(teams::change_role).delete(teams::remove_member),
         )
         .route("/teams/{name}/audit", get(teams::audit_log))
+        .route(
+            "/{kind}",
+            get(resources::list_resources).post(resources::create_resource),
+        )
+        .route(
+            "/{kind}/{name}",
+            get(resources::get_resource).patch(resources::update_resource),
+        )
+        .route(
+            "/{kind}/{name}/releases",
+            get(resources::list_releases)
+                // Uploads count their own bytes against the configured limit.
+                .post(resources::upload_release)
+                .layer(DefaultBodyLimit::disable()),
+        )
+        .route(
+            "/{kind}/{name}/releases/{version}",
+            get(resources::get_release)
+                .patch(resources::update_release)
+                .delete(resources::delete_release),
+        )
+        .route(
+            "/{kind}/{name}/releases/{version}/publish",
+            post(resources::publish_release),
+        )
+        .route(
+            "/{kind}/{name}/releases/{version}/download",
+            get(resources::download_release),
+        )
+        .route("/{kind}/{name}/download", get(resources::download_latest))
         .fallback(|| async {
             AppError::NotFound("No API endpoint at this path and method.".into())
         })

@@ -65,6 +65,16 @@ pub async fn find(pool: &Pool, name: &str) -> Result<Option<Team>, AppError> {
     .await?)
 }
 
+/// A team by id.
+pub async fn find_by_id(pool: &Pool, id: &str) -> Result<Option<Team>, AppError> {
+    Ok(sqlx::query_as::<_, Team>(
+        "SELECT id, name, title, description, created_at FROM teams WHERE id = $1",
+    )
+    .bind(id)
+    .fetch_optional(pool)
+    .await?)
+}
+
 async fn find_or_404(pool: &Pool, name: &str) -> Result<Team, AppError> {
     find(pool, name).await?.ok_or_else(|| not_found(name))
 }

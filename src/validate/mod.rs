@@ -69,6 +69,10 @@ pub struct Report {
     /// The manifest's summary, when it could be read.
     pub manifest: Option<ManifestSummary>,
     pub diagnostics: Vec<Diagnostic>,
+    /// Files (not folders) in the archive, when its directory could be read.
+    pub file_count: u64,
+    /// Their total unpacked size in bytes, as declared.
+    pub unpacked_size: u64,
 }
 
 impl Report {
@@ -82,6 +86,8 @@ impl Report {
             kind,
             manifest,
             diagnostics,
+            file_count: 0,
+            unpacked_size: 0,
         }
     }
 
@@ -155,7 +161,14 @@ pub async fn validate<S: ByteSource + ?Sized>(
     if options.mode == Mode::Full && !too_big {
         inflate::check_all(source, &directory, &readable, &mut diagnostics).await?;
     }
-    Ok(Report::new(kind, summary, diagnostics))
+    let files = directory.entries.iter().filter(|e| !e.is_dir());
+    Ok(Report {
+        file_count: files.clone().count() as u64,
+        unpacked_size: files
+            .map(|e| e.uncompressed_size)
+            .fold(0, u64::saturating_add),
+        ..Report::new(kind, summary, diagnostics)
+    })
 }
 
 /// Per-entry checks on the central directory. Returns, for each entry, whether its data can be

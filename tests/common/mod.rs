@@ -85,6 +85,16 @@ impl TestApp {
         })
     }
 
+    /// The same store with other settings (sharing database and storage).
+    pub fn with_settings(&self, change: impl FnOnce(&mut Settings)) -> Router {
+        let mut settings = (*self.state.settings).clone();
+        change(&mut settings);
+        router(AppState {
+            settings: std::sync::Arc::new(settings),
+            ..self.state.clone()
+        })
+    }
+
     /// Drops the test's Postgres database (a SQLite one goes with its temp dir).
     pub async fn finish(self) {
         self.state.pool.close().await;

@@ -1,0 +1,573 @@
+//! `/store/v1/{type}/...` with `{type}` `packages` or `assets`: resources, releases, uploads and
+//! downloads.
+
+use axum::body::Body;
+use axum::extract::multipart::{Field, MultipartError, MultipartRejection};
+use axum::extract::{Multipart, Path, Query, State};
+use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use serde::Deserialize;
+
+use super::auth::{Caller, Credential, MaybeCaller};
+use super::JsonBody;
+use crate::db;
+use crate::error::AppError;
+use crate::resources::releases::{self, NewRelease, Release};
+use crate::resources::service::{self, ListQuery, NewResource, Resource, ResourceUpdate};
+use crate::resources::{kind_from_path, Channel, Page, ReleaseInfo, ResourceInfo};
+use crate::server::AppState;
+use crate::teams::service::{self as teams, Actor};
+use crate::tokens::Scope;
+use crate::validate::Kind;
+
+fn kind(segment: &str) -> Result<Kind, AppError> {
+    kind_from_path(segment).ok_or_else(|| {
+        AppError::NotFound(
+            "No API endpoint at this path: the resource type is packages or assets.".into(),
+        )
+    })
+}
+
+fn actor(caller: &Caller) -> Actor<'_> {
+    Actor {
+        user: &caller.user,
+        restricted_to_team: match &caller.credential {
+            Credential::Token { team_id, .. } => team_id.as_deref(),
+            Credential::Session => None,
+        },
+    }
+}
+
+/// Whether the caller may see the team's private releases and drafts: a member, through a session
+/// or a token with the `download` scope (and, if restricted, restricted to this team).
+async fn sees_private(
+    state: &AppState,
+    caller: &Option<Caller>,
+    team_id: &str,
+) -> Result<bool, AppError> {
+    let Some(caller) = caller else {
+        return Ok(false);
+    };
+    if let Credential::Token {
+        scopes,
+        team_id: restricted,
+        ..
+    } = &caller.credential
+    {
+        if !scopes.contains(&Scope::Download) || restricted.as_deref().is_some_and(|t| t != team_id)
+        {
+            return Ok(false);
+        }
+    }
+    Ok(teams::role_of(&state.pool, team_id, &caller.user.id)
+        .await?
+        .is_some())
+}
+
+async fn resource(state: &AppState, kind_segment: &str, name: &str) -> Result<Resource, AppError> {
+    service::find_or_404(&state.pool, kind(kind_segment)?, name).await
+}
+
+/// Body of `POST /store/v1/{type}`.
+#[derive(Debug, Deserialize)]
+pub struct CreateResource {
+    pub name: String,
+    pub team: String,
+    pub title: String,
+    #[serde(default)]
+    pub short_description: String,
+    #[serde(default)]
+    pub description: String,
+    pub category: String,
+    #[serde(default)]
+    pub tags: Vec<String>,
+}
+
+/// `POST /store/v1/{type}`: create a resource in a team (developer or above, `manage` scope).
+pub async fn create_resource(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(kind_segment): Path<String>,
+    JsonBody(body): JsonBody<CreateResource>,
+) -> Result<(StatusCode, Json<ResourceInfo>), AppError> {
+    caller.require(Scope::Manage)?;
+    let new = NewResource {
+        name: body.name,
+        team: body.team,
+        title: body.title,
+        short_description: body.short_description,
+        description: body.description,
+        category: body.category,
+        tags: body.tags,
+    };
+    let info = service::create(
+        &state.pool,
+        actor(&caller),
+        kind(&kind_segment)?,
+        new,
+        db::now(),
+    )
+    .await?;
+    Ok((StatusCode::CREATED, Json(info)))
+}
+
+/// Query of `GET /store/v1/{type}`.
+#[derive(Debug, Deserialize)]
+pub struct ListParams {
+    pub q: Option<String>,
+    pub category: Option<String>,
+    pub tag: Option<String>,
+    pub team: Option<String>,
+    pub sort: Option<String>,
+    pub page: Option<i64>,
+    pub page_size: Option<i64>,
+}
+
+/// `GET /store/v1/{type}`: list and search.
+pub async fn list_resources(
+    State(state): State<AppState>,
+    Path(kind_segment): Path<String>,
+    Query(params): Query<ListParams>,
+) -> Result<Json<Page<ResourceInfo>>, AppError> {
+    let non_empty = |v: Option<String>| v.filter(|v| !v.trim().is_empty());
+    let query = ListQuery {
+        q: non_empty(params.q),
+        category: non_empty(params.category),
+        tag: non_empty(params.tag),
+        team: non_empty(params.team),
+        sort: non_empty(params.sort),
+        page: params.page,
+        page_size: params.page_size,
+    };
+    Ok(Json(
+        service::list(&state.pool, kind(&kind_segment)?, query).await?,
+    ))
+}
+
+/// `GET /store/v1/{type}/{name}`
+pub async fn get_resource(
+    State(state): State<AppState>,
+    Path((kind_segment, name)): Path<(String, String)>,
+) -> Result<Json<ResourceInfo>, AppError> {
+    let resource = resource(&state, &kind_segment, &name).await?;
+    Ok(Json(service::info(&state.pool, &resource).await?))
+}
+
+/// Body of `PATCH /store/v1/{type}/{name}`.
+#[derive(Debug, Deserialize)]
+pub struct UpdateResource {
+    pub title: Option<String>,
+    pub short_description: Option<String>,
+    pub description: Option<String>,
+    pub category: Option<String>,
+    pub tags: Option<Vec<String>>,
+}
+
+/// `PATCH /store/v1/{type}/{name}`: edit information and tags (developer or above, `manage`).
+pub async fn update_resource(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path((kind_segment, name)): Path<(String, String)>,
+    JsonBody(body): JsonBody<UpdateResource>,
+) -> Result<Json<ResourceInfo>, AppError> {
+    caller.require(Scope::Manage)?;
+    let changes = ResourceUpdate {
+        title: body.title,
+        short_description: body.short_description,
+        description: body.description,
+        category: body.category,
+        tags: body.tags,
+    };
+    Ok(Json(
+        service::update(
+            &state.pool,
+            actor(&caller),
+            kind(&kind_segment)?,
+            &name,
+            changes,
+            db::now(),
+        )
+        .await?,
+    ))
+}
+
+fn bad_multipart(error: MultipartError) -> AppError {
+    AppError::Invalid {
+        code: "bad-upload",
+        field: None,
+        message: format!("The upload could not be read ({}). Send multipart/form-data with the zip in a part named file.", error.body_text()),
+    }
+}
+
+/// A small text part, at most `limit` bytes.
+async fn read_text(
+    mut field: Field<'_>,
+    name: &'static str,
+    limit: usize,
+) -> Result<String, AppError> {
+    let mut bytes = Vec::new();
+    while let Some(chunk) = field.chunk().await.map_err(bad_multipart)? {
+        bytes.extend_from_slice(&chunk);
+        if bytes.len() > limit {
+            return Err(AppError::field(
+                "part-too-large",
+                name,
+                format!("The {name} part is larger than {limit} bytes."),
+            ));
+        }
+    }
+    String::from_utf8(bytes).map_err(|_| {
+        AppError::field(
+            "not-utf8",
+            name,
+            format!("The {name} part is not UTF-8 text."),
+        )
+    })
+}
+
+/// `POST /store/v1/{type}/{name}/releases`: upload a release zip (multipart: `file`, and optional
+/// `changelog`, `channel`, `publish`). Without `publish=true` the release is a draft.
+pub async fn upload_release(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path((kind_segment, name)): Path<(String, String)>,
+    multipart: Result<Multipart, MultipartRejection>,
+) -> Result<(StatusCode, Json<ReleaseInfo>), AppError> {
+    caller.require(Scope::Publish)?;
+    let resource = resource(&state, &kind_segment, &name).await?;
+    // Check rights before reading a byte of the body.
+    service::authorize(
+        &state.pool,
+        actor(&caller),
+        &resource.team_id,
+        "upload releases",
+    )
+    .await?;
+    let mut multipart = multipart.map_err(|e| AppError::Invalid {
+        code: "bad-upload",
+        field: None,
+        message: format!(
+            "{} Send multipart/form-data with the zip in a part named file.",
+            e.body_text()
+        ),
+    })?;
+
+    let limit = state.settings.max_upload_size;
+    let mut file = None;
+    let mut new = NewRelease {
+        changelog: String::new(),
+        channel: Channel::Stable,
+        publish: false,
+    };
+    while let Some(mut field) = multipart.next_field().await.map_err(bad_multipart)? {
+        match field.name().unwrap_or_default() {
+            "file" => {
+                let mut temp = state
+                    .blobs
+                    .create_temp()
+                    .await
+                    .map_err(|e| AppError::Internal(e.to_string()))?;
+                while let Some(chunk) = field.chunk().await.map_err(bad_multipart)? {
+                    if temp.size() + chunk.len() as u64 > limit {
+                        return Err(AppError::TooLarge(format!(
+                            "The upload is larger than this store's limit of {}.",
+                            crate::validate::human_size(limit)
+                        )));
+                    }
+                    temp.write(&chunk)
+                        .await
+                        .map_err(|e| AppError::Internal(e.to_string()))?;
+                }
+                file = Some(
+                    temp.finish()
+                        .await
+                        .map_err(|e| AppError::Internal(e.to_string()))?,
+                );
+            }
+            "changelog" => new.changelog = read_text(field, "changelog", 256 * 1024).await?,
+            "channel" => {
+                let text = read_text(field, "channel", 64).await?;
+                new.channel = Channel::parse(text.trim())
+                    .map_err(|m| AppError::field("invalid-channel", "channel", m))?;
+            }
+            "publish" => {
+                let text = read_text(field, "publish", 64).await?;
+                new.publish = matches!(text.trim(), "true" | "1" | "on" | "yes");
+            }
+            _ => while field.chunk().await.map_err(bad_multipart)?.is_some() {},
+        }
+    }
+    let file = file.ok_or_else(|| {
+        AppError::field(
+            "missing-file",
+            "file",
+            "No zip in the upload: send it in a part named file.",
+        )
+    })?;
+    let info = releases::create(
+        &state.pool,
+        &state.blobs,
+        actor(&caller),
+        &resource,
+        file,
+        new,
+        db::now(),
+    )
+    .await?;
+    Ok((StatusCode::CREATED, Json(info)))
+}
+
+/// `GET /store/v1/{type}/{name}/releases`: the releases the caller may see, newest first.
+pub async fn list_releases(
+    State(state): State<AppState>,
+    MaybeCaller(caller): MaybeCaller,
+    Path((kind_segment, name)): Path<(String, String)>,
+) -> Result<Json<Vec<ReleaseInfo>>, AppError> {
+    let resource = resource(&state, &kind_segment, &name).await?;
+    let private = sees_private(&state, &caller, &resource.team_id).await?;
+    let list = releases::list(&state.pool, &resource, private).await?;
+    Ok(Json(list.iter().map(Release::info).collect()))
+}
+
+/// `GET /store/v1/{type}/{name}/releases/{version}`
+pub async fn get_release(
+    State(state): State<AppState>,
+    MaybeCaller(caller): MaybeCaller,
+    Path((kind_segment, name, version)): Path<(String, String, String)>,
+) -> Result<Json<ReleaseInfo>, AppError> {
+    let resource = resource(&state, &kind_segment, &name).await?;
+    let private = sees_private(&state, &caller, &resource.team_id).await?;
+    Ok(Json(
+        releases::find(&state.pool, &resource, &version, private)
+            .await?
+            .info(),
+    ))
+}
+
+/// Body of `PATCH .../releases/{version}`.
+#[derive(Debug, Deserialize)]
+pub struct UpdateRelease {
+    pub changelog: Option<String>,
+    pub channel: Option<Channel>,
+}
+
+/// `PATCH /store/v1/{type}/{name}/releases/{version}`: edit changelog or channel.
+pub async fn update_release(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path((kind_segment, name, version)): Path<(String, String, String)>,
+    JsonBody(body): JsonBody<UpdateRelease>,
+) -> Result<Json<ReleaseInfo>, AppError> {
+    caller.require(Scope::Manage)?;
+    let resource = resource(&state, &kind_segment, &name).await?;
+    Ok(Json(
+        releases::update(
+            &state.pool,
+            actor(&caller),
+            &resource,
+            &version,
+            body.changelog,
+            body.channel,
+        )
+        .await?,
+    ))
+}
+
+/// `POST /store/v1/{type}/{name}/releases/{version}/publish`
+pub async fn publish_release(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path((kind_segment, name, version)): Path<(String, String, String)>,
+) -> Result<Json<ReleaseInfo>, AppError> {
+    caller.require(Scope::Manage)?;
+    let resource = resource(&state, &kind_segment, &name).await?;
+    Ok(Json(
+        releases::publish(&state.pool, actor(&caller), &resource, &version, db::now()).await?,
+    ))
+}
+
+/// `DELETE /store/v1/{type}/{name}/releases/{version}`: drafts only.
+pub async fn delete_release(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path((kind_segment, name, version)): Path<(String, String, String)>,
+) -> Result<StatusCode, AppError> {
+    caller.require(Scope::Manage)?;
+    let resource = resource(&state, &kind_segment, &name).await?;
+    releases::delete_draft(
+        &state.pool,
+        &state.blobs,
+        actor(&caller),
+        &resource,
+        &version,
+    )
+    .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// `GET /store/v1/{type}/{name}/releases/{version}/download`
+pub async fn download_release(
+    State(state): State<AppState>,
+    MaybeCaller(caller): MaybeCaller,
+    Path((kind_segment, name, version)): Path<(String, String, String)>,
+    method: Method,
+    headers: HeaderMap,
+) -> Result<Response, AppError> {
+    let resource = resource(&state, &kind_segment, &name).await?;
+    let private = sees_private(&state, &caller, &resource.team_id).await?;
+    let release = releases::find(&state.pool, &resource, &version, private).await?;
+    serve_release(&state, &resource, &release, &method, &headers).await
+}
+
+/// Query of the channel download.
+#[derive(Debug, Deserialize)]
+pub struct ChannelParams {
+    pub channel: Option<String>,
+}
+
+/// `GET /store/v1/{type}/{name}/download?channel=stable`: the newest published release on that
+/// channel or a more stable one.
+pub async fn download_latest(
+    State(state): State<AppState>,
+    MaybeCaller(caller): MaybeCaller,
+    Path((kind_segment, name)): Path<(String, String)>,
+    Query(params): Query<ChannelParams>,
+    method: Method,
+    headers: HeaderMap,
+) -> Result<Response, AppError> {
+    let channel = Channel::parse(params.channel.as_deref().unwrap_or("stable"))
+        .map_err(|m| AppError::field("invalid-channel", "channel", m))?;
+    let resource = resource(&state, &kind_segment, &name).await?;
+    let private = sees_private(&state, &caller, &resource.team_id).await?;
+    let release = releases::latest_on_channel(&state.pool, &resource, channel, private).await?;
+    serve_release(&state, &resource, &release, &method, &headers).await
+}
+
+/// A byte range of a file of `size` bytes, from a `Range` header; `Err` when unsatisfiable.
+fn parse_range(value: &str, size: u64) -> Option<Result<(u64, u64), ()>> {
+    let spec = value.trim().strip_prefix("bytes=")?;
+    if spec.contains(',') {
+        return None; // several ranges: answer with the whole file
+    }
+    let (start, end) = spec.split_once('-')?;
+    let range = match (start.trim(), end.trim()) {
+        ("", suffix) => {
+            let n: u64 = suffix.parse().ok()?;
+            if n == 0 {
+                return Some(Err(()));
+            }
+            (size.saturating_sub(n), size.checked_sub(1)?)
+        }
+        (start, "") => (start.parse().ok()?, size.checked_sub(1)?),
+        (start, end) => (
+            start.parse().ok()?,
+            end.parse::<u64>().ok()?.min(size.saturating_sub(1)),
+        ),
+    };
+    Some(if range.0 <= range.1 && range.0 < size {
+        Ok(range)
+    } else {
+        Err(())
+    })
+}
+
+/// Streams a release's zip: `ETag`, `Range`, `If-None-Match`, a download counted once per full
+/// fetch.
+async fn serve_release(
+    state: &AppState,
+    resource: &Resource,
+    release: &Release,
+    method: &Method,
+    headers: &HeaderMap,
+) -> Result<Response, AppError> {
+    use tokio::io::{AsyncReadExt, AsyncSeekExt};
+    let etag = format!("\"{}\"", release.sha256);
+    let size = release.size as u64;
+    let mut response = Response::builder()
+        .header(header::ETAG, &etag)
+        .header(header::ACCEPT_RANGES, "bytes")
+        .header(header::CONTENT_TYPE, "application/zip")
+        .header(
+            header::CONTENT_DISPOSITION,
+            format!(
+                "attachment; filename=\"{}-{}.zip\"",
+                resource.name, release.version
+            ),
+        )
+        .header(
+            header::CACHE_CONTROL,
+            if release.is_public() {
+                "public, max-age=31536000, immutable"
+            } else {
+                "private, no-store"
+            },
+        );
+
+    let if_none_match = headers
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok());
+    if if_none_match.is_some_and(|v| v.split(',').any(|t| t.trim() == etag || t.trim() == "*")) {
+        return response
+            .status(StatusCode::NOT_MODIFIED)
+            .body(Body::empty())
+            .map_err(|e| AppError::Internal(e.to_string()));
+    }
+
+    let mut file = tokio::fs::File::open(state.blobs.path(&release.sha256))
+        .await
+        .map_err(|e| AppError::Internal(format!("release file missing: {e}")))?;
+    let range = headers
+        .get(header::RANGE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| parse_range(v, size));
+    let (status, start, length) = match range {
+        Some(Ok((start, end))) => {
+            response =
+                response.header(header::CONTENT_RANGE, format!("bytes {start}-{end}/{size}"));
+            (StatusCode::PARTIAL_CONTENT, start, end - start + 1)
+        }
+        Some(Err(())) => {
+            return response
+                .status(StatusCode::RANGE_NOT_SATISFIABLE)
+                .header(header::CONTENT_RANGE, format!("bytes */{size}"))
+                .body(Body::empty())
+                .map_err(|e| AppError::Internal(e.to_string()));
+        }
+        None => {
+            if method != Method::HEAD {
+                releases::count_download(&state.pool, release).await?;
+            }
+            (StatusCode::OK, 0, size)
+        }
+    };
+    file.seek(std::io::SeekFrom::Start(start))
+        .await
+        .map_err(|e| AppError::Internal(e.to_string()))?;
+    let body = Body::from_stream(tokio_util::io::ReaderStream::new(file.take(length)));
+    let mut response = response
+        .status(status)
+        .body(body)
+        .map_err(|e| AppError::Internal(e.to_string()))?;
+    response
+        .headers_mut()
+        .insert(header::CONTENT_LENGTH, HeaderValue::from(length));
+    Ok(response.into_response())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_range;
+
+    #[test]
+    fn ranges() {
+        assert_eq!(parse_range("bytes=0-9", 100), Some(Ok((0, 9))));
+        assert_eq!(parse_range("bytes=90-", 100), Some(Ok((90, 99))));
+        assert_eq!(parse_range("bytes=-10", 100), Some(Ok((90, 99))));
+        assert_eq!(parse_range("bytes=50-500", 100), Some(Ok((50, 99))));
+        assert_eq!(parse_range("bytes=100-", 100), Some(Err(())));
+        assert_eq!(parse_range("bytes=9-0", 100), Some(Err(())));
+        assert_eq!(parse_range("bytes=0-1,5-6", 100), None);
+        assert_eq!(parse_range("items=0-1", 100), None);
+    }
+}

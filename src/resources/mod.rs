@@ -1,0 +1,150 @@
+//! Resources (packages and asset packs) and their releases.
+
+#[cfg(feature = "ssr")]
+pub mod releases;
+#[cfg(feature = "ssr")]
+pub mod service;
+
+use serde::{Deserialize, Serialize};
+
+use crate::validate::{Kind, ManifestSummary};
+
+/// Longest short description, in characters.
+pub const SHORT_DESCRIPTION_MAX: usize = 256;
+/// Most tags per resource.
+pub const MAX_TAGS: usize = 10;
+
+/// The `{type}` path segment of the API: `packages` or `assets`.
+pub fn kind_from_path(segment: &str) -> Option<Kind> {
+    match segment {
+        "packages" => Some(Kind::Package),
+        "assets" => Some(Kind::AssetPack),
+        _ => None,
+    }
+}
+
+/// The path segment for a kind.
+pub fn path_of_kind(kind: Kind) -> &'static str {
+    match kind {
+        Kind::Package => "packages",
+        Kind::AssetPack => "assets",
+    }
+}
+
+/// Where a release is offered, from least to most stable.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Channel {
+    /// Only the team's members see it.
+    Private,
+    Alpha,
+    Beta,
+    Stable,
+}
+
+impl Channel {
+    /// Every channel, least stable first.
+    pub const ALL: [Channel; 4] = [
+        Channel::Private,
+        Channel::Alpha,
+        Channel::Beta,
+        Channel::Stable,
+    ];
+
+    /// The channel's name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Channel::Private => "private",
+            Channel::Alpha => "alpha",
+            Channel::Beta => "beta",
+            Channel::Stable => "stable",
+        }
+    }
+
+    /// Parses a channel name.
+    pub fn parse(name: &str) -> Result<Channel, String> {
+        Channel::ALL
+            .into_iter()
+            .find(|c| c.as_str() == name)
+            .ok_or_else(|| {
+                format!("unknown channel {name:?}: expected private, alpha, beta or stable")
+            })
+    }
+}
+
+/// Whether a release is visible beyond its team.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ReleaseState {
+    Draft,
+    Published,
+}
+
+/// A resource as the API and pages show it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ResourceInfo {
+    pub kind: Kind,
+    pub name: String,
+    pub team: String,
+    pub title: String,
+    pub short_description: String,
+    /// Markdown.
+    pub description: String,
+    pub category: String,
+    pub tags: Vec<String>,
+    pub created_at: i64,
+    pub updated_at: i64,
+    pub download_count: i64,
+    /// The newest published release on a public channel.
+    pub latest_version: Option<String>,
+}
+
+/// A release as the API and pages show it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReleaseInfo {
+    pub version: String,
+    pub channel: Channel,
+    pub state: ReleaseState,
+    /// Markdown.
+    pub changelog: String,
+    pub sha256: String,
+    pub size: i64,
+    pub unpacked_size: i64,
+    pub file_count: i64,
+    pub manifest: Option<ManifestSummary>,
+    pub uploaded_by: String,
+    pub created_at: i64,
+    pub published_at: Option<i64>,
+    pub download_count: i64,
+}
+
+/// One page of a listing.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    pub page: i64,
+    pub page_size: i64,
+    pub total: i64,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn channels_are_ordered_by_stability() {
+        assert!(Channel::Stable > Channel::Beta);
+        assert!(Channel::Beta > Channel::Alpha);
+        assert!(Channel::Alpha > Channel::Private);
+        assert_eq!(Channel::parse("beta").unwrap(), Channel::Beta);
+        assert!(Channel::parse("nightly").is_err());
+    }
+
+    #[test]
+    fn kinds_in_paths() {
+        assert_eq!(kind_from_path("packages"), Some(Kind::Package));
+        assert_eq!(kind_from_path("assets"), Some(Kind::AssetPack));
+        assert_eq!(kind_from_path("maps"), None);
+        assert_eq!(path_of_kind(Kind::AssetPack), "assets");
+    }
+}

@@ -1,0 +1,405 @@
+//! Resource services: create, find, list and search, edit.
+
+use super::{path_of_kind, Page, ResourceInfo, MAX_TAGS, SHORT_DESCRIPTION_MAX};
+use crate::db::{is_unique_violation, new_id, Pool};
+use crate::error::AppError;
+use crate::teams::service::{self as teams, Actor, Team};
+use crate::teams::Role;
+use crate::validate::manifest::is_resource_name;
+use crate::validate::{Kind, PackageType};
+
+/// A resource row.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Resource {
+    pub id: String,
+    pub kind: String,
+    pub name: String,
+    pub team_id: String,
+    pub title: String,
+    pub short_description: String,
+    pub description: String,
+    pub category: String,
+    pub created_at: i64,
+    pub updated_at: i64,
+    pub download_count: i64,
+}
+
+/// What a new resource needs.
+#[derive(Debug, Clone)]
+pub struct NewResource {
+    pub name: String,
+    pub team: String,
+    pub title: String,
+    pub short_description: String,
+    pub description: String,
+    pub category: String,
+    pub tags: Vec<String>,
+}
+
+/// Changes to a resource; `None` keeps the current value. The name and team never change here.
+#[derive(Debug, Clone, Default)]
+pub struct ResourceUpdate {
+    pub title: Option<String>,
+    pub short_description: Option<String>,
+    pub description: Option<String>,
+    pub category: Option<String>,
+    pub tags: Option<Vec<String>>,
+}
+
+/// Search and filters for a listing.
+#[derive(Debug, Clone, Default)]
+pub struct ListQuery {
+    pub q: Option<String>,
+    pub category: Option<String>,
+    pub tag: Option<String>,
+    pub team: Option<String>,
+    /// `updated` (default), `downloads` or `name`.
+    pub sort: Option<String>,
+    pub page: Option<i64>,
+    pub page_size: Option<i64>,
+}
+
+fn check_fields(
+    kind: Kind,
+    title: &str,
+    short_description: &str,
+    category: &str,
+    tags: &[String],
+) -> Result<(), AppError> {
+    let length = title.trim().chars().count();
+    if length == 0 || length > 100 {
+        return Err(AppError::field(
+            "invalid-title",
+            "title",
+            "A title has 1 to 100 characters.",
+        ));
+    }
+    let length = short_description.chars().count();
+    if length > SHORT_DESCRIPTION_MAX {
+        return Err(AppError::field(
+            "invalid-short-description",
+            "short_description",
+            format!("A short description has at most {SHORT_DESCRIPTION_MAX} characters; this one has {length}."),
+        ));
+    }
+    match kind {
+        Kind::Package => {
+            let types = PackageType::TABLES.map(|(t, _)| t.as_str());
+            if !types.contains(&category) {
+                return Err(AppError::field(
+                    "invalid-category",
+                    "category",
+                    format!(
+                        "A package's category is its type: one of {}.",
+                        types.join(", ")
+                    ),
+                ));
+            }
+        }
+        Kind::AssetPack => {
+            if !is_resource_name(category) || category.len() > 32 {
+                return Err(AppError::field(
+                    "invalid-category",
+                    "category",
+                    "An asset pack's category has 1 to 32 lowercase letters, digits and '-' (for example vehicles, buildings).",
+                ));
+            }
+        }
+    }
+    if tags.len() > MAX_TAGS {
+        return Err(AppError::field(
+            "invalid-tags",
+            "tags",
+            format!("At most {MAX_TAGS} tags."),
+        ));
+    }
+    if let Some(bad) = tags.iter().find(|t| !is_resource_name(t) || t.len() > 32) {
+        return Err(AppError::field(
+            "invalid-tags",
+            "tags",
+            format!("The tag {bad:?} is not valid: use 1 to 32 lowercase letters, digits and '-'."),
+        ));
+    }
+    Ok(())
+}
+
+fn normalise_tags(tags: Vec<String>) -> Vec<String> {
+    let mut tags: Vec<String> = tags
+        .into_iter()
+        .map(|t| t.trim().to_lowercase())
+        .filter(|t| !t.is_empty())
+        .collect();
+    tags.sort();
+    tags.dedup();
+    tags
+}
+
+async fn replace_tags(
+    executor: &mut sqlx::AnyConnection,
+    resource_id: &str,
+    tags: &[String],
+) -> Result<(), AppError> {
+    sqlx::query("DELETE FROM resource_tags WHERE resource_id = $1")
+        .bind(resource_id)
+        .execute(&mut *executor)
+        .await?;
+    for tag in tags {
+        sqlx::query("INSERT INTO resource_tags (resource_id, tag) VALUES ($1, $2)")
+            .bind(resource_id)
+            .bind(tag)
+            .execute(&mut *executor)
+            .await?;
+    }
+    Ok(())
+}
+
+/// The team of a resource, checking that the actor is a developer or above in it.
+pub async fn authorize(
+    pool: &Pool,
+    actor: Actor<'_>,
+    team_id: &str,
+    what: &str,
+) -> Result<Team, AppError> {
+    let team = teams::find_by_id(pool, team_id)
+        .await?
+        .ok_or_else(|| AppError::Internal("resource without team".into()))?;
+    teams::authorize(pool, actor, &team, Role::Developer, what).await?;
+    Ok(team)
+}
+
+/// Creates a resource in a team (developer or above).
+pub async fn create(
+    pool: &Pool,
+    actor: Actor<'_>,
+    kind: Kind,
+    new: NewResource,
+    now: i64,
+) -> Result<ResourceInfo, AppError> {
+    let name = new.name.trim().to_string();
+    if !is_resource_name(&name) {
+        return Err(AppError::field(
+            "invalid-name",
+            "name",
+            "A name has 1 to 64 lowercase letters, digits and '-'. It is the folder name on game servers and cannot change later.",
+        ));
+    }
+    let tags = normalise_tags(new.tags);
+    check_fields(
+        kind,
+        &new.title,
+        &new.short_description,
+        &new.category,
+        &tags,
+    )?;
+    let team = teams::find(pool, new.team.trim()).await?.ok_or_else(|| {
+        AppError::field(
+            "unknown-team",
+            "team",
+            format!("There is no team named '{}'.", new.team.trim()),
+        )
+    })?;
+    teams::authorize(pool, actor, &team, Role::Developer, "create resources").await?;
+
+    let id = new_id();
+    let mut tx = pool.begin().await?;
+    sqlx::query(
+        "INSERT INTO resources (id, kind, name, team_id, title, short_description, description, category, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9)",
+    )
+    .bind(&id)
+    .bind(kind.as_str())
+    .bind(&name)
+    .bind(&team.id)
+    .bind(new.title.trim())
+    .bind(new.short_description.trim())
+    .bind(&new.description)
+    .bind(&new.category)
+    .bind(now)
+    .execute(&mut *tx)
+    .await
+    .map_err(|e| {
+        if is_unique_violation(&e) {
+            AppError::Conflict {
+                code: "name-taken",
+                field: Some("name"),
+                message: format!("There is already {} named '{name}'.", if kind == Kind::Package { "a package" } else { "an asset pack" }),
+            }
+        } else {
+            e.into()
+        }
+    })?;
+    replace_tags(&mut tx, &id, &tags).await?;
+    tx.commit().await?;
+    info(
+        pool,
+        &find(pool, kind, &name)
+            .await?
+            .ok_or_else(|| AppError::Internal("resource vanished".into()))?,
+    )
+    .await
+}
+
+/// A resource by kind and name.
+pub async fn find(pool: &Pool, kind: Kind, name: &str) -> Result<Option<Resource>, AppError> {
+    Ok(sqlx::query_as::<_, Resource>(
+        "SELECT id, kind, name, team_id, title, short_description, description, category, created_at, updated_at, download_count \
+         FROM resources WHERE kind = $1 AND name = $2",
+    )
+    .bind(kind.as_str())
+    .bind(name)
+    .fetch_optional(pool)
+    .await?)
+}
+
+/// A resource by kind and name, or `404`.
+pub async fn find_or_404(pool: &Pool, kind: Kind, name: &str) -> Result<Resource, AppError> {
+    find(pool, kind, name).await?.ok_or_else(|| {
+        AppError::NotFound(format!(
+            "There is no {} named '{name}'.",
+            if kind == Kind::Package {
+                "package"
+            } else {
+                "asset pack"
+            }
+        ))
+    })
+}
+
+/// The resource as the API shows it: with its team's name, tags and latest public version.
+pub async fn info(pool: &Pool, resource: &Resource) -> Result<ResourceInfo, AppError> {
+    let (team,): (String,) = sqlx::query_as("SELECT name FROM teams WHERE id = $1")
+        .bind(&resource.team_id)
+        .fetch_one(pool)
+        .await?;
+    let tags: Vec<(String,)> =
+        sqlx::query_as("SELECT tag FROM resource_tags WHERE resource_id = $1 ORDER BY tag")
+            .bind(&resource.id)
+            .fetch_all(pool)
+            .await?;
+    let latest: Option<(String,)> = sqlx::query_as(
+        "SELECT version FROM releases WHERE resource_id = $1 AND state = 'published' AND channel <> 'private' \
+         ORDER BY version_major DESC, version_minor DESC, version_patch DESC LIMIT 1",
+    )
+    .bind(&resource.id)
+    .fetch_optional(pool)
+    .await?;
+    Ok(ResourceInfo {
+        kind: resource.kind.parse().unwrap_or(Kind::Package),
+        name: resource.name.clone(),
+        team,
+        title: resource.title.clone(),
+        short_description: resource.short_description.clone(),
+        description: resource.description.clone(),
+        category: resource.category.clone(),
+        tags: tags.into_iter().map(|(t,)| t).collect(),
+        created_at: resource.created_at,
+        updated_at: resource.updated_at,
+        download_count: resource.download_count,
+        latest_version: latest.map(|(v,)| v),
+    })
+}
+
+/// Lists and searches resources of a kind.
+pub async fn list(
+    pool: &Pool,
+    kind: Kind,
+    query: ListQuery,
+) -> Result<Page<ResourceInfo>, AppError> {
+    let page = query.page.unwrap_or(1).max(1);
+    let page_size = query.page_size.unwrap_or(20).clamp(1, 100);
+    let order = match query.sort.as_deref() {
+        None | Some("updated") => "r.updated_at DESC, r.name",
+        Some("downloads") => "r.download_count DESC, r.name",
+        Some("name") => "r.name",
+        Some(other) => {
+            return Err(AppError::Invalid {
+                code: "invalid-sort",
+                field: Some("sort"),
+                message: format!("Unknown sort {other:?}: use updated, downloads or name."),
+            })
+        }
+    };
+    let pattern = query
+        .q
+        .as_deref()
+        .map(|q| format!("%{}%", q.trim().to_lowercase().replace(['%', '_'], "")));
+    let filters = "FROM resources r JOIN teams t ON t.id = r.team_id WHERE r.kind = $1 \
+         AND ($2 IS NULL OR LOWER(r.name) LIKE $2 OR LOWER(r.title) LIKE $2 OR LOWER(r.short_description) LIKE $2 \
+              OR EXISTS (SELECT 1 FROM resource_tags g WHERE g.resource_id = r.id AND g.tag LIKE $2)) \
+         AND ($3 IS NULL OR r.category = $3) \
+         AND ($4 IS NULL OR EXISTS (SELECT 1 FROM resource_tags g WHERE g.resource_id = r.id AND g.tag = $4)) \
+         AND ($5 IS NULL OR t.name = $5)";
+    let (total,): (i64,) = sqlx::query_as(&format!("SELECT COUNT(*) {filters}"))
+        .bind(kind.as_str())
+        .bind(&pattern)
+        .bind(&query.category)
+        .bind(&query.tag)
+        .bind(&query.team)
+        .fetch_one(pool)
+        .await?;
+    let rows: Vec<Resource> = sqlx::query_as(&format!(
+        "SELECT r.id, r.kind, r.name, r.team_id, r.title, r.short_description, r.description, r.category, \
+                r.created_at, r.updated_at, r.download_count {filters} ORDER BY {order} LIMIT $6 OFFSET $7"
+    ))
+    .bind(kind.as_str())
+    .bind(&pattern)
+    .bind(&query.category)
+    .bind(&query.tag)
+    .bind(&query.team)
+    .bind(page_size)
+    .bind((page - 1) * page_size)
+    .fetch_all(pool)
+    .await?;
+    let mut items = Vec::with_capacity(rows.len());
+    for row in &rows {
+        items.push(info(pool, row).await?);
+    }
+    Ok(Page {
+        items,
+        page,
+        page_size,
+        total,
+    })
+}
+
+/// Edits a resource's information and tags (developer or above).
+pub async fn update(
+    pool: &Pool,
+    actor: Actor<'_>,
+    kind: Kind,
+    name: &str,
+    changes: ResourceUpdate,
+    now: i64,
+) -> Result<ResourceInfo, AppError> {
+    let resource = find_or_404(pool, kind, name).await?;
+    authorize(pool, actor, &resource.team_id, "edit resources").await?;
+    let current = info(pool, &resource).await?;
+    let title = changes.title.unwrap_or(current.title);
+    let short_description = changes
+        .short_description
+        .unwrap_or(current.short_description);
+    let description = changes.description.unwrap_or(current.description);
+    let category = changes.category.unwrap_or(current.category);
+    let tags = normalise_tags(changes.tags.unwrap_or(current.tags));
+    check_fields(kind, &title, &short_description, &category, &tags)?;
+    let mut tx = pool.begin().await?;
+    sqlx::query(
+        "UPDATE resources SET title = $1, short_description = $2, description = $3, category = $4, updated_at = $5 WHERE id = $6",
+    )
+    .bind(title.trim())
+    .bind(short_description.trim())
+    .bind(&description)
+    .bind(&category)
+    .bind(now)
+    .bind(&resource.id)
+    .execute(&mut *tx)
+    .await?;
+    replace_tags(&mut tx, &resource.id, &tags).await?;
+    tx.commit().await?;
+    info(pool, &find_or_404(pool, kind, name).await?).await
+}
+
+/// The address of a resource's API, e.g. `/store/v1/packages/sandbox`.
+pub fn api_path(kind: Kind, name: &str) -> String {
+    format!("/store/v1/{}/{name}", path_of_kind(kind))
+}

@@ -1,0 +1,166 @@
+//! Blob storage: release files, content-addressed by SHA-256, on the local file system under the
+//! data dir (`blobs/ab/cd/<sha256>`). Uploads stream into a temporary file (`tmp/`), hashed on the
+//! fly, fsynced, then renamed into place; identical uploads share one blob.
+
+use std::io;
+use std::path::{Path, PathBuf};
+
+use sha2::{Digest, Sha256};
+use tokio::fs::{self, File};
+use tokio::io::AsyncWriteExt;
+
+/// The local blob store.
+#[derive(Debug, Clone)]
+pub struct BlobStore {
+    root: PathBuf,
+    temp: PathBuf,
+}
+
+/// A blob being written: bytes go to a temporary file and through the hash.
+#[derive(Debug)]
+pub struct TempBlob {
+    file: File,
+    /// `None` once finished: the path then belongs to the [`WrittenBlob`].
+    path: Option<PathBuf>,
+    hasher: Sha256,
+    size: u64,
+}
+
+/// A finished temporary blob: its file, hash and size. Dropping it deletes the file.
+#[derive(Debug)]
+pub struct WrittenBlob {
+    pub path: PathBuf,
+    pub sha256: String,
+    pub size: u64,
+    kept: bool,
+}
+
+impl Drop for WrittenBlob {
+    fn drop(&mut self) {
+        if !self.kept {
+            let _ = std::fs::remove_file(&self.path);
+        }
+    }
+}
+
+impl BlobStore {
+    /// A store under `data_dir`, creating its folders.
+    pub fn open(data_dir: &Path) -> io::Result<BlobStore> {
+        let store = BlobStore {
+            root: data_dir.join("blobs"),
+            temp: data_dir.join("tmp"),
+        };
+        std::fs::create_dir_all(&store.root)?;
+        std::fs::create_dir_all(&store.temp)?;
+        Ok(store)
+    }
+
+    /// Where the blob with this hash lives.
+    pub fn path(&self, sha256: &str) -> PathBuf {
+        self.root
+            .join(&sha256[..2])
+            .join(&sha256[2..4])
+            .join(sha256)
+    }
+
+    /// Starts a new temporary blob.
+    pub async fn create_temp(&self) -> io::Result<TempBlob> {
+        let path = self
+            .temp
+            .join(format!("upload-{}", uuid::Uuid::now_v7().simple()));
+        let file = File::create(&path).await?;
+        Ok(TempBlob {
+            file,
+            path: Some(path),
+            hasher: Sha256::new(),
+            size: 0,
+        })
+    }
+
+    /// Moves a written blob into place. Returns `true` when the blob is new (no identical upload
+    /// was stored before).
+    pub async fn commit(&self, mut blob: WrittenBlob) -> io::Result<bool> {
+        let target = self.path(&blob.sha256);
+        if fs::try_exists(&target).await? {
+            return Ok(false); // the temporary file goes with `blob`
+        }
+        if let Some(parent) = target.parent() {
+            fs::create_dir_all(parent).await?;
+        }
+        fs::rename(&blob.path, &target).await?;
+        blob.kept = true;
+        Ok(true)
+    }
+
+    /// Deletes a blob (when no release refers to it any more).
+    pub async fn remove(&self, sha256: &str) -> io::Result<()> {
+        match fs::remove_file(self.path(sha256)).await {
+            Err(e) if e.kind() != io::ErrorKind::NotFound => Err(e),
+            _ => Ok(()),
+        }
+    }
+
+    /// Temporary files left by uploads that were interrupted (for tests and clean-up).
+    pub fn temp_files(&self) -> io::Result<Vec<PathBuf>> {
+        Ok(std::fs::read_dir(&self.temp)?
+            .filter_map(Result::ok)
+            .map(|e| e.path())
+            .collect())
+    }
+
+    /// Every stored blob's path (for tests and clean-up).
+    pub fn blob_files(&self) -> io::Result<Vec<PathBuf>> {
+        let mut found = Vec::new();
+        let mut stack = vec![self.root.clone()];
+        while let Some(dir) = stack.pop() {
+            for entry in std::fs::read_dir(&dir)?.filter_map(Result::ok) {
+                let path = entry.path();
+                if path.is_dir() {
+                    stack.push(path);
+                } else {
+                    found.push(path);
+                }
+            }
+        }
+        Ok(found)
+    }
+}
+
+impl TempBlob {
+    /// Appends bytes.
+    pub async fn write(&mut self, bytes: &[u8]) -> io::Result<()> {
+        self.hasher.update(bytes);
+        self.size += bytes.len() as u64;
+        self.file.write_all(bytes).await
+    }
+
+    /// Bytes written so far.
+    pub fn size(&self) -> u64 {
+        self.size
+    }
+
+    /// Flushes and fsyncs the file and returns it with its hash.
+    pub async fn finish(mut self) -> io::Result<WrittenBlob> {
+        self.file.flush().await?;
+        self.file.sync_all().await?;
+        let path = self
+            .path
+            .take()
+            .ok_or_else(|| io::Error::other("blob already finished"))?;
+        Ok(WrittenBlob {
+            path,
+            sha256: hex::encode(self.hasher.clone().finalize()),
+            size: self.size,
+            kept: false,
+        })
+    }
+}
+
+impl Drop for TempBlob {
+    fn drop(&mut self) {
+        // An upload that failed half-way leaves nothing behind.
+        if let Some(path) = &self.path {
+            let _ = std::fs::remove_file(path);
+        }
+    }
+}

@@ -1,0 +1,708 @@
+//! Resources and releases over the HTTP API, on SQLite and Postgres: uploads (including the
+//! nanos-store-action request shape), validation failures, visibility, downloads with Range and
+//! ETag, download counts, channels, and that failures leave nothing behind.
+
+mod common;
+
+use std::io::Write;
+
+use axum::body::{Body, Bytes};
+use axum::http::Request;
+use common::{TestApp, TestResponse};
+use nanos_store::accounts::service::{self as accounts, Registration};
+use nanos_store::db;
+use nanos_store::teams::service::{self as teams, Actor, NewTeam};
+use nanos_store::teams::Role;
+use nanos_store::tokens::service::{self as tokens, Expiry, NewToken};
+use nanos_store::tokens::Scope;
+use serde_json::json;
+use tower::ServiceExt;
+
+const BOUNDARY: &str = "----nanosboundary7MA4YWxkTrZu0gW";
+
+fn zip(files: &[(&str, &str)]) -> Vec<u8> {
+    let mut writer = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    for (name, text) in files {
+        writer
+            .start_file(*name, zip::write::SimpleFileOptions::default())
+            .unwrap();
+        writer.write_all(text.as_bytes()).unwrap();
+    }
+    writer.finish().unwrap().into_inner()
+}
+
+fn package(version: &str) -> Vec<u8> {
+    let manifest = format!(
+        "[meta]\ntitle = \"Sandbox\"\nauthor = \"me\"\nversion = \"{version}\"\n[game_mode]\n"
+    );
+    zip(&[
+        ("Package.toml", &manifest),
+        ("Server/Index.lua", "print('hi')"),
+    ])
+}
+
+/// A multipart body: (name, filename, content type, bytes).
+fn multipart(parts: &[(&str, Option<&str>, &str, &[u8])]) -> Vec<u8> {
+    let mut body = Vec::new();
+    for (name, filename, content_type, bytes) in parts {
+        body.extend_from_slice(format!("--{BOUNDARY}\r\n").as_bytes());
+        match filename {
+            Some(f) => body.extend_from_slice(
+                format!("Content-Disposition: form-data; name=\"{name}\"; filename=\"{f}\"\r\n")
+                    .as_bytes(),
+            ),
+            None => body.extend_from_slice(
+                format!("Content-Disposition: form-data; name=\"{name}\"\r\n").as_bytes(),
+            ),
+        }
+        body.extend_from_slice(format!("Content-Type: {content_type}\r\n\r\n").as_bytes());
+        body.extend_from_slice(bytes);
+        body.extend_from_slice(b"\r\n");
+    }
+    body.extend_from_slice(format!("--{BOUNDARY}--\r\n").as_bytes());
+    body
+}
+
+/// Sends an upload as nanos-store-action does: chunked (no Content-Length), `Token` header,
+/// part `file` named release.zip and part `changelog`, plus any extra parts.
+async fn upload(
+    app: &TestApp,
+    path: &str,
+    token: &str,
+    zip: &[u8],
+    extra: &[(&str, &str)],
+) -> TestResponse {
+    let mut parts: Vec<(&str, Option<&str>, &str, &[u8])> = vec![
+        ("file", Some("release.zip"), "application/zip", zip),
+        ("changelog", None, "text/plain", b"First release!"),
+    ];
+    for (name, value) in extra {
+        parts.push((name, None, "text/plain", value.as_bytes()));
+    }
+    let body = multipart(&parts);
+    let chunks: Vec<Result<Bytes, std::io::Error>> = body
+        .chunks(1000)
+        .map(|c| Ok(Bytes::copy_from_slice(c)))
+        .collect();
+    let request = Request::post(path)
+        .header("authorization", format!("Token {token}"))
+        .header("user-agent", "axios/0.26.0")
+        .header(
+            "content-type",
+            format!("multipart/form-data; boundary={BOUNDARY}"),
+        )
+        .body(Body::from_stream(futures_stream(chunks)))
+        .unwrap();
+    app.send(request).await
+}
+
+fn futures_stream(
+    chunks: Vec<Result<Bytes, std::io::Error>>,
+) -> impl futures_util::Stream<Item = Result<Bytes, std::io::Error>> + Send + 'static {
+    futures_util::stream::iter(chunks)
+}
+
+struct World {
+    owner_token: String,
+    tester_token: String,
+    tester_no_download: String,
+    outsider_token: String,
+    reader_token: String,
+}
+
+async fn user(app: &TestApp, name: &str) -> accounts::User {
+    accounts::register(
+        &app.state.pool,
+        Registration {
+            username: name.into(),
+            display_name: name.into(),
+            password: "correct horse battery".into(),
+        },
+        db::now(),
+    )
+    .await
+    .unwrap()
+}
+
+async fn token(app: &TestApp, user: &accounts::User, scopes: &[Scope]) -> String {
+    let new = NewToken {
+        label: "t".into(),
+        expiry: Expiry::Days(30),
+        scopes: scopes.to_vec(),
+        team: None,
+    };
+    tokens::create(&app.state.pool, &user.id, new, db::now())
+        .await
+        .unwrap()
+        .token
+}
+
+/// A team `studio` with an owner, a tester (member), an outsider, and a package `sandbox`.
+async fn world(app: &TestApp) -> World {
+    let owner = user(app, "owner").await;
+    let tester = user(app, "tester").await;
+    let outsider = user(app, "outsider").await;
+    let new = NewTeam {
+        name: "studio".into(),
+        title: "Studio".into(),
+        description: String::new(),
+    };
+    teams::create(&app.state.pool, Actor::user(&owner), new, db::now())
+        .await
+        .unwrap();
+    teams::add_member(
+        &app.state.pool,
+        Actor::user(&owner),
+        "studio",
+        "tester",
+        Role::Member,
+        db::now(),
+    )
+    .await
+    .unwrap();
+    let owner_token = token(app, &owner, &Scope::ALL).await;
+    let created = app
+        .api(
+            "POST",
+            "/store/v1/packages",
+            Some(&format!("Token {owner_token}")),
+            Some(json!({"name": "sandbox", "team": "studio", "title": "Sandbox", "short_description": "Build things", "category": "game-mode", "tags": ["Building", "sandbox"]})),
+        )
+        .await;
+    assert_eq!(created.status, 201, "{}", created.body);
+    assert_eq!(created.json()["tags"], json!(["building", "sandbox"]));
+    World {
+        owner_token,
+        tester_token: token(app, &tester, &[Scope::Download]).await,
+        tester_no_download: token(app, &tester, &[Scope::Publish]).await,
+        outsider_token: token(app, &outsider, &Scope::ALL).await,
+        reader_token: token(app, &owner, &[Scope::Download]).await,
+    }
+}
+
+const RELEASES: &str = "/store/v1/packages/sandbox/releases";
+
+fn auth(token: &str) -> String {
+    format!("Token {token}")
+}
+
+async fn counts(app: &TestApp) -> (i64, usize, usize) {
+    let (rows,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM releases")
+        .fetch_one(&app.state.pool)
+        .await
+        .unwrap();
+    (
+        rows,
+        app.state.blobs.blob_files().unwrap().len(),
+        app.state.blobs.temp_files().unwrap().len(),
+    )
+}
+
+async fn the_publish_action_request_makes_a_draft(app: &TestApp) {
+    let w = world(app).await;
+    let response = upload(app, RELEASES, &w.owner_token, &package("1.0.0"), &[]).await;
+    assert_eq!(response.status, 201, "{}", response.body);
+    let release = response.json();
+    assert_eq!(release["version"], "1.0.0");
+    assert_eq!(release["state"], "draft");
+    assert_eq!(release["changelog"], "First release!");
+    assert_eq!(release["uploaded_by"], "owner");
+    assert_eq!(release["file_count"], 2);
+    assert_eq!(release["manifest"]["package_type"], "game-mode");
+    assert_eq!(release["sha256"].as_str().unwrap().len(), 64);
+    assert_eq!(counts(app).await, (1, 1, 0));
+}
+
+async fn bad_uploads_are_refused_and_leave_nothing(app: &TestApp) {
+    let w = world(app).await;
+    assert_eq!(
+        upload(app, RELEASES, &w.owner_token, &package("1.0.0"), &[])
+            .await
+            .status,
+        201
+    );
+    let before = counts(app).await;
+
+    let bad = upload(app, RELEASES, &w.owner_token, b"not a zip at all", &[]).await;
+    assert_eq!(bad.status, 422, "{}", bad.body);
+    assert_eq!(bad.json()["error"], "invalid-zip");
+    assert_eq!(bad.json()["diagnostics"][0]["code"], "not-a-zip");
+
+    let assets = zip(&[("Assets.toml", "[meta]\nversion = \"1.0.0\"\n")]);
+    let wrong_kind = upload(app, RELEASES, &w.owner_token, &assets, &[]).await;
+    assert_eq!(wrong_kind.status, 422);
+    assert!(
+        wrong_kind.body.contains("manifest-wrong-kind"),
+        "{}",
+        wrong_kind.body
+    );
+
+    let duplicate = upload(app, RELEASES, &w.owner_token, &package("1.0.0"), &[]).await;
+    assert_eq!(duplicate.status, 409);
+    assert_eq!(duplicate.json()["error"], "version-exists");
+
+    let small = app.with_settings(|s| s.max_upload_size = 100);
+    let body = multipart(&[(
+        "file",
+        Some("release.zip"),
+        "application/zip",
+        &package("2.0.0"),
+    )]);
+    let request = Request::post(RELEASES)
+        .header("authorization", auth(&w.owner_token))
+        .header(
+            "content-type",
+            format!("multipart/form-data; boundary={BOUNDARY}"),
+        )
+        .body(Body::from(body))
+        .unwrap();
+    let response = small.oneshot(request).await.unwrap();
+    assert_eq!(response.status(), 413);
+
+    // An upload whose connection breaks half-way.
+    let body = multipart(&[(
+        "file",
+        Some("release.zip"),
+        "application/zip",
+        &package("3.0.0"),
+    )]);
+    let half = body.len() / 2;
+    let chunks = vec![
+        Ok(Bytes::copy_from_slice(&body[..half])),
+        Err(std::io::Error::other("connection reset")),
+    ];
+    let request = Request::post(RELEASES)
+        .header("authorization", auth(&w.owner_token))
+        .header(
+            "content-type",
+            format!("multipart/form-data; boundary={BOUNDARY}"),
+        )
+        .body(Body::from_stream(futures_stream(chunks)))
+        .unwrap();
+    let interrupted = app.send(request).await;
+    assert!(
+        interrupted.status.is_client_error(),
+        "{}",
+        interrupted.status
+    );
+
+    assert_eq!(
+        counts(app).await,
+        before,
+        "no row, no blob, no temporary file"
+    );
+}
+
+async fn uploads_need_rights(app: &TestApp) {
+    let w = world(app).await;
+    let response = upload(app, RELEASES, &w.reader_token, &package("1.0.0"), &[]).await;
+    assert_eq!(response.status, 403);
+    assert_eq!(response.json()["error"], "missing-scope");
+    let response = upload(app, RELEASES, &w.outsider_token, &package("1.0.0"), &[]).await;
+    assert_eq!(response.status, 403);
+    let response = upload(app, RELEASES, &w.tester_no_download, &package("1.0.0"), &[]).await;
+    assert_eq!(
+        response.status, 403,
+        "a member (tester) cannot upload: {}",
+        response.body
+    );
+    let response = upload(
+        app,
+        "/store/v1/packages/nothing/releases",
+        &w.owner_token,
+        &package("1.0.0"),
+        &[],
+    )
+    .await;
+    assert_eq!(response.status, 404);
+    assert_eq!(counts(app).await, (0, 0, 0));
+}
+
+async fn drafts_and_private_releases_are_for_members(app: &TestApp) {
+    let w = world(app).await;
+    upload(app, RELEASES, &w.owner_token, &package("1.0.0"), &[]).await;
+    let path = format!("{RELEASES}/1.0.0");
+    let download = format!("{path}/download");
+    for token in [
+        None,
+        Some(auth(&w.outsider_token)),
+        Some(auth(&w.tester_no_download)),
+    ] {
+        assert_eq!(
+            app.api("GET", &path, token.as_deref(), None).await.status,
+            404
+        );
+        assert_eq!(
+            app.api("GET", &download, token.as_deref(), None)
+                .await
+                .status,
+            404
+        );
+        assert_eq!(
+            app.api("GET", RELEASES, token.as_deref(), None)
+                .await
+                .json(),
+            json!([])
+        );
+    }
+    assert_eq!(
+        app.api("GET", &path, Some(&auth(&w.tester_token)), None)
+            .await
+            .status,
+        200
+    );
+    assert_eq!(
+        app.api("GET", &download, Some(&auth(&w.tester_token)), None)
+            .await
+            .status,
+        200
+    );
+
+    // Published on the private channel: still members only.
+    app.api(
+        "PATCH",
+        &path,
+        Some(&auth(&w.owner_token)),
+        Some(json!({"channel": "private"})),
+    )
+    .await;
+    let published = app
+        .api(
+            "POST",
+            &format!("{path}/publish"),
+            Some(&auth(&w.owner_token)),
+            None,
+        )
+        .await;
+    assert_eq!(published.json()["state"], "published");
+    assert_eq!(app.api("GET", &path, None, None).await.status, 404);
+    // On stable: everyone.
+    let moved = app
+        .api(
+            "PATCH",
+            &path,
+            Some(&auth(&w.owner_token)),
+            Some(json!({"channel": "stable", "changelog": "Now public"})),
+        )
+        .await;
+    assert_eq!(moved.json()["changelog"], "Now public");
+    assert_eq!(app.api("GET", &path, None, None).await.status, 200);
+    let resource = app
+        .api("GET", "/store/v1/packages/sandbox", None, None)
+        .await
+        .json();
+    assert_eq!(resource["latest_version"], "1.0.0");
+}
+
+async fn downloads_support_range_and_etag_and_count_full_fetches(app: &TestApp) {
+    let w = world(app).await;
+    let bytes = package("1.0.0");
+    upload(
+        app,
+        RELEASES,
+        &w.owner_token,
+        &bytes,
+        &[("publish", "true")],
+    )
+    .await;
+    let download = format!("{RELEASES}/1.0.0/download");
+
+    let full = app.api("GET", &download, None, None).await;
+    assert_eq!(full.status, 200);
+    let etag = full.headers["etag"].to_str().unwrap().to_string();
+    assert_eq!(
+        full.headers["content-length"].to_str().unwrap(),
+        bytes.len().to_string()
+    );
+    assert_eq!(
+        full.headers["content-disposition"].to_str().unwrap(),
+        "attachment; filename=\"sandbox-1.0.0.zip\""
+    );
+    assert_eq!(full.headers["content-type"], "application/zip");
+
+    let raw = |range: Option<&str>, if_none_match: Option<&str>| {
+        let mut request = Request::get(&download);
+        if let Some(r) = range {
+            request = request.header("range", r);
+        }
+        if let Some(e) = if_none_match {
+            request = request.header("if-none-match", e);
+        }
+        request.body(Body::empty()).unwrap()
+    };
+    let response = app.router.clone().oneshot(raw(None, None)).await.unwrap();
+    let body = http_body_util::BodyExt::collect(response.into_body())
+        .await
+        .unwrap()
+        .to_bytes();
+    assert_eq!(&body[..], &bytes[..], "the same bytes come back");
+
+    let partial = app
+        .router
+        .clone()
+        .oneshot(raw(Some("bytes=0-9"), None))
+        .await
+        .unwrap();
+    assert_eq!(partial.status(), 206);
+    assert_eq!(
+        partial.headers()["content-range"],
+        format!("bytes 0-9/{}", bytes.len()).as_str()
+    );
+    let body = http_body_util::BodyExt::collect(partial.into_body())
+        .await
+        .unwrap()
+        .to_bytes();
+    assert_eq!(&body[..], &bytes[..10]);
+    let bad = app
+        .router
+        .clone()
+        .oneshot(raw(Some("bytes=999999-"), None))
+        .await
+        .unwrap();
+    assert_eq!(bad.status(), 416);
+    let cached = app
+        .router
+        .clone()
+        .oneshot(raw(None, Some(&etag)))
+        .await
+        .unwrap();
+    assert_eq!(cached.status(), 304);
+
+    let release = app
+        .api("GET", &format!("{RELEASES}/1.0.0"), None, None)
+        .await
+        .json();
+    assert_eq!(
+        release["download_count"], 2,
+        "two full fetches; ranges and 304s do not count"
+    );
+    let resource = app
+        .api("GET", "/store/v1/packages/sandbox", None, None)
+        .await
+        .json();
+    assert_eq!(resource["download_count"], 2);
+}
+
+async fn channel_downloads_take_the_newest_stable_enough_release(app: &TestApp) {
+    let w = world(app).await;
+    upload(
+        app,
+        RELEASES,
+        &w.owner_token,
+        &package("1.0.0"),
+        &[("publish", "true"), ("channel", "stable")],
+    )
+    .await;
+    upload(
+        app,
+        RELEASES,
+        &w.owner_token,
+        &package("1.1.0"),
+        &[("publish", "true"), ("channel", "beta")],
+    )
+    .await;
+    upload(
+        app,
+        RELEASES,
+        &w.owner_token,
+        &package("1.2.0"),
+        &[("channel", "alpha")],
+    )
+    .await; // a draft
+    let latest = |channel: &str| format!("/store/v1/packages/sandbox/download?channel={channel}");
+    let disposition = |r: &TestResponse| {
+        r.headers["content-disposition"]
+            .to_str()
+            .unwrap()
+            .to_string()
+    };
+    assert!(disposition(&app.api("GET", &latest("stable"), None, None).await).contains("1.0.0"));
+    assert!(disposition(&app.api("GET", &latest("beta"), None, None).await).contains("1.1.0"));
+    assert!(disposition(&app.api("GET", &latest("alpha"), None, None).await).contains("1.1.0"));
+    assert_eq!(
+        app.api("GET", &latest("nightly"), None, None).await.status,
+        422
+    );
+    let list = app
+        .api("GET", RELEASES, Some(&auth(&w.tester_token)), None)
+        .await
+        .json();
+    let versions: Vec<&str> = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["version"].as_str().unwrap())
+        .collect();
+    assert_eq!(versions, ["1.2.0", "1.1.0", "1.0.0"]);
+}
+
+async fn drafts_can_be_deleted_published_releases_cannot(app: &TestApp) {
+    let w = world(app).await;
+    upload(
+        app,
+        RELEASES,
+        &w.owner_token,
+        &package("1.0.0"),
+        &[("publish", "true")],
+    )
+    .await;
+    upload(app, RELEASES, &w.owner_token, &package("1.1.0"), &[]).await;
+    let published = app
+        .api(
+            "DELETE",
+            &format!("{RELEASES}/1.0.0"),
+            Some(&auth(&w.owner_token)),
+            None,
+        )
+        .await;
+    assert_eq!(published.status, 409);
+    let draft = app
+        .api(
+            "DELETE",
+            &format!("{RELEASES}/1.1.0"),
+            Some(&auth(&w.owner_token)),
+            None,
+        )
+        .await;
+    assert_eq!(draft.status, 204);
+    assert_eq!(counts(app).await, (1, 1, 0), "the draft's blob is gone");
+}
+
+async fn resources_are_listed_searched_and_edited(app: &TestApp) {
+    let w = world(app).await;
+    let owner = auth(&w.owner_token);
+    let create = |name: &str, category: &str, tags: &[&str]| json!({"name": name, "team": "studio", "title": format!("Title {name}"), "category": category, "tags": tags});
+    assert_eq!(
+        app.api(
+            "POST",
+            "/store/v1/packages",
+            Some(&owner),
+            Some(create("racer", "script", &["cars"]))
+        )
+        .await
+        .status,
+        201
+    );
+    assert_eq!(
+        app.api(
+            "POST",
+            "/store/v1/assets",
+            Some(&owner),
+            Some(create("city", "buildings", &[]))
+        )
+        .await
+        .status,
+        201
+    );
+    let taken = app
+        .api(
+            "POST",
+            "/store/v1/packages",
+            Some(&owner),
+            Some(create("racer", "script", &[])),
+        )
+        .await;
+    assert_eq!(taken.status, 409);
+    let bad = app
+        .api(
+            "POST",
+            "/store/v1/packages",
+            Some(&owner),
+            Some(create("racer2", "vehicles", &[])),
+        )
+        .await;
+    assert_eq!(bad.status, 422);
+    assert_eq!(bad.json()["field"], "category");
+    let outsider = app
+        .api(
+            "POST",
+            "/store/v1/packages",
+            Some(&auth(&w.outsider_token)),
+            Some(create("x", "script", &[])),
+        )
+        .await;
+    assert_eq!(outsider.status, 403);
+
+    let names = |r: TestResponse| -> Vec<String> {
+        r.json()["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|i| i["name"].as_str().unwrap().to_string())
+            .collect()
+    };
+    assert_eq!(
+        names(
+            app.api("GET", "/store/v1/packages?sort=name", None, None)
+                .await
+        ),
+        ["racer", "sandbox"]
+    );
+    assert_eq!(
+        names(app.api("GET", "/store/v1/packages?q=RAC", None, None).await),
+        ["racer"]
+    );
+    assert_eq!(
+        names(
+            app.api("GET", "/store/v1/packages?category=game-mode", None, None)
+                .await
+        ),
+        ["sandbox"]
+    );
+    assert_eq!(
+        names(
+            app.api("GET", "/store/v1/packages?tag=cars", None, None)
+                .await
+        ),
+        ["racer"]
+    );
+    assert_eq!(
+        names(
+            app.api(
+                "GET",
+                "/store/v1/packages?team=studio&page_size=1&sort=name",
+                None,
+                None
+            )
+            .await
+        ),
+        ["racer"]
+    );
+    assert_eq!(
+        names(app.api("GET", "/store/v1/assets", None, None).await),
+        ["city"]
+    );
+    assert_eq!(
+        app.api("GET", "/store/v1/packages?sort=best", None, None)
+            .await
+            .status,
+        422
+    );
+    assert_eq!(
+        app.api("GET", "/store/v1/maps", None, None).await.status,
+        404
+    );
+
+    let edited = app
+        .api(
+            "PATCH",
+            "/store/v1/packages/racer",
+            Some(&owner),
+            Some(json!({"title": "Racer", "tags": ["cars", "race"]})),
+        )
+        .await;
+    assert_eq!(edited.status, 200, "{}", edited.body);
+    assert_eq!(edited.json()["tags"], json!(["cars", "race"]));
+    assert_eq!(edited.json()["title"], "Racer");
+}
+
+on_both_databases!(
+    the_publish_action_request_makes_a_draft,
+    bad_uploads_are_refused_and_leave_nothing,
+    uploads_need_rights,
+    drafts_and_private_releases_are_for_members,
+    downloads_support_range_and_etag_and_count_full_fetches,
+    channel_downloads_take_the_newest_stable_enough_release,
+    drafts_can_be_deleted_published_releases_cannot,
+    resources_are_listed_searched_and_edited,
+);
