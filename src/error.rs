@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 /// A machine-readable code, a message for people, and the form field it concerns (if any).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
 #[error("{message}")]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct ErrorBody {
     /// A stable, kebab-case code such as `invalid-credentials`.
     #[serde(rename = "error")]

@@ -100,6 +100,10 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/healthz", get(|| async { "ok" }))
         .nest("/store/v1", crate::api::router())
+        .merge(
+            utoipa_swagger_ui::SwaggerUi::new("/store/docs")
+                .config(utoipa_swagger_ui::Config::from("/store/v1/openapi.json")),
+        )
         .leptos_routes_with_context(
             &state,
             routes,

@@ -706,3 +706,41 @@ on_both_databases!(
     drafts_can_be_deleted_published_releases_cannot,
     resources_are_listed_searched_and_edited,
 );
+
+/// The OpenAPI document lists every public endpoint, and Swagger UI is served.
+#[tokio::test]
+async fn openapi_document_and_swagger_ui() {
+    let app = TestApp::start(nanos_store::db::Backend::Sqlite)
+        .await
+        .unwrap();
+    let doc = app.api("GET", "/store/v1/openapi.json", None, None).await;
+    assert_eq!(doc.status, 200);
+    let doc = doc.json();
+    let mut paths: Vec<String> = doc["paths"].as_object().unwrap().keys().cloned().collect();
+    paths.sort();
+    assert_eq!(
+        paths,
+        [
+            "/store/v1/teams",
+            "/store/v1/teams/{name}",
+            "/store/v1/teams/{name}/audit",
+            "/store/v1/teams/{name}/members",
+            "/store/v1/teams/{name}/members/{username}",
+            "/store/v1/user/me",
+            "/store/v1/user/teams",
+            "/store/v1/{kind}",
+            "/store/v1/{kind}/{name}",
+            "/store/v1/{kind}/{name}/download",
+            "/store/v1/{kind}/{name}/releases",
+            "/store/v1/{kind}/{name}/releases/{version}",
+            "/store/v1/{kind}/{name}/releases/{version}/download",
+            "/store/v1/{kind}/{name}/releases/{version}/publish",
+        ]
+    );
+    assert!(doc["components"]["schemas"]["ErrorBody"]["properties"]["error"].is_object());
+    assert!(doc["components"]["securitySchemes"]["token"].is_object());
+    let ui = app.get("/store/docs/", None).await;
+    assert_eq!(ui.status, 200, "{}", ui.body);
+    assert!(ui.body.to_lowercase().contains("swagger"));
+    app.finish().await;
+}

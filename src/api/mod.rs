@@ -2,6 +2,7 @@
 //! authentication, errors as `{"error": code, "message": ...}`.
 
 pub mod auth;
+pub mod docs;
 mod resources;
 mod teams;
 mod users;
@@ -38,6 +39,10 @@ impl From<JsonRejection> for AppError {
 /// The routes under `/store/v1`.
 pub fn router() -> Router<AppState> {
     Router::new()
+        .route(
+            "/openapi.json",
+            get(|| async { axum::Json(<docs::ApiDoc as utoipa::OpenApi>::openapi()) }),
+        )
         .route("/user/me", get(users::me))
         .route("/user/teams", get(teams::my_teams))
         .route("/teams", post(teams::create_team))

@@ -70,7 +70,7 @@ async fn resource(state: &AppState, kind_segment: &str, name: &str) -> Result<Re
 }
 
 /// Body of `POST /store/v1/{type}`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct CreateResource {
     pub name: String,
     pub team: String,
@@ -84,6 +84,8 @@ pub struct CreateResource {
     pub tags: Vec<String>,
 }
 
+#[utoipa::path(post, path = "/store/v1/{kind}", tag = "resources", security(("token" = []), ("session" = [])), params(("kind" = String, Path, description = "packages or assets")), request_body = CreateResource,
+    responses((status = 201, body = ResourceInfo), (status = 401, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody), (status = 409, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
 /// `POST /store/v1/{type}`: create a resource in a team (developer or above, `manage` scope).
 pub async fn create_resource(
     State(state): State<AppState>,
@@ -113,7 +115,7 @@ pub async fn create_resource(
 }
 
 /// Query of `GET /store/v1/{type}`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
 pub struct ListParams {
     pub q: Option<String>,
     pub category: Option<String>,
@@ -124,6 +126,8 @@ pub struct ListParams {
     pub page_size: Option<i64>,
 }
 
+#[utoipa::path(get, path = "/store/v1/{kind}", tag = "resources", params(("kind" = String, Path, description = "packages or assets"), ListParams),
+    responses((status = 200, body = Page<ResourceInfo>), (status = 422, body = crate::error::ErrorBody)))]
 /// `GET /store/v1/{type}`: list and search.
 pub async fn list_resources(
     State(state): State<AppState>,
@@ -145,6 +149,8 @@ pub async fn list_resources(
     ))
 }
 
+#[utoipa::path(get, path = "/store/v1/{kind}/{name}", tag = "resources", params(("kind" = String, Path, description = "packages or assets"), ("name" = String, Path, description = "the resource name")),
+    responses((status = 200, body = ResourceInfo), (status = 404, body = crate::error::ErrorBody)))]
 /// `GET /store/v1/{type}/{name}`
 pub async fn get_resource(
     State(state): State<AppState>,
@@ -155,7 +161,7 @@ pub async fn get_resource(
 }
 
 /// Body of `PATCH /store/v1/{type}/{name}`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct UpdateResource {
     pub title: Option<String>,
     pub short_description: Option<String>,
@@ -164,6 +170,8 @@ pub struct UpdateResource {
     pub tags: Option<Vec<String>>,
 }
 
+#[utoipa::path(patch, path = "/store/v1/{kind}/{name}", tag = "resources", security(("token" = []), ("session" = [])), params(("kind" = String, Path, description = "packages or assets"), ("name" = String, Path, description = "the resource name")), request_body = UpdateResource,
+    responses((status = 200, body = ResourceInfo), (status = 401, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
 /// `PATCH /store/v1/{type}/{name}`: edit information and tags (developer or above, `manage`).
 pub async fn update_resource(
     State(state): State<AppState>,
@@ -226,6 +234,9 @@ async fn read_text(
     })
 }
 
+#[utoipa::path(post, path = "/store/v1/{kind}/{name}/releases", tag = "releases", security(("token" = []), ("session" = [])), params(("kind" = String, Path, description = "packages or assets"), ("name" = String, Path, description = "the resource name")),
+    request_body(content_type = "multipart/form-data", description = "Parts: file (the zip), and optional changelog, channel (private, alpha, beta, stable), publish (true for a published release; otherwise a draft)."),
+    responses((status = 201, body = ReleaseInfo), (status = 401, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody), (status = 409, body = crate::error::ErrorBody), (status = 413, body = crate::error::ErrorBody), (status = 422, description = "The zip was refused; diagnostics lists why.", body = crate::error::ErrorBody)))]
 /// `POST /store/v1/{type}/{name}/releases`: upload a release zip (multipart: `file`, and optional
 /// `changelog`, `channel`, `publish`). Without `publish=true` the release is a draft.
 pub async fn upload_release(
@@ -318,6 +329,8 @@ pub async fn upload_release(
     Ok((StatusCode::CREATED, Json(info)))
 }
 
+#[utoipa::path(get, path = "/store/v1/{kind}/{name}/releases", tag = "releases", params(("kind" = String, Path, description = "packages or assets"), ("name" = String, Path, description = "the resource name")),
+    responses((status = 200, body = Vec<ReleaseInfo>), (status = 404, body = crate::error::ErrorBody)))]
 /// `GET /store/v1/{type}/{name}/releases`: the releases the caller may see, newest first.
 pub async fn list_releases(
     State(state): State<AppState>,
@@ -330,6 +343,8 @@ pub async fn list_releases(
     Ok(Json(list.iter().map(Release::info).collect()))
 }
 
+#[utoipa::path(get, path = "/store/v1/{kind}/{name}/releases/{version}", tag = "releases", params(("kind" = String, Path, description = "packages or assets"), ("name" = String, Path, description = "the resource name"), ("version" = String, Path, description = "X.Y.Z")),
+    responses((status = 200, body = ReleaseInfo), (status = 404, body = crate::error::ErrorBody)))]
 /// `GET /store/v1/{type}/{name}/releases/{version}`
 pub async fn get_release(
     State(state): State<AppState>,
@@ -346,12 +361,14 @@ pub async fn get_release(
 }
 
 /// Body of `PATCH .../releases/{version}`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct UpdateRelease {
     pub changelog: Option<String>,
     pub channel: Option<Channel>,
 }
 
+#[utoipa::path(patch, path = "/store/v1/{kind}/{name}/releases/{version}", tag = "releases", security(("token" = []), ("session" = [])), params(("kind" = String, Path, description = "packages or assets"), ("name" = String, Path, description = "the resource name"), ("version" = String, Path, description = "X.Y.Z")), request_body = UpdateRelease,
+    responses((status = 200, body = ReleaseInfo), (status = 401, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
 /// `PATCH /store/v1/{type}/{name}/releases/{version}`: edit changelog or channel.
 pub async fn update_release(
     State(state): State<AppState>,
@@ -374,6 +391,8 @@ pub async fn update_release(
     ))
 }
 
+#[utoipa::path(post, path = "/store/v1/{kind}/{name}/releases/{version}/publish", tag = "releases", security(("token" = []), ("session" = [])), params(("kind" = String, Path, description = "packages or assets"), ("name" = String, Path, description = "the resource name"), ("version" = String, Path, description = "X.Y.Z")),
+    responses((status = 200, body = ReleaseInfo), (status = 401, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody)))]
 /// `POST /store/v1/{type}/{name}/releases/{version}/publish`
 pub async fn publish_release(
     State(state): State<AppState>,
@@ -387,6 +406,8 @@ pub async fn publish_release(
     ))
 }
 
+#[utoipa::path(delete, path = "/store/v1/{kind}/{name}/releases/{version}", tag = "releases", security(("token" = []), ("session" = [])), params(("kind" = String, Path, description = "packages or assets"), ("name" = String, Path, description = "the resource name"), ("version" = String, Path, description = "X.Y.Z")),
+    responses((status = 204), (status = 401, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody), (status = 409, body = crate::error::ErrorBody)))]
 /// `DELETE /store/v1/{type}/{name}/releases/{version}`: drafts only.
 pub async fn delete_release(
     State(state): State<AppState>,
@@ -406,6 +427,8 @@ pub async fn delete_release(
     Ok(StatusCode::NO_CONTENT)
 }
 
+#[utoipa::path(get, path = "/store/v1/{kind}/{name}/releases/{version}/download", tag = "releases", params(("kind" = String, Path, description = "packages or assets"), ("name" = String, Path, description = "the resource name"), ("version" = String, Path, description = "X.Y.Z")),
+    responses((status = 200, description = "The zip (honours Range and If-None-Match)", content_type = "application/zip"), (status = 206, description = "Part of the zip"), (status = 304, description = "Not modified"), (status = 404, body = crate::error::ErrorBody), (status = 416, description = "Range not satisfiable")))]
 /// `GET /store/v1/{type}/{name}/releases/{version}/download`
 pub async fn download_release(
     State(state): State<AppState>,
@@ -421,11 +444,13 @@ pub async fn download_release(
 }
 
 /// Query of the channel download.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
 pub struct ChannelParams {
     pub channel: Option<String>,
 }
 
+#[utoipa::path(get, path = "/store/v1/{kind}/{name}/download", tag = "releases", params(("kind" = String, Path, description = "packages or assets"), ("name" = String, Path), ChannelParams),
+    responses((status = 200, description = "The newest published release on the channel or a more stable one", content_type = "application/zip"), (status = 404, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
 /// `GET /store/v1/{type}/{name}/download?channel=stable`: the newest published release on that
 /// channel or a more stable one.
 pub async fn download_latest(

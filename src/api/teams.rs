@@ -26,6 +26,8 @@ fn manager(caller: &Caller) -> Result<Actor<'_>, AppError> {
     })
 }
 
+#[utoipa::path(get, path = "/store/v1/teams/{name}", tag = "teams", params(("name" = String, Path)),
+    responses((status = 200, body = TeamDetails), (status = 404, body = crate::error::ErrorBody)))]
 /// `GET /store/v1/teams/{name}`: a team and its members (public).
 pub async fn get_team(
     State(state): State<AppState>,
@@ -34,6 +36,8 @@ pub async fn get_team(
     Ok(Json(service::details(&state.pool, &name).await?))
 }
 
+#[utoipa::path(get, path = "/store/v1/user/teams", tag = "teams", security(("token" = []), ("session" = [])),
+    responses((status = 200, body = Vec<MyTeam>), (status = 401, body = crate::error::ErrorBody)))]
 /// `GET /store/v1/user/teams`: the caller's teams with their role.
 pub async fn my_teams(
     State(state): State<AppState>,
@@ -45,7 +49,7 @@ pub async fn my_teams(
 }
 
 /// Body of `POST /store/v1/teams`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct CreateTeam {
     pub name: String,
     pub title: String,
@@ -53,6 +57,8 @@ pub struct CreateTeam {
     pub description: String,
 }
 
+#[utoipa::path(post, path = "/store/v1/teams", tag = "teams", security(("token" = []), ("session" = [])), request_body = CreateTeam,
+    responses((status = 201, body = TeamDetails), (status = 401, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody), (status = 409, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
 /// `POST /store/v1/teams`: create a team; the caller becomes its owner.
 pub async fn create_team(
     State(state): State<AppState>,
@@ -73,12 +79,14 @@ pub async fn create_team(
 }
 
 /// Body of `PATCH /store/v1/teams/{name}`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct UpdateTeam {
     pub title: Option<String>,
     pub description: Option<String>,
 }
 
+#[utoipa::path(patch, path = "/store/v1/teams/{name}", tag = "teams", security(("token" = []), ("session" = [])), params(("name" = String, Path)), request_body = UpdateTeam,
+    responses((status = 200, body = TeamDetails), (status = 401, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
 /// `PATCH /store/v1/teams/{name}`: edit the title or description (admin or above).
 pub async fn update_team(
     State(state): State<AppState>,
@@ -94,6 +102,8 @@ pub async fn update_team(
     Ok(Json(service::details(&state.pool, &name).await?))
 }
 
+#[utoipa::path(delete, path = "/store/v1/teams/{name}", tag = "teams", security(("token" = []), ("session" = [])), params(("name" = String, Path)),
+    responses((status = 204), (status = 401, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody), (status = 409, body = crate::error::ErrorBody)))]
 /// `DELETE /store/v1/teams/{name}`: delete a team without resources (owners).
 pub async fn delete_team(
     State(state): State<AppState>,
@@ -105,12 +115,14 @@ pub async fn delete_team(
 }
 
 /// Body of `POST /store/v1/teams/{name}/members`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct AddMember {
     pub username: String,
     pub role: Role,
 }
 
+#[utoipa::path(post, path = "/store/v1/teams/{name}/members", tag = "teams", security(("token" = []), ("session" = [])), params(("name" = String, Path)), request_body = AddMember,
+    responses((status = 201, body = TeamDetails), (status = 401, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody), (status = 409, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
 /// `POST /store/v1/teams/{name}/members`: add a member with a role.
 pub async fn add_member(
     State(state): State<AppState>,
@@ -134,11 +146,13 @@ pub async fn add_member(
 }
 
 /// Body of `PATCH /store/v1/teams/{name}/members/{username}`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct ChangeRole {
     pub role: Role,
 }
 
+#[utoipa::path(patch, path = "/store/v1/teams/{name}/members/{username}", tag = "teams", security(("token" = []), ("session" = [])), params(("name" = String, Path), ("username" = String, Path)), request_body = ChangeRole,
+    responses((status = 200, body = TeamDetails), (status = 401, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody), (status = 409, body = crate::error::ErrorBody)))]
 /// `PATCH /store/v1/teams/{name}/members/{username}`: change a member's role.
 pub async fn change_role(
     State(state): State<AppState>,
@@ -158,6 +172,8 @@ pub async fn change_role(
     Ok(Json(service::details(&state.pool, &name).await?))
 }
 
+#[utoipa::path(delete, path = "/store/v1/teams/{name}/members/{username}", tag = "teams", security(("token" = []), ("session" = [])), params(("name" = String, Path), ("username" = String, Path)),
+    responses((status = 204), (status = 401, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody), (status = 409, body = crate::error::ErrorBody)))]
 /// `DELETE /store/v1/teams/{name}/members/{username}`: remove a member, or leave (yourself).
 pub async fn remove_member(
     State(state): State<AppState>,
@@ -168,6 +184,8 @@ pub async fn remove_member(
     Ok(StatusCode::NO_CONTENT)
 }
 
+#[utoipa::path(get, path = "/store/v1/teams/{name}/audit", tag = "teams", security(("token" = []), ("session" = [])), params(("name" = String, Path)),
+    responses((status = 200, body = Vec<crate::teams::AuditEntry>), (status = 401, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody)))]
 /// `GET /store/v1/teams/{name}/audit`: who added, removed or changed whom (admin or above).
 pub async fn audit_log(
     State(state): State<AppState>,

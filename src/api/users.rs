@@ -10,7 +10,7 @@ use crate::server::AppState;
 use crate::teams::{self, MyTeam};
 
 /// The authenticated user.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct Me {
     pub username: String,
     pub display_name: String,
@@ -18,6 +18,8 @@ pub struct Me {
     pub teams: Vec<MyTeam>,
 }
 
+#[utoipa::path(get, path = "/store/v1/user/me", tag = "users", security(("token" = []), ("session" = [])),
+    responses((status = 200, body = Me), (status = 401, body = crate::error::ErrorBody)))]
 /// `GET /store/v1/user/me`
 pub async fn me(State(state): State<AppState>, caller: Caller) -> Result<Json<Me>, AppError> {
     let teams = teams::service::user_teams(&state.pool, &caller.user.id).await?;

@@ -34,6 +34,7 @@ pub fn path_of_kind(kind: Kind) -> &'static str {
 /// Where a release is offered, from least to most stable.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub enum Channel {
     /// Only the team's members see it.
     Private,
@@ -75,6 +76,7 @@ impl Channel {
 /// Whether a release is visible beyond its team.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub enum ReleaseState {
     Draft,
     Published,
@@ -82,6 +84,7 @@ pub enum ReleaseState {
 
 /// A resource as the API and pages show it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct ResourceInfo {
     pub kind: Kind,
     pub name: String,
@@ -101,6 +104,7 @@ pub struct ResourceInfo {
 
 /// A release as the API and pages show it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct ReleaseInfo {
     pub version: String,
     pub channel: Channel,
@@ -120,6 +124,7 @@ pub struct ReleaseInfo {
 
 /// One page of a listing.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct Page<T> {
     pub items: Vec<T>,
     pub page: i64,

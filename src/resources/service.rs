@@ -1,6 +1,6 @@
 //! Resource services: create, find, list and search, edit.
 
-use super::{path_of_kind, Page, ResourceInfo, MAX_TAGS, SHORT_DESCRIPTION_MAX};
+use super::{Page, ResourceInfo, MAX_TAGS, SHORT_DESCRIPTION_MAX};
 use crate::db::{is_unique_violation, new_id, Pool};
 use crate::error::AppError;
 use crate::teams::service::{self as teams, Actor, Team};
@@ -397,9 +397,4 @@ pub async fn update(
     replace_tags(&mut tx, &resource.id, &tags).await?;
     tx.commit().await?;
     info(pool, &find_or_404(pool, kind, name).await?).await
-}
-
-/// The address of a resource's API, e.g. `/store/v1/packages/sandbox`.
-pub fn api_path(kind: Kind, name: &str) -> String {
-    format!("/store/v1/{}/{name}", path_of_kind(kind))
 }

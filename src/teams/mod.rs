@@ -15,6 +15,7 @@ pub const DESCRIPTION_MAX: usize = 10_000;
 /// A member's role, from most to least powerful.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub enum Role {
     /// Sees and downloads private releases and drafts (testers).
     Member,
@@ -53,6 +54,7 @@ impl Role {
 
 /// A team as listed: name, title and the viewer's role.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct MyTeam {
     pub name: String,
     pub title: String,
@@ -61,6 +63,7 @@ pub struct MyTeam {
 
 /// A team member.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct Member {
     pub username: String,
     pub display_name: String,
@@ -69,6 +72,7 @@ pub struct Member {
 
 /// A team with its members.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct TeamDetails {
     pub name: String,
     pub title: String,
@@ -89,6 +93,7 @@ pub struct TeamPage {
 /// One line of a team's audit log.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct AuditEntry {
     pub actor: String,
     pub action: String,
