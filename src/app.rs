@@ -9,9 +9,14 @@ use crate::accounts::api::{current_user, Login, Logout, Register};
 use crate::accounts::pages::{LoginPage, ProfilePage, RegisterPage, SettingsPage};
 use crate::accounts::SignedInUser;
 use crate::error::ErrorBody;
+use crate::resources::pages::{
+    AssetsPage, HomeBrowsePage, PackagesPage, ReleasePage, ResourcePage,
+};
+use crate::resources::wizard::UploadPage;
 use crate::teams::pages::{TeamPublicPage, TeamSettingsPage, TeamsPage};
 use crate::tokens::pages::TokensPage;
-use crate::ui::{Footer, Header, HomePage, NotFound};
+use crate::ui::{Footer, Header, NotFound};
+use crate::validate::Kind;
 
 /// The HTML document around the app, rendered on the server.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -79,7 +84,14 @@ pub fn App() -> impl IntoView {
             <Header />
             <main id="main" class="page">
                 <Routes fallback=|| view! { <NotFound /> }>
-                    <Route path=path!("/") view=HomePage />
+                    <Route path=path!("/") view=HomeBrowsePage />
+                    <Route path=path!("/packages") view=PackagesPage />
+                    <Route path=path!("/assets") view=AssetsPage />
+                    <Route path=path!("/packages/:name") view=|| view! { <ResourcePage kind=Kind::Package /> } ssr=SsrMode::Async />
+                    <Route path=path!("/assets/:name") view=|| view! { <ResourcePage kind=Kind::AssetPack /> } ssr=SsrMode::Async />
+                    <Route path=path!("/packages/:name/releases/:version") view=|| view! { <ReleasePage kind=Kind::Package /> } ssr=SsrMode::Async />
+                    <Route path=path!("/assets/:name/releases/:version") view=|| view! { <ReleasePage kind=Kind::AssetPack /> } ssr=SsrMode::Async />
+                    <Route path=path!("/upload") view=UploadPage />
                     <Route path=path!("/login") view=LoginPage />
                     <Route path=path!("/register") view=RegisterPage />
                     <Route path=path!("/settings") view=SettingsPage />

@@ -3,6 +3,9 @@
 //! One crate builds both halves: with the `ssr` feature the server (axum, sqlx, the command line),
 //! with `hydrate` the browser bundle that takes over the server-rendered pages.
 
+// Leptos views are deeply nested types; the larger pages (the upload wizard) need more room.
+#![recursion_limit = "256"]
+
 pub mod accounts;
 #[cfg(feature = "ssr")]
 pub mod api;

@@ -1,9 +1,12 @@
 //! Resources (packages and asset packs) and their releases.
 
+pub mod api;
+pub mod pages;
 #[cfg(feature = "ssr")]
 pub mod releases;
 #[cfg(feature = "ssr")]
 pub mod service;
+pub mod wizard;
 
 use serde::{Deserialize, Serialize};
 
@@ -23,7 +26,7 @@ pub fn kind_from_path(segment: &str) -> Option<Kind> {
     }
 }
 
-/// The path segment for a kind.
+/// The path segment for a kind (`packages`, `assets`).
 pub fn path_of_kind(kind: Kind) -> &'static str {
     match kind {
         Kind::Package => "packages",

@@ -71,21 +71,6 @@ pub fn Footer() -> impl IntoView {
     }
 }
 
-/// The front page.
-#[component]
-pub fn HomePage() -> impl IntoView {
-    view! {
-        <Title text="Home" />
-        <section class="hero">
-            <h1>"Game modes, scripts, maps and asset packs for nanos world"</h1>
-            <p class="lead">
-                "Share your packages and asset packs with your community, publish new versions from CI, "
-                "and let game servers download them with a token."
-            </p>
-        </section>
-    }
-}
-
 /// The page for any address that matches nothing; answers with status 404.
 #[component]
 pub fn NotFound() -> impl IntoView {
