@@ -694,6 +694,27 @@ async fn resources_are_listed_searched_and_edited(app: &TestApp) {
     assert_eq!(edited.status, 200, "{}", edited.body);
     assert_eq!(edited.json()["tags"], json!(["cars", "race"]));
     assert_eq!(edited.json()["title"], "Racer");
+
+    // The pages render on the server with the resources in them.
+    let team_page = app.get("/teams/studio", None).await;
+    assert_eq!(team_page.status, 200);
+    assert!(
+        team_page.body.contains("href=\"/packages/racer\""),
+        "{}",
+        team_page.body
+    );
+    let resource_page = app.get("/packages/racer", None).await;
+    assert_eq!(resource_page.status, 200);
+    assert!(
+        resource_page
+            .body
+            .contains("packages = [&quot;racer&quot;]")
+            || resource_page.body.contains("packages = [\"racer\"]"),
+        "install hint"
+    );
+    assert_eq!(app.get("/packages/no-such-thing", None).await.status, 404);
+    let browse = app.get("/packages?q=racer", None).await;
+    assert!(browse.body.contains("card-racer"));
 }
 
 on_both_databases!(

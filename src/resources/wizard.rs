@@ -79,6 +79,8 @@ pub fn UploadPage() -> impl IntoView {
     let category = RwSignal::new(String::new());
     let tags = RwSignal::new(String::new());
     let details_error = RwSignal::new(None::<ErrorBody>);
+    // Set once the resource exists, so that going back and forth does not create it twice.
+    let created = RwSignal::new(false);
     // Release
     let channel = RwSignal::new(Channel::Stable);
     let changelog = RwSignal::new(String::new());
@@ -196,6 +198,10 @@ pub fn UploadPage() -> impl IntoView {
     let start_upload = StoredValue::new_local(start_upload);
     let submit_details = move || {
         details_error.set(None);
+        if created.get_untracked() {
+            step.set(Step::Release);
+            return;
+        }
         let kind = kind.get_untracked();
         leptos::task::spawn_local(async move {
             let details = ResourceDetails {
@@ -208,7 +214,10 @@ pub fn UploadPage() -> impl IntoView {
                 tags: tags.get_untracked(),
             };
             match create_resource(path_of_kind(kind).to_string(), details).await {
-                Ok(_) => step.set(Step::Release),
+                Ok(_) => {
+                    created.set(true);
+                    step.set(Step::Release);
+                }
                 Err(e) => details_error.set(Some(e)),
             }
         });

@@ -45,10 +45,28 @@ pub async fn load_team(name: String) -> Result<Option<TeamPage>, ErrorBody> {
             .find(|m| m.username == v.username)
             .map(|m| m.role)
     });
+    let mut resources = Vec::new();
+    for kind in [
+        crate::validate::Kind::Package,
+        crate::validate::Kind::AssetPack,
+    ] {
+        let query = crate::resources::service::ListQuery {
+            team: Some(team.name.clone()),
+            sort: Some("name".into()),
+            page_size: Some(100),
+            ..Default::default()
+        };
+        resources.extend(
+            crate::resources::service::list(&state.pool, kind, query)
+                .await?
+                .items,
+        );
+    }
     Ok(Some(TeamPage {
         description_html: crate::markdown::to_safe_html(&team.description),
         team,
         viewer_role,
+        resources,
     }))
 }
 

@@ -88,6 +88,8 @@ pub struct TeamPage {
     pub team: TeamDetails,
     pub description_html: String,
     pub viewer_role: Option<Role>,
+    /// The team's packages and asset packs.
+    pub resources: Vec<crate::resources::ResourceInfo>,
 }
 
 /// One line of a team's audit log.

@@ -134,7 +134,21 @@ fn TeamOverview(page: TeamPage) -> impl IntoView {
                 }).collect_view()}
             </ul>
             <h2>"Resources"</h2>
-            <p class="muted">"This team has not published any resources yet."</p>
+            {if page.resources.is_empty() {
+                view! { <p class="muted">"This team has no resources yet."</p> }.into_any()
+            } else {
+                view! {
+                    <ul class="team-list">
+                        {page.resources.into_iter().map(|r| view! {
+                            <li>
+                                <a href=format!("/{}/{}", crate::resources::path_of_kind(r.kind), r.name)>{r.title.clone()}</a>
+                                " " <span class="muted mono">{r.name.clone()}</span>
+                                " " <span class="badge">{r.category.clone()}</span>
+                            </li>
+                        }).collect_view()}
+                    </ul>
+                }.into_any()
+            }}
         </section>
     }
 }

@@ -247,7 +247,8 @@ async fn locate_directory<S: ByteSource + ?Sized>(
             if c.u32() != Some(ZIP64_EOCD_SIGNATURE) {
                 return Err(malformed("The ZIP64 end record is missing or damaged."));
             }
-            c.take(4 + 4 + 4);
+            // Record size (8), version made by (2), version needed (2), disk (4), directory disk (4).
+            c.take(8 + 2 + 2 + 4 + 4);
             let (on_disk, total, size, offset) = (c.u64(), c.u64(), c.u64(), c.u64());
             match (on_disk, total, size, offset) {
                 (Some(on_disk), Some(total), Some(size), Some(offset)) if on_disk == total => {

@@ -40,6 +40,8 @@ struct ZipBuilder {
     prefix: Vec<u8>,
     /// Point every entry's local header offset at the first entry (overlap).
     overlap: bool,
+    /// End with a ZIP64 end record and locator, the plain end record's fields all ones.
+    zip64_end: bool,
 }
 
 impl ZipBuilder {
@@ -113,13 +115,33 @@ impl ZipBuilder {
         }
         let cd_offset = (out.len() - self.prefix.len()) as u32;
         out.extend_from_slice(&central);
+        let (entries, cd_size, cd_offset_field) = if self.zip64_end {
+            let record_offset = (out.len() - self.prefix.len()) as u64;
+            out.extend_from_slice(&0x0606_4b50u32.to_le_bytes());
+            out.extend_from_slice(&44u64.to_le_bytes());
+            out.extend_from_slice(&45u16.to_le_bytes());
+            out.extend_from_slice(&45u16.to_le_bytes());
+            out.extend_from_slice(&0u32.to_le_bytes());
+            out.extend_from_slice(&0u32.to_le_bytes());
+            out.extend_from_slice(&(self.items.len() as u64).to_le_bytes());
+            out.extend_from_slice(&(self.items.len() as u64).to_le_bytes());
+            out.extend_from_slice(&(central.len() as u64).to_le_bytes());
+            out.extend_from_slice(&u64::from(cd_offset).to_le_bytes());
+            out.extend_from_slice(&0x0706_4b50u32.to_le_bytes());
+            out.extend_from_slice(&0u32.to_le_bytes());
+            out.extend_from_slice(&record_offset.to_le_bytes());
+            out.extend_from_slice(&1u32.to_le_bytes());
+            (u16::MAX, u32::MAX, u32::MAX)
+        } else {
+            (self.items.len() as u16, central.len() as u32, cd_offset)
+        };
         out.extend_from_slice(&0x0605_4b50u32.to_le_bytes());
         out.extend_from_slice(&0u16.to_le_bytes());
         out.extend_from_slice(&0u16.to_le_bytes());
-        out.extend_from_slice(&(self.items.len() as u16).to_le_bytes());
-        out.extend_from_slice(&(self.items.len() as u16).to_le_bytes());
-        out.extend_from_slice(&(central.len() as u32).to_le_bytes());
-        out.extend_from_slice(&cd_offset.to_le_bytes());
+        out.extend_from_slice(&entries.to_le_bytes());
+        out.extend_from_slice(&entries.to_le_bytes());
+        out.extend_from_slice(&cd_size.to_le_bytes());
+        out.extend_from_slice(&cd_offset_field.to_le_bytes());
         out.extend_from_slice(&0u16.to_le_bytes());
         out
     }
@@ -185,6 +207,18 @@ fn a_valid_package() {
         assert_eq!(manifest.version.as_deref(), Some("1.2.3"));
         assert_eq!(manifest.package_type, Some(PackageType::Script));
         assert_eq!(manifest.packages_requirements, ["default-weapons"]);
+    }
+}
+
+#[test]
+fn zip64_end_records_are_read() {
+    let mut zip64 = package();
+    zip64.zip64_end = true;
+    let bytes = zip64.build();
+    for mode in [Mode::Metadata, Mode::Full] {
+        let report = run(&bytes, mode);
+        assert!(report.valid, "{:?}", report.diagnostics);
+        assert_eq!(report.file_count, 2);
     }
 }
 
