@@ -46,6 +46,18 @@ ensure_wasm_bindgen() {
   fi
 }
 
+# wasm-opt shrinks the release bundle. Debian's binaryen (108) is too old (its output breaks
+# hydration); the npm package ships a current one, installed once under the cache.
+ensure_wasm_opt() {
+  local tools="${XDG_CACHE_HOME:-$HOME/.cache}/nanos-store/tools"
+  export PATH="$tools/node_modules/.bin:$PATH"
+  if ! wasm-opt --version 2>/dev/null | grep -qE 'version 1[2-9][0-9]'; then
+    command -v npm >/dev/null || { echo "npm is missing: the bundle is built without wasm-opt"; return 0; }
+    step "Installing wasm-opt (npm binaryen 132, once)"
+    npm install --no-audit --no-fund --prefix "$tools" binaryen@132.0.0 >/dev/null
+  fi
+}
+
 # Builds the browser bundle and assembles the site: pkg/nanos-store{.js,_bg.wasm,.css} + public/.
 # $1: cargo profile for the bundle (dev or wasm-release).
 build_site() {
