@@ -84,3 +84,15 @@ pub fn new_id() -> String {
 pub fn is_unique_violation(error: &sqlx::Error) -> bool {
     matches!(error, sqlx::Error::Database(e) if e.is_unique_violation())
 }
+
+/// A unique-constraint violation as the conflict `conflict` describes; any other error as itself.
+pub fn conflict_on_unique(
+    error: sqlx::Error,
+    conflict: impl FnOnce() -> crate::error::AppError,
+) -> crate::error::AppError {
+    if is_unique_violation(&error) {
+        conflict()
+    } else {
+        error.into()
+    }
+}

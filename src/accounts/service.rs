@@ -9,7 +9,7 @@ use argon2::Argon2;
 use rand::rngs::OsRng;
 
 use super::{check_display_name, check_password, check_username, Profile, SignedInUser};
-use crate::db::{is_unique_violation, new_id, Pool};
+use crate::db::{conflict_on_unique, new_id, Pool};
 use crate::error::AppError;
 use crate::secrets::sha256_hex;
 
@@ -74,15 +74,11 @@ pub async fn register(pool: &Pool, new: Registration, now: i64) -> Result<User, 
     .execute(pool)
     .await
     .map_err(|e| {
-        if is_unique_violation(&e) {
-            AppError::Conflict {
-                code: "username-taken",
-                field: Some("username"),
-                message: format!("The username '{}' is taken. Pick another.", user.username),
-            }
-        } else {
-            e.into()
-        }
+        conflict_on_unique(e, || AppError::Conflict {
+            code: "username-taken",
+            field: Some("username"),
+            message: format!("The username '{}' is taken. Pick another.", user.username),
+        })
     })?;
     Ok(user)
 }

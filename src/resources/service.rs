@@ -1,7 +1,7 @@
 //! Resource services: create, find, list and search, edit.
 
 use super::{Page, ResourceInfo, MAX_TAGS, SHORT_DESCRIPTION_MAX};
-use crate::db::{is_unique_violation, new_id, Pool};
+use crate::db::{conflict_on_unique, new_id, Pool};
 use crate::error::AppError;
 use crate::teams::service::{self as teams, Actor, Team};
 use crate::teams::Role;
@@ -218,15 +218,11 @@ pub async fn create(
     .execute(&mut *tx)
     .await
     .map_err(|e| {
-        if is_unique_violation(&e) {
-            AppError::Conflict {
+        conflict_on_unique(e, || AppError::Conflict {
                 code: "name-taken",
                 field: Some("name"),
                 message: format!("There is already {} named '{name}'.", if kind == Kind::Package { "a package" } else { "an asset pack" }),
-            }
-        } else {
-            e.into()
-        }
+            })
     })?;
     replace_tags(&mut tx, &id, &tags).await?;
     tx.commit().await?;

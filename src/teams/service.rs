@@ -6,7 +6,7 @@ use super::{
     check_description, check_name, check_title, AuditEntry, Member, MyTeam, Role, TeamDetails,
 };
 use crate::accounts::service::User;
-use crate::db::{is_unique_violation, new_id, Pool};
+use crate::db::{conflict_on_unique, new_id, Pool};
 use crate::error::AppError;
 
 /// Who is acting, and the team their credential is restricted to (a team-restricted token).
@@ -186,15 +186,11 @@ pub async fn create(
     .execute(&mut *tx)
     .await
     .map_err(|e| {
-        if is_unique_violation(&e) {
-            AppError::Conflict {
-                code: "team-name-taken",
-                field: Some("name"),
-                message: format!("The team name '{}' is taken. Pick another.", team.name),
-            }
-        } else {
-            e.into()
-        }
+        conflict_on_unique(e, || AppError::Conflict {
+            code: "team-name-taken",
+            field: Some("name"),
+            message: format!("The team name '{}' is taken. Pick another.", team.name),
+        })
     })?;
     sqlx::query(
         "INSERT INTO team_members (team_id, user_id, role, added_at) VALUES ($1, $2, $3, $4)",
@@ -313,6 +309,19 @@ fn may_manage(own: Role, other: Role) -> bool {
     own == Role::Owner || (own == Role::Admin && other < Role::Admin)
 }
 
+/// A member's user id and role, or `404` when `username` is not in the team.
+async fn member(pool: &Pool, team: &Team, username: &str) -> Result<(String, Role), AppError> {
+    let not_member =
+        || AppError::NotFound(format!("{username} is not a member of '{}'.", team.name));
+    let user_id = user_id_by_name(pool, username)
+        .await?
+        .ok_or_else(not_member)?;
+    let role = role_of(pool, &team.id, &user_id)
+        .await?
+        .ok_or_else(not_member)?;
+    Ok((user_id, role))
+}
+
 async fn user_id_by_name(pool: &Pool, username: &str) -> Result<Option<String>, AppError> {
     let row: Option<(String,)> = sqlx::query_as("SELECT id FROM users WHERE username = $1")
         .bind(username)
@@ -356,15 +365,11 @@ pub async fn add_member(
     .execute(pool)
     .await
     .map_err(|e| {
-        if is_unique_violation(&e) {
-            AppError::Conflict {
-                code: "already-member",
-                field: Some("username"),
-                message: format!("{username} is already a member of '{}'.", team.name),
-            }
-        } else {
-            e.into()
-        }
+        conflict_on_unique(e, || AppError::Conflict {
+            code: "already-member",
+            field: Some("username"),
+            message: format!("{username} is already a member of '{}'.", team.name),
+        })
     })?;
     audit(
         pool,
@@ -400,17 +405,7 @@ pub async fn change_role(
 ) -> Result<(), AppError> {
     let team = find_or_404(pool, team_name).await?;
     let own = authorize(pool, actor, &team, Role::Admin, "change roles").await?;
-    let user_id = user_id_by_name(pool, username).await?;
-    let current = match &user_id {
-        Some(id) => role_of(pool, &team.id, id).await?,
-        None => None,
-    };
-    let (Some(user_id), Some(current)) = (user_id, current) else {
-        return Err(AppError::NotFound(format!(
-            "{username} is not a member of '{}'.",
-            team.name
-        )));
-    };
+    let (user_id, current) = member(pool, &team, username).await?;
     if !may_manage(own, current) || !may_manage(own, role) {
         return Err(AppError::forbidden(
             "Only an owner can change the role of an admin or owner, or make someone an admin or owner.",
@@ -464,17 +459,7 @@ pub async fn remove_member(
         },
     )
     .await?;
-    let user_id = user_id_by_name(pool, username).await?;
-    let current = match &user_id {
-        Some(id) => role_of(pool, &team.id, id).await?,
-        None => None,
-    };
-    let (Some(user_id), Some(current)) = (user_id, current) else {
-        return Err(AppError::NotFound(format!(
-            "{username} is not a member of '{}'.",
-            team.name
-        )));
-    };
+    let (user_id, current) = member(pool, &team, username).await?;
     if !leaving && !may_manage(own, current) {
         return Err(AppError::forbidden(
             "Only an owner can remove an admin or owner.",
