@@ -2,11 +2,10 @@
 
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::hooks::use_params_map;
 
 use super::api::user_profile;
 use crate::app::use_auth;
-use crate::ui::{action_error, field_error, format_date, Field, FormAlert, NotFound};
+use crate::ui::{action_error, field_error, format_date, route_param, Field, FormAlert, NotFound};
 
 /// A password input with a "Show password" switch.
 #[component]
@@ -156,8 +155,7 @@ pub fn SettingsPage() -> impl IntoView {
 /// `/u/{name}`: a user's public profile.
 #[component]
 pub fn ProfilePage() -> impl IntoView {
-    let params = use_params_map();
-    let name = move || params.read().get("name").unwrap_or_default();
+    let name = route_param("name");
     let found = Resource::new(name, user_profile);
     view! {
         <Suspense fallback=|| view! { <p>"Loading…"</p> }>

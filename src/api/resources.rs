@@ -114,36 +114,14 @@ pub async fn create_resource(
     Ok((StatusCode::CREATED, Json(info)))
 }
 
-/// Query of `GET /store/v1/{type}`.
-#[derive(Debug, Deserialize, utoipa::IntoParams)]
-pub struct ListParams {
-    pub q: Option<String>,
-    pub category: Option<String>,
-    pub tag: Option<String>,
-    pub team: Option<String>,
-    pub sort: Option<String>,
-    pub page: Option<i64>,
-    pub page_size: Option<i64>,
-}
-
-#[utoipa::path(get, path = "/store/v1/{kind}", tag = "resources", params(("kind" = String, Path, description = "packages or assets"), ListParams),
+#[utoipa::path(get, path = "/store/v1/{kind}", tag = "resources", params(("kind" = String, Path, description = "packages or assets"), ListQuery),
     responses((status = 200, body = Page<ResourceInfo>), (status = 422, body = crate::error::ErrorBody)))]
 /// `GET /store/v1/{type}`: list and search.
 pub async fn list_resources(
     State(state): State<AppState>,
     Path(kind_segment): Path<String>,
-    Query(params): Query<ListParams>,
+    Query(query): Query<ListQuery>,
 ) -> Result<Json<Page<ResourceInfo>>, AppError> {
-    let non_empty = |v: Option<String>| v.filter(|v| !v.trim().is_empty());
-    let query = ListQuery {
-        q: non_empty(params.q),
-        category: non_empty(params.category),
-        tag: non_empty(params.tag),
-        team: non_empty(params.team),
-        sort: non_empty(params.sort),
-        page: params.page,
-        page_size: params.page_size,
-    };
     Ok(Json(
         service::list(&state.pool, kind(&kind_segment)?, query).await?,
     ))

@@ -63,13 +63,12 @@ pub async fn browse(
 ) -> Result<Page<ResourceInfo>, ErrorBody> {
     use server::*;
     let state = state()?;
-    let non_empty = |v: Option<String>| v.filter(|v| !v.trim().is_empty());
     let query = service::ListQuery {
-        q: non_empty(q),
-        category: non_empty(category),
-        tag: non_empty(tag),
-        team: non_empty(team),
-        sort: non_empty(sort),
+        q,
+        category,
+        tag,
+        team,
+        sort,
         page,
         page_size: Some(12),
     };

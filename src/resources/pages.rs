@@ -2,7 +2,7 @@
 
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::hooks::{use_params_map, use_query_map};
+use leptos_router::hooks::use_query_map;
 
 use super::api::{
     browse, resource_page, DeleteRelease, PublishRelease, ReleaseView, ResourcePageData,
@@ -10,7 +10,7 @@ use super::api::{
 };
 use super::{path_of_kind, Channel, ReleaseState, ResourceInfo};
 use crate::teams::Role;
-use crate::ui::{action_error, field_error, format_date, FormAlert, NotFound};
+use crate::ui::{action_error, field_error, format_date, route_param, FormAlert, NotFound};
 use crate::validate::{human_size, Kind};
 
 /// Which kinds a browse page lists.
@@ -180,15 +180,10 @@ fn ResourceCard(resource: ResourceInfo) -> impl IntoView {
     }
 }
 
-fn resource_name() -> impl Fn() -> String + Copy + Send + Sync + 'static {
-    let params = use_params_map();
-    move || params.read().get("name").unwrap_or_default()
-}
-
 /// `/packages/{name}` and `/assets/{name}`.
 #[component]
 pub fn ResourcePage(kind: Kind) -> impl IntoView {
-    let name = resource_name();
+    let name = route_param("name");
     let update = ServerAction::<UpdateResource>::new();
     let update_release = ServerAction::<UpdateRelease>::new();
     let publish = ServerAction::<PublishRelease>::new();
@@ -457,9 +452,8 @@ fn EditResource(resource: ResourceInfo, update: ServerAction<UpdateResource>) ->
 /// `/packages/{name}/releases/{version}` and the asset pack equivalent.
 #[component]
 pub fn ReleasePage(kind: Kind) -> impl IntoView {
-    let name = resource_name();
-    let params = use_params_map();
-    let version = move || params.read().get("version").unwrap_or_default();
+    let name = route_param("name");
+    let version = route_param("version");
     let data = Resource::new(name, move |name| {
         resource_page(path_of_kind(kind).to_string(), name)
     });

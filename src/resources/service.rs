@@ -46,8 +46,9 @@ pub struct ResourceUpdate {
     pub tags: Option<Vec<String>>,
 }
 
-/// Search and filters for a listing.
-#[derive(Debug, Clone, Default)]
+/// Search and filters for a listing; blank values count as absent. Also the query string of
+/// `GET /store/v1/{type}`.
+#[derive(Debug, Clone, Default, serde::Deserialize, utoipa::IntoParams)]
 pub struct ListQuery {
     pub q: Option<String>,
     pub category: Option<String>,

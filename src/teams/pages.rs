@@ -2,7 +2,7 @@
 
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::hooks::{use_navigate, use_params_map};
+use leptos_router::hooks::use_navigate;
 
 use super::api::{
     load_team, my_teams, team_audit, AddTeamMember, ChangeMemberRole, CreateTeam, DeleteTeam,
@@ -10,7 +10,9 @@ use super::api::{
 };
 use super::{Member, Role, TeamPage};
 use crate::app::use_auth;
-use crate::ui::{action_error, field_error, format_date, Field, FormAlert, LoadError, NotFound};
+use crate::ui::{
+    action_error, field_error, format_date, route_param, Field, FormAlert, LoadError, NotFound,
+};
 
 /// A small form that creates a team; the upload wizard embeds it. Calls `on_created` with the new
 /// team's name.
@@ -86,15 +88,10 @@ pub fn TeamsPage() -> impl IntoView {
     }
 }
 
-fn team_name() -> impl Fn() -> String + Copy + Send + Sync + 'static {
-    let params = use_params_map();
-    move || params.read().get("name").unwrap_or_default()
-}
-
 /// `/teams/{name}`: a team's public page.
 #[component]
 pub fn TeamPublicPage() -> impl IntoView {
-    let name = team_name();
+    let name = route_param("name");
     let team = Resource::new(name, load_team);
     view! {
         <Suspense fallback=|| view! { <p>"Loading…"</p> }>
@@ -156,7 +153,7 @@ fn TeamOverview(page: TeamPage) -> impl IntoView {
 /// `/teams/{name}/settings`: edit the team, manage members, leave or delete it, read the audit log.
 #[component]
 pub fn TeamSettingsPage() -> impl IntoView {
-    let name = team_name();
+    let name = route_param("name");
     let update = ServerAction::<UpdateTeam>::new();
     let add = ServerAction::<AddTeamMember>::new();
     let change = ServerAction::<ChangeMemberRole>::new();

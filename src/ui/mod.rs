@@ -181,6 +181,12 @@ pub fn LoadError(
     }
 }
 
+/// A route parameter (`:name` in the path) as a reactive getter; empty when absent.
+pub fn route_param(key: &'static str) -> impl Fn() -> String + Copy + Send + Sync + 'static {
+    let params = leptos_router::hooks::use_params_map();
+    move || params.read().get(key).unwrap_or_default()
+}
+
 /// The latest error of a server action, as a signal.
 pub fn action_error<I, O>(action: ServerAction<I>) -> Signal<Option<ErrorBody>>
 where
