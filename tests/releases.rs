@@ -9,11 +9,9 @@ use std::io::Write;
 use axum::body::{Body, Bytes};
 use axum::http::Request;
 use common::{TestApp, TestResponse};
-use nanos_store::accounts::service::{self as accounts, Registration};
 use nanos_store::db;
 use nanos_store::teams::service::{self as teams, Actor, NewTeam};
 use nanos_store::teams::Role;
-use nanos_store::tokens::service::{self as tokens, Expiry, NewToken};
 use nanos_store::tokens::Scope;
 use serde_json::json;
 use tower::ServiceExt;
@@ -110,38 +108,11 @@ struct World {
     reader_token: String,
 }
 
-async fn user(app: &TestApp, name: &str) -> accounts::User {
-    accounts::register(
-        &app.state.pool,
-        Registration {
-            username: name.into(),
-            display_name: name.into(),
-            password: "correct horse battery".into(),
-        },
-        db::now(),
-    )
-    .await
-    .unwrap()
-}
-
-async fn token(app: &TestApp, user: &accounts::User, scopes: &[Scope]) -> String {
-    let new = NewToken {
-        label: "t".into(),
-        expiry: Expiry::Days(30),
-        scopes: scopes.to_vec(),
-        team: None,
-    };
-    tokens::create(&app.state.pool, &user.id, new, db::now())
-        .await
-        .unwrap()
-        .token
-}
-
 /// A team `studio` with an owner, a tester (member), an outsider, and a package `sandbox`.
 async fn world(app: &TestApp) -> World {
-    let owner = user(app, "owner").await;
-    let tester = user(app, "tester").await;
-    let outsider = user(app, "outsider").await;
+    let owner = app.create_user("owner").await;
+    let tester = app.create_user("tester").await;
+    let outsider = app.create_user("outsider").await;
     let new = NewTeam {
         name: "studio".into(),
         title: "Studio".into(),
@@ -160,7 +131,7 @@ async fn world(app: &TestApp) -> World {
     )
     .await
     .unwrap();
-    let owner_token = token(app, &owner, &Scope::ALL).await;
+    let owner_token = app.create_token(&owner, &Scope::ALL, None).await;
     let created = app
         .api(
             "POST",
@@ -173,10 +144,10 @@ async fn world(app: &TestApp) -> World {
     assert_eq!(created.json()["tags"], json!(["building", "sandbox"]));
     World {
         owner_token,
-        tester_token: token(app, &tester, &[Scope::Download]).await,
-        tester_no_download: token(app, &tester, &[Scope::Publish]).await,
-        outsider_token: token(app, &outsider, &Scope::ALL).await,
-        reader_token: token(app, &owner, &[Scope::Download]).await,
+        tester_token: app.create_token(&tester, &[Scope::Download], None).await,
+        tester_no_download: app.create_token(&tester, &[Scope::Publish], None).await,
+        outsider_token: app.create_token(&outsider, &Scope::ALL, None).await,
+        reader_token: app.create_token(&owner, &[Scope::Download], None).await,
     }
 }
 

@@ -4,7 +4,7 @@
 mod common;
 
 use common::{TestApp, TestResponse};
-use nanos_store::accounts::service::{self as accounts, Registration};
+use nanos_store::accounts::service as accounts;
 use nanos_store::db;
 use nanos_store::teams::service::{self as teams, Actor, NewTeam};
 use nanos_store::teams::Role;
@@ -12,19 +12,9 @@ use nanos_store::tokens::service::{self as tokens, Expiry, NewToken};
 use nanos_store::tokens::Scope;
 use serde_json::json;
 
-/// Creates a user and returns them with a token (all scopes, or the given ones).
+/// Creates a user and returns them with an `Authorization` value for a token with `scopes`.
 async fn user_with_token(app: &TestApp, name: &str, scopes: &[Scope]) -> (accounts::User, String) {
-    let user = accounts::register(
-        &app.state.pool,
-        Registration {
-            username: name.into(),
-            display_name: name.into(),
-            password: "correct horse battery".into(),
-        },
-        db::now(),
-    )
-    .await
-    .unwrap();
+    let user = app.create_user(name).await;
     let token = token_for(app, &user, scopes, None).await;
     (user, token)
 }
@@ -35,19 +25,7 @@ async fn token_for(
     scopes: &[Scope],
     team: Option<&str>,
 ) -> String {
-    let new = NewToken {
-        label: "test".into(),
-        expiry: Expiry::Days(30),
-        scopes: scopes.to_vec(),
-        team: team.map(str::to_string),
-    };
-    format!(
-        "Token {}",
-        tokens::create(&app.state.pool, &user.id, new, db::now())
-            .await
-            .unwrap()
-            .token
-    )
+    format!("Token {}", app.create_token(user, scopes, team).await)
 }
 
 async fn new_team(app: &TestApp, owner: &accounts::User, name: &str) {

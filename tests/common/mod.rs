@@ -161,6 +161,47 @@ impl TestApp {
             .expect("register sets a session cookie")
     }
 
+    /// Creates a user directly through the service (password `correct horse battery`).
+    pub async fn create_user(&self, username: &str) -> nanos_store::accounts::service::User {
+        let registration = nanos_store::accounts::service::Registration {
+            username: username.into(),
+            display_name: username.into(),
+            password: "correct horse battery".into(),
+        };
+        nanos_store::accounts::service::register(
+            &self.state.pool,
+            registration,
+            nanos_store::db::now(),
+        )
+        .await
+        .expect("create user")
+    }
+
+    /// Creates a 30-day token for `user` with `scopes`, restricted to `team` when given; returns
+    /// the secret.
+    pub async fn create_token(
+        &self,
+        user: &nanos_store::accounts::service::User,
+        scopes: &[nanos_store::tokens::Scope],
+        team: Option<&str>,
+    ) -> String {
+        let new = nanos_store::tokens::service::NewToken {
+            label: "test".into(),
+            expiry: nanos_store::tokens::service::Expiry::Days(30),
+            scopes: scopes.to_vec(),
+            team: team.map(str::to_string),
+        };
+        nanos_store::tokens::service::create(
+            &self.state.pool,
+            &user.id,
+            new,
+            nanos_store::db::now(),
+        )
+        .await
+        .expect("create token")
+        .token
+    }
+
     /// An API request with an `Authorization` header value and an optional JSON body.
     pub async fn api(
         &self,
