@@ -51,6 +51,20 @@ pub fn use_auth() -> Auth {
     expect_context::<Auth>()
 }
 
+/// The text of every page's `<title>`, from the text the page gives its `<Title>`.
+///
+/// leptos_meta 0.8 writes the title into the server's HTML without escaping it, so a title such as
+/// `</title><script>…` would end the element and run. Every `<Title>` goes through this formatter,
+/// which escapes the text in the server's HTML; the browser decodes it, and in the browser the
+/// title is set as plain text (`document.title`), so there it stays as it is. Pages must not set a
+/// formatter of their own.
+fn page_title(title: String) -> String {
+    let title = format!("{title} · nanos store");
+    #[cfg(feature = "ssr")]
+    let title = crate::ui::escape_html(&title);
+    title
+}
+
 /// The root component.
 #[component]
 pub fn App() -> impl IntoView {
@@ -78,7 +92,7 @@ pub fn App() -> impl IntoView {
     view! {
         <Stylesheet id="leptos" href="/pkg/nanos-store.css" />
         <Link rel="icon" href="/favicon.svg" />
-        <Title formatter=|title| format!("{title} · nanos store") />
+        <Title formatter=page_title />
         <Router>
             <a class="skip-link" href="#main">"Skip to content"</a>
             <Header />

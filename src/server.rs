@@ -4,12 +4,10 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use axum::extract::FromRef;
-use axum::http::{header, HeaderValue};
 use axum::routing::get;
 use axum::Router;
 use leptos::config::LeptosOptions;
 use leptos_axum::{generate_route_list, LeptosRoutes};
-use tower_http::set_header::SetResponseHeaderLayer;
 
 use crate::app::{shell, App};
 use crate::config::Settings;
@@ -96,7 +94,6 @@ fn redact_password(url: &str) -> String {
 /// The whole application: pages, server functions, static files and security headers.
 pub fn router(state: AppState) -> Router {
     let routes = generate_route_list(App);
-    let context_state = state.clone();
     Router::new()
         .route("/healthz", get(|| async { "ok" }))
         .nest("/store/v1", crate::api::router())
@@ -107,26 +104,36 @@ pub fn router(state: AppState) -> Router {
         .leptos_routes_with_context(
             &state,
             routes,
-            move || leptos::prelude::provide_context(context_state.clone()),
+            {
+                let state = state.clone();
+                move || page_context(&state)
+            },
             {
                 let options = state.leptos.clone();
                 move || shell(options.clone())
             },
         )
-        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
-        .layer(SetResponseHeaderLayer::if_not_present(
-            header::X_CONTENT_TYPE_OPTIONS,
-            HeaderValue::from_static("nosniff"),
+        .fallback(leptos_axum::file_and_error_handler_with_context::<
+            AppState,
+            _,
+        >(
+            {
+                let state = state.clone();
+                move || page_context(&state)
+            },
+            shell,
         ))
-        .layer(SetResponseHeaderLayer::if_not_present(
-            header::REFERRER_POLICY,
-            HeaderValue::from_static("same-origin"),
-        ))
-        .layer(SetResponseHeaderLayer::if_not_present(
-            header::X_FRAME_OPTIONS,
-            HeaderValue::from_static("DENY"),
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            crate::security::protect,
         ))
         .with_state(state)
+}
+
+/// What every page render and server function gets: the state, and the page's security policy.
+fn page_context(state: &AppState) {
+    leptos::prelude::provide_context(state.clone());
+    crate::security::provide_page_policy();
 }
 
 /// Opens the store and serves it until the process is stopped.

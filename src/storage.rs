@@ -77,26 +77,37 @@ impl BlobStore {
         })
     }
 
-    /// Moves a written blob into place. Returns `true` when the blob is new (no identical upload
-    /// was stored before).
-    pub async fn commit(&self, mut blob: WrittenBlob) -> io::Result<bool> {
+    /// Moves a written blob into place, unless an identical blob is already there (then the
+    /// temporary file is simply dropped). The caller holds the blob's row lock (see
+    /// `resources::releases`), so no removal of the same blob runs at the same time.
+    pub async fn commit(&self, mut blob: WrittenBlob) -> io::Result<()> {
         let target = self.path(&blob.sha256);
         if fs::try_exists(&target).await? {
-            return Ok(false); // the temporary file goes with `blob`
+            return Ok(()); // the temporary file goes with `blob`
         }
         if let Some(parent) = target.parent() {
             fs::create_dir_all(parent).await?;
         }
         fs::rename(&blob.path, &target).await?;
         blob.kept = true;
-        Ok(true)
+        Ok(())
     }
 
-    /// Deletes a blob (when no release refers to it any more).
-    pub async fn remove(&self, sha256: &str) -> io::Result<()> {
-        match fs::remove_file(self.path(sha256)).await {
-            Err(e) if e.kind() != io::ErrorKind::NotFound => Err(e),
-            _ => Ok(()),
+    /// Takes a blob out of place (into the temporary folder) before its removal is committed to the
+    /// database; the returned handle deletes it for good or puts it back. `None` when the file is
+    /// already gone.
+    pub async fn detach(&self, sha256: &str) -> io::Result<Option<DetachedBlob>> {
+        let path = self.path(sha256);
+        let parked = self
+            .temp
+            .join(format!("removed-{}", uuid::Uuid::now_v7().simple()));
+        match fs::rename(&path, &parked).await {
+            Ok(()) => Ok(Some(DetachedBlob {
+                original: path,
+                parked,
+            })),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(e),
         }
     }
 
@@ -123,6 +134,25 @@ impl BlobStore {
             }
         }
         Ok(found)
+    }
+}
+
+/// A blob taken out of place by [`BlobStore::detach`].
+#[derive(Debug)]
+pub struct DetachedBlob {
+    original: PathBuf,
+    parked: PathBuf,
+}
+
+impl DetachedBlob {
+    /// Deletes the file for good (its removal was committed).
+    pub async fn discard(self) -> io::Result<()> {
+        fs::remove_file(&self.parked).await
+    }
+
+    /// Puts the file back where it was (its removal was not committed).
+    pub async fn restore(self) -> io::Result<()> {
+        fs::rename(&self.parked, &self.original).await
     }
 }
 

@@ -228,6 +228,8 @@ async fn expired_sessions_stop_working(app: &TestApp) {
 
 async fn cookies_are_secure_behind_https(app: &TestApp) {
     let request = axum::http::Request::post("/api/accounts/register")
+        .header("host", "store.test")
+        .header("origin", "https://store.test")
         .header("content-type", "application/x-www-form-urlencoded")
         .header("accept", "application/json")
         .header("x-forwarded-proto", "https")

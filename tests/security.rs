@@ -3,3 +3,13 @@
 //! The tests live in `tests/security/`, one file per area.
 
 mod common;
+#[path = "security/csrf.rs"]
+mod csrf;
+#[path = "security/headers.rs"]
+mod headers;
+#[path = "security/support.rs"]
+mod support;
+#[path = "security/uploads.rs"]
+mod uploads;
+#[path = "security/xss.rs"]
+mod xss;

@@ -10,7 +10,9 @@ use super::api::{
 };
 use super::{path_of_kind, Channel, ReleaseState, ResourceInfo};
 use crate::teams::Role;
-use crate::ui::{action_error, field_error, format_date, route_param, FormAlert, NotFound};
+use crate::ui::{
+    action_error, field_error, format_date, route_param, FormAlert, NotFound, TextArea,
+};
 use crate::validate::{human_size, Kind};
 
 /// Which kinds a browse page lists.
@@ -374,7 +376,7 @@ fn ManageRelease(
                 </div>
                 <div class="field">
                     <label for=format!("changelog-{version}")>"Changelog (Markdown)"</label>
-                    <textarea id=format!("changelog-{version}") name="changelog" rows=4>{release.changelog.clone()}</textarea>
+                    <TextArea id=format!("changelog-{version}") name="changelog" rows=4 text=release.changelog.clone() />
                     <p class="field-error">{move || field_error(error, "changelog").get()}</p>
                 </div>
                 <button type="submit" class="button small">"Save release"</button>
@@ -428,7 +430,7 @@ fn EditResource(resource: ResourceInfo, update: ServerAction<UpdateResource>) ->
                 </div>
                 <div class="field">
                     <label for="edit-description">"Description (Markdown)"</label>
-                    <textarea id="edit-description" name="description" rows=6>{resource.description.clone()}</textarea>
+                    <TextArea id="edit-description" name="description" rows=6 text=resource.description.clone() />
                 </div>
                 <div class="field">
                     <label for="edit-category">"Category"</label>

@@ -155,12 +155,6 @@ pub async fn create(
         return Err(conflict());
     }
 
-    let sha256 = blob.sha256.clone();
-    let size = blob.size as i64;
-    let new_blob = blobs
-        .commit(blob)
-        .await
-        .map_err(|e| AppError::Internal(format!("cannot store the upload: {e}")))?;
     let release = Release {
         id: new_id(),
         resource_id: resource.id.clone(),
@@ -168,8 +162,8 @@ pub async fn create(
         channel: new.channel.as_str().to_string(),
         state: if new.publish { "published" } else { "draft" }.to_string(),
         changelog: new.changelog,
-        sha256: sha256.clone(),
-        size,
+        sha256: blob.sha256.clone(),
+        size: blob.size as i64,
         unpacked_size: report.unpacked_size as i64,
         file_count: report.file_count as i64,
         manifest: serde_json::to_string(&manifest).unwrap_or_default(),
@@ -178,6 +172,22 @@ pub async fn create(
         published_at: new.publish.then_some(now),
         download_count: 0,
     };
+
+    // The blob's row first: it serialises this with any other upload or removal of the same file
+    // (see migrations/20261126000004_blobs.sql). Then the release row, whose unique (resource,
+    // version) key picks one winner among identical concurrent uploads; then the file is put in
+    // place. On any failure the transaction rolls back and the temporary file is dropped: the
+    // stored file is never touched, so a losing upload cannot remove what a winner refers to.
+    let mut tx = pool.begin().await?;
+    sqlx::query(
+        "INSERT INTO blobs (sha256, size, created_at) VALUES ($1, $2, $3) \
+         ON CONFLICT (sha256) DO UPDATE SET size = excluded.size",
+    )
+    .bind(&release.sha256)
+    .bind(release.size)
+    .bind(now)
+    .execute(&mut *tx)
+    .await?;
     let inserted = sqlx::query(&format!(
         "INSERT INTO releases ({COLUMNS}, version_major, version_minor, version_patch) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)"
@@ -200,12 +210,9 @@ pub async fn create(
     .bind(major)
     .bind(minor)
     .bind(patch)
-    .execute(pool)
+    .execute(&mut *tx)
     .await;
     if let Err(e) = inserted {
-        if new_blob {
-            let _ = blobs.remove(&sha256).await;
-        }
         return Err(if is_unique_violation(&e) {
             conflict()
         } else {
@@ -215,8 +222,13 @@ pub async fn create(
     sqlx::query("UPDATE resources SET updated_at = $1 WHERE id = $2")
         .bind(now)
         .bind(&resource.id)
-        .execute(pool)
+        .execute(&mut *tx)
         .await?;
+    blobs
+        .commit(blob)
+        .await
+        .map_err(|e| AppError::Internal(format!("cannot store the upload: {e}")))?;
+    tx.commit().await?;
     Ok(release.info())
 }
 
@@ -348,21 +360,51 @@ pub async fn delete_draft(
             message: format!("{version} is published; only drafts can be deleted, so that servers using it keep working."),
         });
     }
+    // As in `create`: the blob's row first, so that no upload of the same file can place it
+    // between the check for other releases and the removal.
+    let mut tx = pool.begin().await?;
+    sqlx::query("UPDATE blobs SET size = size WHERE sha256 = $1")
+        .bind(&release.sha256)
+        .execute(&mut *tx)
+        .await?;
     sqlx::query("DELETE FROM releases WHERE id = $1")
         .bind(&release.id)
-        .execute(pool)
+        .execute(&mut *tx)
         .await?;
     let (others,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM releases WHERE sha256 = $1")
         .bind(&release.sha256)
-        .fetch_one(pool)
+        .fetch_one(&mut *tx)
         .await?;
-    if others == 0 {
-        blobs
-            .remove(&release.sha256)
-            .await
-            .map_err(|e| AppError::Internal(e.to_string()))?;
+    if others > 0 {
+        tx.commit().await?;
+        return Ok(());
     }
-    Ok(())
+    sqlx::query("DELETE FROM blobs WHERE sha256 = $1")
+        .bind(&release.sha256)
+        .execute(&mut *tx)
+        .await?;
+    let detached = blobs
+        .detach(&release.sha256)
+        .await
+        .map_err(|e| AppError::Internal(format!("cannot remove the release file: {e}")))?;
+    match tx.commit().await {
+        Ok(()) => {
+            if let Some(file) = detached {
+                if let Err(e) = file.discard().await {
+                    tracing::warn!(error = %e, "a removed release file stays in the temporary folder");
+                }
+            }
+            Ok(())
+        }
+        Err(e) => {
+            if let Some(file) = detached {
+                file.restore().await.map_err(|e| {
+                    AppError::Internal(format!("cannot restore a release file: {e}"))
+                })?;
+            }
+            Err(e.into())
+        }
+    }
 }
 
 /// Counts one full download of a release.

@@ -12,6 +12,7 @@ use super::{Member, Role, TeamPage};
 use crate::app::use_auth;
 use crate::ui::{
     action_error, field_error, format_date, route_param, Field, FormAlert, LoadError, NotFound,
+    TextArea,
 };
 
 /// A small form that creates a team; the upload wizard embeds it. Calls `on_created` with the new
@@ -246,7 +247,7 @@ fn EditTeam(page: TeamPage, update: ServerAction<UpdateTeam>) -> impl IntoView {
             <div class="field">
                 <label for="description">"Description"</label>
                 <p class="hint" id="description-hint">"Markdown. Shown on the team page; scripts and raw HTML are removed."</p>
-                <textarea id="description" name="description" rows=6 aria-describedby="description-hint">{page.team.description.clone()}</textarea>
+                <TextArea id="description" name="description" rows=6 described_by="description-hint" text=page.team.description.clone() />
                 <p class="field-error">{move || field_error(error, "description").get()}</p>
             </div>
             <div>

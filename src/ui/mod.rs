@@ -155,6 +155,41 @@ pub fn Field(
     }
 }
 
+/// A multi-line text field that starts out holding `text`, whatever characters it contains.
+///
+/// Leptos 0.8 (tachys 0.2) treats `<textarea>` like `<script>`: its children are written into the
+/// server's HTML unescaped, so a text containing `</textarea>` would close the element and the rest
+/// would run as markup. So a `<textarea>` must never be given children: use this component. The text
+/// goes in as escaped inner HTML, which the browser decodes back to the very same characters, both
+/// in the server-rendered page and when the client renders the field.
+#[component]
+pub fn TextArea(
+    /// The element's id (for its `<label for>`).
+    #[prop(into)]
+    id: String,
+    /// The form field name.
+    name: &'static str,
+    /// Visible rows.
+    rows: u32,
+    /// The text the field starts with.
+    #[prop(into)]
+    text: String,
+    /// The id of the hint that describes the field, if any.
+    #[prop(optional)]
+    described_by: Option<&'static str>,
+) -> impl IntoView {
+    view! {
+        <textarea id=id name=name rows=rows aria-describedby=described_by inner_html=escape_html(&text)></textarea>
+    }
+}
+
+/// `text` with the characters that HTML gives a meaning (`&`, `<`, `>`, quotes) escaped, for the few
+/// places where Leptos writes text into HTML without escaping it (see [`TextArea`] and the page
+/// title in [`crate::app::App`]).
+pub fn escape_html(text: &str) -> String {
+    html_escape::encode_safe(text).into_owned()
+}
+
 /// An alert for an error that belongs to no single field.
 #[component]
 pub fn FormAlert(#[prop(into)] error: Signal<Option<ErrorBody>>) -> impl IntoView {
@@ -218,6 +253,52 @@ pub fn format_date(unix_secs: i64) -> String {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn escaping_leaves_no_markup() {
+        let escaped = super::escape_html("</textarea><img src=x onerror=\"alert('1')\"> & more");
+        assert!(!escaped.contains('<') && !escaped.contains('>') && !escaped.contains('"'));
+        assert_eq!(
+            html_escape::decode_html_entities(&escaped),
+            "</textarea><img src=x onerror=\"alert('1')\"> & more"
+        );
+    }
+
+    /// Leptos writes `<textarea>` children unescaped (see [`super::TextArea`]); this keeps every
+    /// view from doing so, so that the only way to fill a textarea is the component.
+    #[test]
+    fn no_view_gives_a_textarea_children() {
+        fn sources(dir: &std::path::Path, found: &mut Vec<(String, String)>) {
+            for entry in std::fs::read_dir(dir).expect("read src").flatten() {
+                let path = entry.path();
+                if path.is_dir() {
+                    sources(&path, found);
+                } else if path.extension().is_some_and(|e| e == "rs") {
+                    let text = std::fs::read_to_string(&path).expect("read source");
+                    found.push((path.display().to_string(), text));
+                }
+            }
+        }
+        let mut files = Vec::new();
+        sources(
+            &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src"),
+            &mut files,
+        );
+        let own_file = std::path::Path::new(file!());
+        for (path, text) in files {
+            if path.ends_with(own_file.to_str().unwrap_or_default()) {
+                continue; // the component itself, and this test's messages
+            }
+            for (at, _) in text.match_indices("<textarea") {
+                let element = &text[at..];
+                let open_end = element.find('>').unwrap_or(element.len());
+                assert!(
+                    element[open_end + 1..].starts_with("</textarea>"),
+                    "{path}: a <textarea> with children; use ui::TextArea or prop:value"
+                );
+            }
+        }
+    }
+
     #[test]
     fn dates() {
         assert_eq!(super::format_date(0), "1970-01-01");

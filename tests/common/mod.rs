@@ -133,7 +133,10 @@ impl TestApp {
             .map(|(k, v)| format!("{}={}", urlencode(k), urlencode(v)))
             .collect::<Vec<_>>()
             .join("&");
+        // As the browser sends it from the store's own page (cross-site calls are refused).
         let mut request = Request::post(path)
+            .header(header::HOST, "store.test")
+            .header(header::ORIGIN, "http://store.test")
             .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
             .header(header::ACCEPT, "application/json");
         if let Some(cookie) = cookie {

@@ -1,0 +1,202 @@
+//! What protects the browsers of the store's users, decided here for every request:
+//!
+//! - **Cross-site requests.** Every request that can change something (any method but `GET`,
+//!   `HEAD`, `OPTIONS`) to a server function (`/api/…`), and every such API request (`/store/v1/…`)
+//!   that relies on the session cookie rather than a token, must come from the store's own pages:
+//!   its `Origin` names the store, or, without `Origin`, the browser's `Sec-Fetch-Site` says
+//!   `same-origin`. This also refuses log-in CSRF (a foreign page logging the browser in) and plain
+//!   HTML forms posted from other sites. Tokens are sent by programs in a header that a foreign page
+//!   cannot make a browser send, so token requests are not checked.
+//! - **Content-Security-Policy.** Pages allow only the store's own scripts, and the inline
+//!   hydration scripts that carry this response's nonce; no plugins, no framing, no foreign form
+//!   targets, images only from the store itself (Markdown renders remote images as links). Other
+//!   responses (JSON, files) get a policy that allows nothing at all.
+
+use axum::extract::{Request, State};
+use axum::http::{header, HeaderMap, HeaderValue, Method};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+
+use crate::error::AppError;
+use crate::server::AppState;
+
+/// The policy of every HTML page rendered by the app; `nonce` is the response's script nonce.
+pub fn page_policy(nonce: &str) -> String {
+    format!(
+        "default-src 'self'; script-src 'self' 'nonce-{nonce}' 'wasm-unsafe-eval'; \
+         style-src 'self'; img-src 'self' data:; connect-src 'self'; font-src 'self'; \
+         object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+    )
+}
+
+/// The policy of the Swagger UI at `/store/docs`, whose bundle sets inline styles.
+const DOCS_POLICY: &str =
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; \
+     img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; \
+     form-action 'self'; frame-ancestors 'none'";
+
+/// The policy of everything else (JSON, downloads, static files): nothing may run or load.
+const NOTHING_POLICY: &str = "default-src 'none'; frame-ancestors 'none'; sandbox";
+
+/// Inside a page render: sends the page policy with the nonce Leptos put on its scripts.
+pub fn provide_page_policy() {
+    use leptos::prelude::use_context;
+    let (Some(nonce), Some(response)) = (
+        leptos::nonce::use_nonce(),
+        use_context::<leptos_axum::ResponseOptions>(),
+    ) else {
+        return;
+    };
+    if let Ok(value) = HeaderValue::from_str(&page_policy(&nonce)) {
+        response.insert_header(header::CONTENT_SECURITY_POLICY, value);
+    }
+}
+
+/// Middleware: refuses cross-site changes (see the module docs) and adds the security headers
+/// that a response does not set itself.
+pub async fn protect(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    let path = request.uri().path();
+    let docs = path.starts_with("/store/docs");
+    if needs_same_origin(request.method(), path, request.headers())
+        && !same_origin(request.headers(), state.settings.public_url.as_deref())
+    {
+        return AppError::Forbidden {
+            code: "cross-site-request",
+            message:
+                "This change came from another site. Use the store's own pages, or an API token."
+                    .into(),
+        }
+        .into_response();
+    }
+    let mut response = next.run(request).await;
+    let headers = response.headers_mut();
+    let defaults: [(header::HeaderName, &'static str); 4] = [
+        (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+        (header::REFERRER_POLICY, "same-origin"),
+        (header::X_FRAME_OPTIONS, "DENY"),
+        (
+            header::CONTENT_SECURITY_POLICY,
+            if docs { DOCS_POLICY } else { NOTHING_POLICY },
+        ),
+    ];
+    for (name, value) in defaults {
+        if !headers.contains_key(&name) {
+            headers.insert(name, HeaderValue::from_static(value));
+        }
+    }
+    response
+}
+
+/// Whether this request must prove it comes from the store's own pages.
+fn needs_same_origin(method: &Method, path: &str, headers: &HeaderMap) -> bool {
+    if matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS) {
+        return false;
+    }
+    if path.starts_with("/api/") {
+        return true; // server functions: the web UI's own calls, with or without a session
+    }
+    path.starts_with("/store/v1/")
+        && !headers.contains_key(header::AUTHORIZATION)
+        && crate::accounts::session::token_from_headers(headers).is_some()
+}
+
+/// Whether a request comes from the store's own pages: its `Origin` names this store (the `Host`
+/// it was sent to, or the configured public address), or without `Origin` the browser says it is
+/// same-origin.
+pub fn same_origin(headers: &HeaderMap, public_url: Option<&str>) -> bool {
+    let header = |name: header::HeaderName| headers.get(name).and_then(|v| v.to_str().ok());
+    if let Some(origin) = header(header::ORIGIN) {
+        let Some(origin_host) = origin
+            .strip_prefix("https://")
+            .or_else(|| origin.strip_prefix("http://"))
+        else {
+            return false; // `null` (sandboxed or file pages) and other schemes
+        };
+        let public_host = public_url
+            .and_then(|url| url.split_once("://"))
+            .map(|(_, rest)| rest.trim_end_matches('/'));
+        return header(header::HOST) == Some(origin_host) || public_host == Some(origin_host);
+    }
+    headers
+        .get("sec-fetch-site")
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|site| site == "same-origin")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn headers(pairs: &[(&'static str, &'static str)]) -> HeaderMap {
+        let mut map = HeaderMap::new();
+        for (name, value) in pairs {
+            map.insert(*name, HeaderValue::from_static(value));
+        }
+        map
+    }
+
+    #[test]
+    fn origins() {
+        let ours = headers(&[("host", "store.test"), ("origin", "http://store.test")]);
+        assert!(same_origin(&ours, None));
+        let evil = headers(&[("host", "store.test"), ("origin", "https://evil.example")]);
+        assert!(!same_origin(&evil, None));
+        let null = headers(&[("host", "store.test"), ("origin", "null")]);
+        assert!(!same_origin(&null, None));
+        let proxied = headers(&[
+            ("host", "10.0.0.5:3000"),
+            ("origin", "https://store.example"),
+        ]);
+        assert!(same_origin(&proxied, Some("https://store.example/")));
+        assert!(!same_origin(&proxied, None));
+        // No Origin: only the browser's word counts; a bare request proves nothing.
+        assert!(same_origin(
+            &headers(&[("sec-fetch-site", "same-origin")]),
+            None
+        ));
+        assert!(!same_origin(
+            &headers(&[("sec-fetch-site", "cross-site")]),
+            None
+        ));
+        assert!(!same_origin(
+            &headers(&[("sec-fetch-site", "same-site")]),
+            None
+        ));
+        assert!(!same_origin(&headers(&[]), None));
+    }
+
+    #[test]
+    fn which_requests_are_checked() {
+        let none = headers(&[]);
+        assert!(needs_same_origin(
+            &Method::POST,
+            "/api/accounts/login",
+            &none
+        ));
+        assert!(!needs_same_origin(
+            &Method::GET,
+            "/api/resources/page",
+            &none
+        ));
+        let cookie = headers(&[("cookie", "nanos_session=abc")]);
+        assert!(needs_same_origin(&Method::POST, "/store/v1/teams", &cookie));
+        assert!(needs_same_origin(
+            &Method::DELETE,
+            "/store/v1/teams/x",
+            &cookie
+        ));
+        assert!(!needs_same_origin(&Method::POST, "/store/v1/teams", &none));
+        let token = headers(&[
+            ("cookie", "nanos_session=abc"),
+            ("authorization", "Token x"),
+        ]);
+        assert!(!needs_same_origin(&Method::POST, "/store/v1/teams", &token));
+    }
+
+    #[test]
+    fn the_page_policy_names_the_nonce() {
+        let policy = page_policy("abc123");
+        assert!(policy.contains("'nonce-abc123'"));
+        assert!(!policy.contains("unsafe-inline"));
+    }
+}

@@ -1,0 +1,127 @@
+//! Finding 4: identical concurrent uploads must never delete the stored file. Many parallel
+//! uploads of the same zip and version, of the same zip under other versions' resources, and
+//! deletions of drafts sharing the file: at the end every release's file is there and downloads,
+//! exactly one upload per version won, and no file is left that no release uses.
+
+use crate::common::TestApp;
+use crate::support::{package, upload};
+use nanos_store::tokens::Scope;
+use serde_json::json;
+
+const ROUNDS: usize = 5;
+const PARALLEL: usize = 16;
+
+async fn setup(app: &TestApp) -> String {
+    let owner = app.create_user("racer").await;
+    let token = app.create_token(&owner, &Scope::ALL, None).await;
+    let auth = format!("Token {token}");
+    let team = app
+        .api(
+            "POST",
+            "/store/v1/teams",
+            Some(&auth),
+            Some(json!({"name": "racers", "title": "Racers"})),
+        )
+        .await;
+    assert_eq!(team.status, 201, "{}", team.body);
+    for name in ["drift", "twin"] {
+        let created = app
+            .api(
+                "POST",
+                "/store/v1/packages",
+                Some(&auth),
+                Some(json!({"name": name, "team": "racers", "title": name,
+                    "short_description": "Fast", "category": "game-mode"})),
+            )
+            .await;
+        assert_eq!(created.status, 201, "{}", created.body);
+    }
+    token
+}
+
+async fn identical_parallel_uploads_keep_the_file(app: &TestApp) {
+    let token = setup(app).await;
+    for round in 0..ROUNDS {
+        let version = format!("1.0.{round}");
+        let zip = package(&version, "Drift", "racer");
+        // The same zip and version to one resource many times, and to a second resource (same
+        // file, another release) at the same time.
+        let uploads = (0..PARALLEL).map(|i| {
+            let target = if i % 4 == 3 { "twin" } else { "drift" };
+            upload(app, target, &token, &zip, "race")
+        });
+        let answers = futures_util::future::join_all(uploads).await;
+        for target in ["drift", "twin"] {
+            let statuses: Vec<u16> = answers
+                .iter()
+                .enumerate()
+                .filter(|(i, _)| (if i % 4 == 3 { "twin" } else { "drift" }) == target)
+                .map(|(_, r)| r.status.as_u16())
+                .collect();
+            assert_eq!(
+                statuses.iter().filter(|s| **s == 201).count(),
+                1,
+                "round {round}, {target}: exactly one upload wins: {statuses:?}"
+            );
+            assert!(
+                statuses.iter().all(|s| *s == 201 || *s == 409),
+                "round {round}, {target}: the others are told the version exists: {statuses:?}"
+            );
+            let download = app
+                .api(
+                    "GET",
+                    &format!("/store/v1/packages/{target}/releases/{version}/download"),
+                    Some(&format!("Token {token}")),
+                    None,
+                )
+                .await;
+            assert_eq!(
+                download.status, 200,
+                "round {round}, {target}: the file is there"
+            );
+        }
+        // A draft whose file no other release uses is deleted while the very same file is
+        // uploaded to the other resource: the new release keeps its file.
+        let solo_version = format!("3.0.{round}");
+        let solo = package(&solo_version, "Drift", "racer");
+        let first = upload(app, "twin", &token, &solo, "solo").await;
+        assert_eq!(first.status, 201, "{}", first.body);
+        let solo_path = format!("/store/v1/packages/twin/releases/{solo_version}");
+        let auth = format!("Token {token}");
+        let delete = app.api("DELETE", &solo_path, Some(&auth), None);
+        let (deleted, reuploaded) =
+            futures_util::future::join(delete, upload(app, "drift", &token, &solo, "again")).await;
+        assert_eq!(deleted.status, 204, "{}", deleted.body);
+        assert_eq!(reuploaded.status, 201, "{}", reuploaded.body);
+        let download = app
+            .api(
+                "GET",
+                &format!("/store/v1/packages/drift/releases/{solo_version}/download"),
+                Some(&format!("Token {token}")),
+                None,
+            )
+            .await;
+        assert_eq!(
+            download.status, 200,
+            "round {round}: the re-uploaded file is there"
+        );
+    }
+    // Every release's file exists; no file without a release; no temporary file left.
+    let shas: Vec<(String,)> = sqlx::query_as("SELECT DISTINCT sha256 FROM releases")
+        .fetch_all(&app.state.pool)
+        .await
+        .expect("releases");
+    for (sha,) in &shas {
+        assert!(
+            app.state.blobs.path(sha).exists(),
+            "release file {sha} is gone"
+        );
+    }
+    assert_eq!(
+        app.state.blobs.blob_files().expect("blobs").len(),
+        shas.len()
+    );
+    assert_eq!(app.state.blobs.temp_files().expect("temp").len(), 0);
+}
+
+crate::on_both_databases!(identical_parallel_uploads_keep_the_file);

@@ -1,0 +1,165 @@
+//! Finding 1 and 2: user text that ends the `<title>` or a `<textarea>` must come out as text on
+//! every page that shows it, for visitors and for the team. Every text a user can set gets the
+//! payload; every page that shows one is rendered, signed in and out, and searched for the payload
+//! in raw form (which would be live markup) and in escaped form (the text shown as text).
+
+use crate::common::TestApp;
+use crate::support::{package, upload};
+use nanos_store::accounts::service::User;
+use nanos_store::db;
+use nanos_store::tokens::service::{self as tokens, Expiry, NewToken};
+use nanos_store::tokens::Scope;
+use serde_json::json;
+
+/// Ends a title and a textarea, then starts an element with a handler. 55 characters, so that it
+/// fits every field (display names and token labels have at most 64).
+pub const PAYLOAD: &str = "\"'</textarea></title><img src=x onerror=window.__xss=1>";
+/// What the payload's element looks like if it were live markup.
+const LIVE: &str = "<img src=x onerror";
+/// What it looks like shown as text.
+const SHOWN: &str = "&lt;img src=x onerror=window.__xss=1&gt;";
+
+async fn hostile_text_is_shown_as_text_on_every_page(app: &TestApp) {
+    let cookie = app
+        .call(
+            "/api/accounts/register",
+            &[
+                ("username", "mallory"),
+                ("display_name", PAYLOAD),
+                ("password", "correct horse battery"),
+            ],
+            None,
+        )
+        .await
+        .session_cookie()
+        .expect("registered");
+    let user: User = sqlx::query_as(
+        "SELECT id, username, display_name, created_at FROM users WHERE username = 'mallory'",
+    )
+    .fetch_one(&app.state.pool)
+    .await
+    .expect("user");
+    assert_eq!(user.display_name, PAYLOAD);
+    let token = tokens::create(
+        &app.state.pool,
+        &user.id,
+        NewToken {
+            label: PAYLOAD.into(),
+            expiry: Expiry::Days(30),
+            scopes: Scope::ALL.to_vec(),
+            team: None,
+        },
+        db::now(),
+    )
+    .await
+    .expect("token")
+    .token;
+    let auth = format!("Token {token}");
+
+    let team = app
+        .api(
+            "POST",
+            "/store/v1/teams",
+            Some(&auth),
+            Some(json!({"name": "evil", "title": PAYLOAD, "description": PAYLOAD})),
+        )
+        .await;
+    assert_eq!(team.status, 201, "{}", team.body);
+    let resource = json!({"name": "evilpkg", "team": "evil", "title": PAYLOAD,
+        "short_description": PAYLOAD, "description": PAYLOAD, "category": "game-mode"});
+    let mut with_tags = resource.clone();
+    with_tags["tags"] = json!([PAYLOAD]);
+    let created = app
+        .api("POST", "/store/v1/packages", Some(&auth), Some(with_tags))
+        .await;
+    if created.status != 201 {
+        // Tags are restricted to plain words: the hostile tag is refused, clearly.
+        assert_eq!(created.status, 422, "{}", created.body);
+        assert_eq!(created.json()["field"], "tags", "{}", created.body);
+        let created = app
+            .api("POST", "/store/v1/packages", Some(&auth), Some(resource))
+            .await;
+        assert_eq!(created.status, 201, "{}", created.body);
+    }
+    let uploaded = upload(
+        app,
+        "evilpkg",
+        &token,
+        &package("1.0.0", PAYLOAD, PAYLOAD),
+        PAYLOAD,
+    )
+    .await;
+    assert_eq!(uploaded.status, 201, "{}", uploaded.body);
+    let published = app
+        .api(
+            "POST",
+            "/store/v1/packages/evilpkg/releases/1.0.0/publish",
+            Some(&auth),
+            None,
+        )
+        .await;
+    assert_eq!(published.status, 200, "{}", published.body);
+
+    let public_pages = [
+        "/",
+        "/packages",
+        "/packages?q=evil",
+        "/packages/evilpkg",
+        "/packages/evilpkg/releases/1.0.0",
+        "/u/mallory",
+        "/teams/evil",
+    ];
+    let member_pages = [
+        "/teams",
+        "/teams/evil/settings",
+        "/settings",
+        "/settings/tokens",
+        "/upload",
+    ];
+    let visits = public_pages.iter().map(|page| (*page, None)).chain(
+        public_pages
+            .iter()
+            .chain(&member_pages)
+            .map(|page| (*page, Some(cookie.as_str()))),
+    );
+    for (page, cookie) in visits {
+        let response = app.get(page, cookie).await;
+        let who = if cookie.is_some() { "owner" } else { "visitor" };
+        assert_eq!(response.status, 200, "{page} as {who}");
+        assert!(
+            !response.body.contains(LIVE),
+            "{page} as {who}: the payload is live markup:\n{}",
+            response.body
+        );
+        assert!(
+            !response.body.contains("</textarea></title>"),
+            "{page} as {who}: the payload ends an element"
+        );
+    }
+    // Shown as text where it is the page's subject: the title and the fields holding it.
+    for (page, cookie) in [
+        ("/u/mallory", None),
+        ("/teams/evil", None),
+        ("/packages/evilpkg", None),
+        ("/packages/evilpkg", Some(cookie.as_str())),
+        ("/packages/evilpkg/releases/1.0.0", None),
+    ] {
+        let body = app.get(page, cookie).await.body;
+        let title = body
+            .split_once("<title>")
+            .and_then(|(_, rest)| rest.split_once("</title>"))
+            .map(|(title, _)| title)
+            .unwrap_or_default();
+        assert!(
+            title.contains(SHOWN),
+            "{page}: the title does not show the text: {title:?}"
+        );
+    }
+    let team_settings = app.get("/teams/evil/settings", Some(&cookie)).await.body;
+    assert!(
+        team_settings.contains(&format!("&lt;&#x2F;textarea&gt;&lt;&#x2F;title&gt;{SHOWN}")),
+        "the description field holds the text"
+    );
+}
+
+crate::on_both_databases!(hostile_text_is_shown_as_text_on_every_page);
