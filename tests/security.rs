@@ -3,3 +3,4 @@
 //! The tests live in `tests/security/`, one file per area.
 
 mod common;
+#[path = "security/login.rs"] mod login;
