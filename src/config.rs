@@ -346,8 +346,10 @@ mod tests {
             &[("NANOS_STORE_TRUSTED_PROXIES", " 192.168.0.0/16, ::1 ,")],
         )
         .unwrap();
-        let expected: Vec<ipnet::IpNet> =
-            vec!["192.168.0.0/16".parse().unwrap(), "::1/128".parse().unwrap()];
+        let expected: Vec<ipnet::IpNet> = vec![
+            "192.168.0.0/16".parse().unwrap(),
+            "::1/128".parse().unwrap(),
+        ];
         assert_eq!(settings.trusted_proxies, expected);
 
         let error = resolve_with("", &[("NANOS_STORE_TRUSTED_PROXIES", "10.0.0.1, proxy")])
@@ -369,7 +371,10 @@ mod tests {
             let error = resolve_with("", &[("NANOS_STORE_REGISTRATIONS_PER_HOUR", bad)])
                 .unwrap_err()
                 .to_string();
-            assert!(error.contains("NANOS_STORE_REGISTRATIONS_PER_HOUR"), "{error}");
+            assert!(
+                error.contains("NANOS_STORE_REGISTRATIONS_PER_HOUR"),
+                "{error}"
+            );
         }
     }
 

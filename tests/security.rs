@@ -3,4 +3,5 @@
 //! The tests live in `tests/security/`, one file per area.
 
 mod common;
-#[path = "security/login.rs"] mod login;
+#[path = "security/login.rs"]
+mod login;

@@ -51,7 +51,10 @@ mod tests {
 
     #[test]
     fn without_a_trusted_proxy_the_header_is_ignored() {
-        assert_eq!(address("203.0.113.9", &["198.51.100.1"], &[]), "203.0.113.9");
+        assert_eq!(
+            address("203.0.113.9", &["198.51.100.1"], &[]),
+            "203.0.113.9"
+        );
         assert_eq!(
             address("203.0.113.9", &["198.51.100.1"], &["10.0.0.0/8"]),
             "203.0.113.9"

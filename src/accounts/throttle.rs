@@ -92,8 +92,10 @@ async fn take_slot(
 ) -> Result<Result<(), i64>, sqlx::Error> {
     // $1 subject, $2 now, $3 window length; the gate's own values from $4.
     let condition = match gate {
-        Gate::AtMost(_) => " WHERE attempt_counters.window_ends_at <= $2 \
-                              OR attempt_counters.attempts < $4",
+        Gate::AtMost(_) => {
+            " WHERE attempt_counters.window_ends_at <= $2 \
+                              OR attempt_counters.attempts < $4"
+        }
         Gate::Slowing { .. } => {
             " WHERE attempt_counters.window_ends_at <= $2 \
                OR attempt_counters.attempts < $4 \
@@ -225,7 +227,9 @@ impl LogInAttempt {
         // cannot deadlock.
         let mut tx = pool.begin().await?;
         let pair_gate = Gate::AtMost(MAX_FAILURES_PER_ACCOUNT_AND_ADDRESS);
-        if let Err(wait) = take_slot(&mut tx, &attempt.pair, LOGIN_WINDOW_SECS, pair_gate, now).await? {
+        if let Err(wait) =
+            take_slot(&mut tx, &attempt.pair, LOGIN_WINDOW_SECS, pair_gate, now).await?
+        {
             return Err(too_many(
                 "Too many failed log-ins for this account from your address.",
                 wait,
@@ -245,8 +249,14 @@ impl LogInAttempt {
                 cap: ACCOUNT_MAX_DELAY_SECS,
             }
         };
-        if let Err(wait) =
-            take_slot(&mut tx, &attempt.account, ACCOUNT_WINDOW_SECS, account_gate, now).await?
+        if let Err(wait) = take_slot(
+            &mut tx,
+            &attempt.account,
+            ACCOUNT_WINDOW_SECS,
+            account_gate,
+            now,
+        )
+        .await?
         {
             return Err(too_many(
                 "Many failed log-ins for this account from other addresses slow it down.",
@@ -254,8 +264,14 @@ impl LogInAttempt {
             ));
         }
         let address_gate = Gate::AtMost(MAX_FAILURES_PER_ADDRESS);
-        if let Err(wait) =
-            take_slot(&mut tx, &attempt.address, LOGIN_WINDOW_SECS, address_gate, now).await?
+        if let Err(wait) = take_slot(
+            &mut tx,
+            &attempt.address,
+            LOGIN_WINDOW_SECS,
+            address_gate,
+            now,
+        )
+        .await?
         {
             return Err(too_many("Too many failed log-ins from your address.", wait));
         }
@@ -266,11 +282,13 @@ impl LogInAttempt {
     /// The password was right: the failures from this address are forgiven, the address becomes
     /// a known one for the account, and the other counters get their slot back.
     pub async fn succeeded(self, pool: &Pool, now: i64) -> Result<(), AppError> {
-        sqlx::query("UPDATE attempt_counters SET attempts = 0, known_until = $2 WHERE subject = $1")
-            .bind(&self.pair)
-            .bind(now + KNOWN_ADDRESS_SECS)
-            .execute(pool)
-            .await?;
+        sqlx::query(
+            "UPDATE attempt_counters SET attempts = 0, known_until = $2 WHERE subject = $1",
+        )
+        .bind(&self.pair)
+        .bind(now + KNOWN_ADDRESS_SECS)
+        .execute(pool)
+        .await?;
         give_back(pool, &[&self.account, &self.address]).await?;
         Ok(())
     }
@@ -349,7 +367,10 @@ mod tests {
         };
         let wait = |attempts| gate.wait_secs(attempts, 10_000, 0, 0);
         assert_eq!(wait(ACCOUNT_FAILURES_BEFORE_DELAY), ACCOUNT_DELAY_STEP_SECS);
-        assert_eq!(wait(ACCOUNT_FAILURES_BEFORE_DELAY + 1), 2 * ACCOUNT_DELAY_STEP_SECS);
+        assert_eq!(
+            wait(ACCOUNT_FAILURES_BEFORE_DELAY + 1),
+            2 * ACCOUNT_DELAY_STEP_SECS
+        );
         assert_eq!(wait(1_000), ACCOUNT_MAX_DELAY_SECS);
         // Never past the end of the window, never less than a second.
         assert_eq!(gate.wait_secs(1_000, 30, 0, 0), 30);

@@ -121,7 +121,9 @@ impl TestApp {
     ) -> TestResponse {
         let mut request = form_request(path, form);
         if let Some(cookie) = cookie {
-            request.headers_mut().insert(header::COOKIE, cookie.parse().unwrap());
+            request
+                .headers_mut()
+                .insert(header::COOKIE, cookie.parse().unwrap());
         }
         self.send(request).await
     }

@@ -50,10 +50,9 @@ fn assert_too_many(response: &TestResponse) {
 
 async fn concurrent_guesses_get_only_the_limit_of_password_checks(app: &TestApp) {
     app.create_user("victim").await;
-    let answers = join_all(
-        (0..40).map(|_| log_in_via(&app.router, "198.51.100.7", None, "victim", WRONG)),
-    )
-    .await;
+    let answers =
+        join_all((0..40).map(|_| log_in_via(&app.router, "198.51.100.7", None, "victim", WRONG)))
+            .await;
     let checked = answers.iter().filter(|r| r.status == 401).count() as i64;
     let refused: Vec<&TestResponse> = answers.iter().filter(|r| r.status == 429).collect();
     assert_eq!(
@@ -81,7 +80,11 @@ async fn strangers_cannot_lock_the_owner_out(app: &TestApp) {
     // A stranger hammers the account from one address until refused...
     for _ in 0..2 * throttle::MAX_FAILURES_PER_ACCOUNT_AND_ADDRESS {
         let response = log_in_via(&app.router, "198.51.100.7", None, "owner", WRONG).await;
-        assert!(matches!(response.status.as_u16(), 401 | 429), "{}", response.body);
+        assert!(
+            matches!(response.status.as_u16(), 401 | 429),
+            "{}",
+            response.body
+        );
     }
     assert_too_many(&log_in_via(&app.router, "198.51.100.7", None, "owner", PASSWORD).await);
     // ...and the owner still logs in from their own address at once.
@@ -140,12 +143,18 @@ async fn forwarded_for_counts_only_behind_a_trusted_proxy(app: &TestApp) {
     // No trusted proxy: a made-up X-Forwarded-For changes nothing, the peer is the client.
     for n in 0..limit {
         let forged = format!("192.0.2.{n}");
-        let response =
-            log_in_via(&app.router, "10.0.0.2", Some(&forged), "alice", WRONG).await;
+        let response = log_in_via(&app.router, "10.0.0.2", Some(&forged), "alice", WRONG).await;
         assert_eq!(response.status, 401, "{}", response.body);
     }
     assert_too_many(
-        &log_in_via(&app.router, "10.0.0.2", Some("192.0.2.200"), "alice", PASSWORD).await,
+        &log_in_via(
+            &app.router,
+            "10.0.0.2",
+            Some("192.0.2.200"),
+            "alice",
+            PASSWORD,
+        )
+        .await,
     );
 
     // Behind a trusted proxy the header names the client; entries left of it are the client's
@@ -164,7 +173,14 @@ async fn forwarded_for_counts_only_behind_a_trusted_proxy(app: &TestApp) {
         assert_eq!(response.status, 401, "{}", response.body);
     }
     assert_too_many(
-        &log_in_via(&behind_proxy, "10.0.0.2", Some("198.51.100.1"), "bob", PASSWORD).await,
+        &log_in_via(
+            &behind_proxy,
+            "10.0.0.2",
+            Some("198.51.100.1"),
+            "bob",
+            PASSWORD,
+        )
+        .await,
     );
     assert_too_many(
         &log_in_via(
@@ -176,12 +192,25 @@ async fn forwarded_for_counts_only_behind_a_trusted_proxy(app: &TestApp) {
         )
         .await,
     );
-    let response =
-        log_in_via(&behind_proxy, "10.0.0.2", Some("198.51.100.2"), "bob", PASSWORD).await;
+    let response = log_in_via(
+        &behind_proxy,
+        "10.0.0.2",
+        Some("198.51.100.2"),
+        "bob",
+        PASSWORD,
+    )
+    .await;
     assert_eq!(response.status, 200, "{}", response.body);
     // A client that is not the proxy cannot pick its address with the header.
     assert_too_many(
-        &log_in_via(&behind_proxy, "198.51.100.1", Some("192.0.2.7"), "bob", PASSWORD).await,
+        &log_in_via(
+            &behind_proxy,
+            "198.51.100.1",
+            Some("192.0.2.7"),
+            "bob",
+            PASSWORD,
+        )
+        .await,
     );
 }
 
@@ -203,13 +232,17 @@ async fn registrations_are_limited_per_address(app: &TestApp) {
     app.create_user("taken").await;
     assert_eq!(register("192.0.2.50", "taken".into()).await.status, 409);
 
-    let answers = join_all((0..2 * per_hour).map(|n| register("192.0.2.50", format!("new-{n}")))).await;
+    let answers =
+        join_all((0..2 * per_hour).map(|n| register("192.0.2.50", format!("new-{n}")))).await;
     let created = answers.iter().filter(|r| r.status == 200).count() as i64;
     assert_eq!(created, per_hour, "accounts created from one address");
     for response in answers.iter().filter(|r| r.status != 200) {
         assert_too_many(response);
         let message = response.json()["message"].as_str().unwrap().to_string();
-        assert!(message.contains("new accounts from your address"), "{message}");
+        assert!(
+            message.contains("new accounts from your address"),
+            "{message}"
+        );
     }
 
     // Another address is not affected, and the allowance comes back after an hour.
