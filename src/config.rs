@@ -44,6 +44,10 @@ pub struct Settings {
     pub session_days: i64,
     /// Largest accepted upload, in bytes.
     pub max_upload_size: u64,
+    /// Proxies whose `X-Forwarded-For` names the client; empty trusts none.
+    pub trusted_proxies: Vec<ipnet::IpNet>,
+    /// New accounts one address may register per hour.
+    pub registrations_per_hour: i64,
 }
 
 impl Settings {
@@ -81,6 +85,8 @@ struct StoreSection {
     public_url: Option<String>,
     session_days: Option<i64>,
     max_upload_size: Option<u64>,
+    trusted_proxies: Option<String>,
+    registrations_per_hour: Option<i64>,
 }
 
 /// Loads the settings from `file` (when it exists) and the process environment.
@@ -189,6 +195,35 @@ fn resolve(
         });
     }
 
+    let trusted_proxies = match pick("NANOS_STORE_TRUSTED_PROXIES", file.store.trusted_proxies) {
+        Some(text) => parse_trusted_proxies(&text).map_err(|entry| ConfigError::Value {
+            name: "NANOS_STORE_TRUSTED_PROXIES",
+            value: text.clone(),
+            reason: format!(
+                "{entry:?} is not an IP address or CIDR range; expected a comma-separated list \
+                 such as 10.0.0.1, 192.168.0.0/16"
+            ),
+        })?,
+        None => Vec::new(),
+    };
+
+    let registrations_per_hour =
+        match env("NANOS_STORE_REGISTRATIONS_PER_HOUR").filter(|v| !v.is_empty()) {
+            Some(text) => text.parse::<i64>().map_err(|_| ConfigError::Value {
+                name: "NANOS_STORE_REGISTRATIONS_PER_HOUR",
+                value: text.clone(),
+                reason: "expected a whole number of accounts".into(),
+            })?,
+            None => file.store.registrations_per_hour.unwrap_or(5),
+        };
+    if !(1..=10_000).contains(&registrations_per_hour) {
+        return Err(ConfigError::Value {
+            name: "NANOS_STORE_REGISTRATIONS_PER_HOUR",
+            value: registrations_per_hour.to_string(),
+            reason: "expected a number of accounts from 1 to 10000".into(),
+        });
+    }
+
     let leptos = LeptosOptions::builder()
         .output_name(output_name)
         .site_root(site_root)
@@ -203,7 +238,24 @@ fn resolve(
         public_url,
         session_days,
         max_upload_size,
+        trusted_proxies,
+        registrations_per_hour,
     })
+}
+
+/// Parses a comma-separated list of IP addresses (`10.0.0.1`) and CIDR ranges (`10.0.0.0/8`);
+/// the error is the first entry that is neither.
+fn parse_trusted_proxies(text: &str) -> Result<Vec<ipnet::IpNet>, String> {
+    text.split(',')
+        .map(str::trim)
+        .filter(|entry| !entry.is_empty())
+        .map(|entry| {
+            entry
+                .parse::<ipnet::IpNet>()
+                .or_else(|_| entry.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
+                .map_err(|_| entry.to_string())
+        })
+        .collect()
 }
 
 /// The `sqlite:` URL of a database file, created when missing.
@@ -238,6 +290,8 @@ mod tests {
         );
         assert_eq!(settings.session_days, 30);
         assert!(!settings.https());
+        assert!(settings.trusted_proxies.is_empty());
+        assert_eq!(settings.registrations_per_hour, 5);
     }
 
     #[test]
@@ -279,6 +333,49 @@ mod tests {
             resolve_with("", &[("NANOS_STORE_PUBLIC_URL", "https://store.example")]).unwrap();
         assert!(settings.https());
         assert!(resolve_with("", &[("NANOS_STORE_PUBLIC_URL", "store.example")]).is_err());
+    }
+
+    #[test]
+    fn trusted_proxies_are_addresses_and_ranges() {
+        let file = "[store]\ntrusted-proxies = \"10.0.0.1\"\n";
+        let settings = resolve_with(file, &[]).unwrap();
+        assert_eq!(settings.trusted_proxies, ["10.0.0.1/32".parse().unwrap()]);
+
+        let settings = resolve_with(
+            file,
+            &[("NANOS_STORE_TRUSTED_PROXIES", " 192.168.0.0/16, ::1 ,")],
+        )
+        .unwrap();
+        let expected: Vec<ipnet::IpNet> = vec![
+            "192.168.0.0/16".parse().unwrap(),
+            "::1/128".parse().unwrap(),
+        ];
+        assert_eq!(settings.trusted_proxies, expected);
+
+        let error = resolve_with("", &[("NANOS_STORE_TRUSTED_PROXIES", "10.0.0.1, proxy")])
+            .unwrap_err()
+            .to_string();
+        assert!(error.contains("NANOS_STORE_TRUSTED_PROXIES"), "{error}");
+        assert!(error.contains("\"proxy\""), "{error}");
+    }
+
+    #[test]
+    fn registrations_per_hour_is_a_positive_number() {
+        let settings = resolve_with(
+            "[store]\nregistrations-per-hour = 50\n",
+            &[("NANOS_STORE_REGISTRATIONS_PER_HOUR", "")],
+        )
+        .unwrap();
+        assert_eq!(settings.registrations_per_hour, 50);
+        for bad in ["0", "-1", "many"] {
+            let error = resolve_with("", &[("NANOS_STORE_REGISTRATIONS_PER_HOUR", bad)])
+                .unwrap_err()
+                .to_string();
+            assert!(
+                error.contains("NANOS_STORE_REGISTRATIONS_PER_HOUR"),
+                "{error}"
+            );
+        }
     }
 
     #[test]

@@ -3,7 +3,7 @@
 mod common;
 
 use common::TestApp;
-use nanos_store::accounts::service;
+use nanos_store::accounts::{service, throttle};
 use nanos_store::db;
 
 const PASSWORD: &str = "correct horse battery";
@@ -136,7 +136,7 @@ async fn wrong_password_and_unknown_user_look_the_same(app: &TestApp) {
 
 async fn repeated_failures_lock_the_account_for_a_while(app: &TestApp) {
     app.register("target").await;
-    for _ in 0..service::MAX_FAILURES_PER_ACCOUNT {
+    for _ in 0..throttle::MAX_FAILURES_PER_ACCOUNT_AND_ADDRESS {
         let response = app
             .call(
                 "/api/accounts/login",
@@ -163,14 +163,14 @@ async fn repeated_failures_lock_the_account_for_a_while(app: &TestApp) {
     );
 
     // Once the window has passed, the right password works again.
-    let later = db::now() + service::FAILURE_WINDOW_SECS + 1;
+    let later = db::now() + throttle::LOGIN_WINDOW_SECS + 1;
     service::log_in(&app.state.pool, "target", PASSWORD, None, later)
         .await
         .expect("unlocked after the window");
 }
 
 async fn repeated_failures_from_one_address_are_refused(app: &TestApp) {
-    for attempt in 0..service::MAX_FAILURES_PER_ADDRESS {
+    for attempt in 0..throttle::MAX_FAILURES_PER_ADDRESS {
         let username = format!("guess-{attempt}");
         let response = app
             .call(

@@ -7,6 +7,8 @@ mod common;
 mod csrf;
 #[path = "security/headers.rs"]
 mod headers;
+#[path = "security/login.rs"]
+mod login;
 #[path = "security/support.rs"]
 mod support;
 #[path = "security/uploads.rs"]

@@ -28,6 +28,27 @@ mod server {
         Ok(())
     }
 
+    /// The client's address: the connecting peer, or the client a trusted proxy names (see
+    /// [`super::super::client_address`]); `None` when the server was started without peer
+    /// addresses.
+    pub async fn client_address(state: &AppState) -> Result<Option<std::net::IpAddr>, AppError> {
+        let headers: HeaderMap = leptos_axum::extract()
+            .await
+            .map_err(|e| AppError::Internal(e.to_string()))?;
+        Ok(
+            leptos_axum::extract::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+                .await
+                .ok()
+                .map(|info| {
+                    super::super::client_address::client_address(
+                        info.0.ip(),
+                        &headers,
+                        &state.settings.trusted_proxies,
+                    )
+                }),
+        )
+    }
+
     pub fn set_cookie(value: &str) {
         if let (Some(response), Ok(value)) = (
             leptos::prelude::use_context::<leptos_axum::ResponseOptions>(),
@@ -47,13 +68,16 @@ pub async fn register(
 ) -> Result<(), ErrorBody> {
     use server::*;
     let state = state()?;
-    let user = service::register(
+    let address = client_address(&state).await?;
+    let user = service::register_from(
         &state.pool,
         service::Registration {
             username,
             display_name,
             password,
         },
+        address,
+        state.settings.registrations_per_hour,
         db::now(),
     )
     .await?;
@@ -67,10 +91,7 @@ pub async fn register(
 pub async fn login(username: String, password: String) -> Result<(), ErrorBody> {
     use server::*;
     let state = state()?;
-    let address = leptos_axum::extract::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
-        .await
-        .ok()
-        .map(|info| info.0.ip());
+    let address = client_address(&state).await?;
     let user = service::log_in(&state.pool, &username, &password, address, db::now()).await?;
     sign_in(&state, &user).await?;
     leptos_axum::redirect("/");

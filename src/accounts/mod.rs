@@ -4,11 +4,15 @@
 //! feedback), the server functions and the admin command alike.
 
 pub mod api;
+#[cfg(feature = "ssr")]
+pub mod client_address;
 pub mod pages;
 #[cfg(feature = "ssr")]
 pub mod service;
 #[cfg(feature = "ssr")]
 pub mod session;
+#[cfg(feature = "ssr")]
+pub mod throttle;
 
 use serde::{Deserialize, Serialize};
 

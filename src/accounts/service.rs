@@ -8,17 +8,11 @@ use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, Salt
 use argon2::Argon2;
 use rand::rngs::OsRng;
 
+use super::throttle::{LogInAttempt, RegistrationSlot};
 use super::{check_display_name, check_password, check_username, Profile, SignedInUser};
 use crate::db::{conflict_on_unique, new_id, Pool};
 use crate::error::AppError;
 use crate::secrets::sha256_hex;
-
-/// How far back failed log-ins count.
-pub const FAILURE_WINDOW_SECS: i64 = 15 * 60;
-/// Failed log-ins to one account within the window before it is locked for the rest of the window.
-pub const MAX_FAILURES_PER_ACCOUNT: i64 = 5;
-/// Failed log-ins from one address within the window before it is refused.
-pub const MAX_FAILURES_PER_ADDRESS: i64 = 20;
 
 /// A user row.
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
@@ -83,8 +77,27 @@ pub async fn register(pool: &Pool, new: Registration, now: i64) -> Result<User, 
     Ok(user)
 }
 
-/// Checks a username and password, refusing for a while after repeated failures for the account
-/// or from the address.
+/// [`register`] for a visitor at `address`, who may create at most `per_hour` accounts an hour
+/// (attempts that create none do not count).
+pub async fn register_from(
+    pool: &Pool,
+    new: Registration,
+    address: Option<IpAddr>,
+    per_hour: i64,
+    now: i64,
+) -> Result<User, AppError> {
+    let slot = RegistrationSlot::take(pool, address, per_hour, now).await?;
+    match register(pool, new, now).await {
+        Ok(user) => Ok(user),
+        Err(error) => {
+            slot.release(pool).await?;
+            Err(error)
+        }
+    }
+}
+
+/// Checks a username and password from a visitor at `address`, refusing for a while after
+/// repeated failures (see [`super::throttle`] for the limits).
 pub async fn log_in(
     pool: &Pool,
     username: &str,
@@ -93,20 +106,8 @@ pub async fn log_in(
     now: i64,
 ) -> Result<User, AppError> {
     let username = username.trim().to_lowercase();
-    let account_subject = format!("account:{username}");
-    let address_subject = address.map(|a| format!("address:{a}"));
-
-    throttle(
-        pool,
-        &account_subject,
-        MAX_FAILURES_PER_ACCOUNT,
-        now,
-        "this account",
-    )
-    .await?;
-    if let Some(subject) = &address_subject {
-        throttle(pool, subject, MAX_FAILURES_PER_ADDRESS, now, "your address").await?;
-    }
+    // The slot is taken before the password is checked, so concurrent guesses cannot overrun it.
+    let attempt = LogInAttempt::begin(pool, &username, address, now).await?;
 
     let row: Option<(String, String, String, String, i64)> = sqlx::query_as(
         "SELECT id, username, display_name, password_hash, created_at FROM users WHERE username = $1",
@@ -124,10 +125,7 @@ pub async fn log_in(
 
     match row {
         Some((id, username, display_name, _, created_at)) if password_ok => {
-            sqlx::query("DELETE FROM login_failures WHERE subject = $1")
-                .bind(&account_subject)
-                .execute(pool)
-                .await?;
+            attempt.succeeded(pool, now).await?;
             Ok(User {
                 id,
                 username,
@@ -136,54 +134,13 @@ pub async fn log_in(
             })
         }
         _ => {
-            let mut subjects = vec![account_subject];
-            subjects.extend(address_subject);
-            for subject in subjects {
-                sqlx::query("INSERT INTO login_failures (subject, failed_at) VALUES ($1, $2)")
-                    .bind(subject)
-                    .bind(now)
-                    .execute(pool)
-                    .await?;
-            }
-            sqlx::query("DELETE FROM login_failures WHERE failed_at <= $1")
-                .bind(now - FAILURE_WINDOW_SECS)
-                .execute(pool)
-                .await?;
+            attempt.failed(pool, now).await?;
             Err(AppError::Unauthorized {
                 code: "invalid-credentials",
                 message: "Wrong username or password.".into(),
             })
         }
     }
-}
-
-/// Refuses when `subject` has `limit` or more failures within the window.
-async fn throttle(
-    pool: &Pool,
-    subject: &str,
-    limit: i64,
-    now: i64,
-    who: &str,
-) -> Result<(), AppError> {
-    let (count, oldest): (i64, Option<i64>) = sqlx::query_as(
-        "SELECT COUNT(*), MIN(failed_at) FROM login_failures WHERE subject = $1 AND failed_at > $2",
-    )
-    .bind(subject)
-    .bind(now - FAILURE_WINDOW_SECS)
-    .fetch_one(pool)
-    .await?;
-    if count < limit {
-        return Ok(());
-    }
-    let retry_after_secs = (oldest.unwrap_or(now) + FAILURE_WINDOW_SECS - now).max(1);
-    let minutes = (retry_after_secs + 59) / 60;
-    Err(AppError::TooManyRequests {
-        message: format!(
-            "Too many failed log-ins for {who}. Try again in {minutes} minute{}.",
-            if minutes == 1 { "" } else { "s" }
-        ),
-        retry_after_secs,
-    })
 }
 
 /// A session just started: the secret for the cookie (never stored) and its expiry.

@@ -6,7 +6,7 @@
 //! fail instead (CI sets it).
 #![allow(dead_code)]
 
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 
 use axum::body::Body;
 use axum::extract::ConnectInfo;
@@ -108,17 +108,8 @@ impl TestApp {
     }
 
     /// Sends a request as if from `127.0.0.1`.
-    pub async fn send(&self, mut request: Request<Body>) -> TestResponse {
-        request
-            .extensions_mut()
-            .insert(ConnectInfo(SocketAddr::from(([127, 0, 0, 1], 40000))));
-        let response = self
-            .router
-            .clone()
-            .oneshot(request)
-            .await
-            .expect("router never fails");
-        TestResponse::read(response).await
+    pub async fn send(&self, request: Request<Body>) -> TestResponse {
+        send_from(&self.router, [127, 0, 0, 1].into(), request).await
     }
 
     /// Calls a server function the way the browser bundle does (form-encoded, JSON back).
@@ -128,21 +119,13 @@ impl TestApp {
         form: &[(&str, &str)],
         cookie: Option<&str>,
     ) -> TestResponse {
-        let body = form
-            .iter()
-            .map(|(k, v)| format!("{}={}", urlencode(k), urlencode(v)))
-            .collect::<Vec<_>>()
-            .join("&");
-        // As the browser sends it from the store's own page (cross-site calls are refused).
-        let mut request = Request::post(path)
-            .header(header::HOST, "store.test")
-            .header(header::ORIGIN, "http://store.test")
-            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-            .header(header::ACCEPT, "application/json");
+        let mut request = form_request(path, form);
         if let Some(cookie) = cookie {
-            request = request.header(header::COOKIE, cookie);
+            request
+                .headers_mut()
+                .insert(header::COOKIE, cookie.parse().unwrap());
         }
-        self.send(request.body(Body::from(body)).unwrap()).await
+        self.send(request).await
     }
 
     /// Registers `username` (password `correct horse battery`) and returns its session cookie.
@@ -235,6 +218,36 @@ impl TestApp {
         }
         self.send(request.body(Body::empty()).unwrap()).await
     }
+}
+
+/// Sends a request to `router` as if from `peer` (the address the connection comes from).
+pub async fn send_from(router: &Router, peer: IpAddr, mut request: Request<Body>) -> TestResponse {
+    request
+        .extensions_mut()
+        .insert(ConnectInfo(SocketAddr::new(peer, 40000)));
+    let response = router
+        .clone()
+        .oneshot(request)
+        .await
+        .expect("router never fails");
+    TestResponse::read(response).await
+}
+
+/// A server function call the way the browser bundle makes it (form-encoded, JSON back).
+pub fn form_request(path: &str, form: &[(&str, &str)]) -> Request<Body> {
+    let body = form
+        .iter()
+        .map(|(k, v)| format!("{}={}", urlencode(k), urlencode(v)))
+        .collect::<Vec<_>>()
+        .join("&");
+    // As the browser sends it from the store's own page (cross-site calls are refused).
+    Request::post(path)
+        .header(header::HOST, "store.test")
+        .header(header::ORIGIN, "http://store.test")
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .header(header::ACCEPT, "application/json")
+        .body(Body::from(body))
+        .unwrap()
 }
 
 /// A response read whole.
