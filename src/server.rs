@@ -3,8 +3,10 @@
 use std::net::SocketAddr;
 use std::sync::Arc;
 
-use axum::extract::FromRef;
+use axum::extract::{FromRef, Request, State};
 use axum::http::{header, HeaderValue};
+use axum::middleware::{self, Next};
+use axum::response::Response;
 use axum::routing::get;
 use axum::Router;
 use leptos::config::LeptosOptions;
@@ -114,6 +116,10 @@ pub fn router(state: AppState) -> Router {
             },
         )
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            private_when_signed_in,
+        ))
         .layer(SetResponseHeaderLayer::if_not_present(
             header::X_CONTENT_TYPE_OPTIONS,
             HeaderValue::from_static("nosniff"),
@@ -127,6 +133,31 @@ pub fn router(state: AppState) -> Router {
             HeaderValue::from_static("DENY"),
         ))
         .with_state(state)
+}
+
+/// Marks every response to a request with credentials (the session cookie or an `Authorization`
+/// header) `Cache-Control: private, no-store`, unless the handler chose its own: such a response
+/// may show the member's own data (team settings, tokens, drafts, private releases), which no
+/// shared cache may keep and no browser may store. Being a layer over the whole router, it covers
+/// every page, server function and API route, including those added later. The browser bundle
+/// (the site's pkg dir), the same for everyone, stays cacheable.
+async fn private_when_signed_in(
+    State(state): State<AppState>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let bundle = format!("/{}/", state.leptos.site_pkg_dir);
+    let credentialed = request.headers().contains_key(header::AUTHORIZATION)
+        || crate::accounts::session::token_from_headers(request.headers()).is_some();
+    let is_bundle = request.uri().path().starts_with(&bundle);
+    let mut response = next.run(request).await;
+    if credentialed && !is_bundle {
+        response
+            .headers_mut()
+            .entry(header::CACHE_CONTROL)
+            .or_insert(HeaderValue::from_static("private, no-store"));
+    }
+    response
 }
 
 /// Opens the store and serves it until the process is stopped.
