@@ -164,7 +164,6 @@ impl<S: RequiredScope> Authorized<S> {
             }
         }
     }
-
 }
 
 impl<S: RequiredScope> FromRequestParts<AppState> for Authorized<S> {
