@@ -7,6 +7,11 @@
 //!   `same-origin`. This also refuses log-in CSRF (a foreign page logging the browser in) and plain
 //!   HTML forms posted from other sites. Tokens are sent by programs in a header that a foreign page
 //!   cannot make a browser send, so token requests are not checked.
+//! - **Private answers.** Every answer to a request with credentials (the session cookie or an
+//!   `Authorization` header) is `Cache-Control: private, no-store` unless its handler chose
+//!   otherwise: it may show the member's own data (team settings, tokens, drafts, private
+//!   releases), which no shared cache may keep. Only the browser bundle, the same for everyone, is
+//!   left cacheable. Being a layer over the whole router, this covers routes added later too.
 //! - **Content-Security-Policy.** Pages allow only the store's own scripts, and the inline
 //!   hydration scripts that carry this response's nonce; no plugins, no framing, no foreign form
 //!   targets, images only from the store itself (Markdown renders remote images as links). Other
@@ -55,9 +60,9 @@ pub fn provide_page_policy() {
 /// Middleware: refuses cross-site changes (see the module docs) and adds the security headers
 /// that a response does not set itself.
 pub async fn protect(State(state): State<AppState>, request: Request, next: Next) -> Response {
-    let path = request.uri().path();
+    let path = request.uri().path().to_owned();
     let docs = path.starts_with("/store/docs");
-    if needs_same_origin(request.method(), path, request.headers())
+    if needs_same_origin(request.method(), &path, request.headers())
         && !same_origin(request.headers(), state.settings.public_url.as_deref())
     {
         return AppError::Forbidden {
@@ -68,8 +73,15 @@ pub async fn protect(State(state): State<AppState>, request: Request, next: Next
         }
         .into_response();
     }
+    let private = is_credentialed(request.headers())
+        && !path.starts_with(&format!("/{}/", state.leptos.site_pkg_dir));
     let mut response = next.run(request).await;
     let headers = response.headers_mut();
+    if private {
+        headers
+            .entry(header::CACHE_CONTROL)
+            .or_insert(HeaderValue::from_static("private, no-store"));
+    }
     let defaults: [(header::HeaderName, &'static str); 4] = [
         (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
         (header::REFERRER_POLICY, "same-origin"),
@@ -85,6 +97,12 @@ pub async fn protect(State(state): State<AppState>, request: Request, next: Next
         }
     }
     response
+}
+
+/// Whether a request carries credentials (the session cookie or an `Authorization` header).
+fn is_credentialed(headers: &HeaderMap) -> bool {
+    headers.contains_key(header::AUTHORIZATION)
+        || crate::accounts::session::token_from_headers(headers).is_some()
 }
 
 /// Whether this request must prove it comes from the store's own pages.

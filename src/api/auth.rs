@@ -1,41 +1,89 @@
-//! Who is calling the API: a token (`Authorization: Token …` or `Bearer …`) or, for the web UI, the
-//! session cookie, which is accepted for changes only from the store's own pages (CSRF).
+//! Who is calling the API, and what they may do: a token (`Authorization: Token …` or
+//! `Bearer …`) or, for the web UI, the session cookie (changes with it are accepted only from the
+//! store's own pages, checked for every route in `crate::security`).
+//!
+//! A handler cannot see the caller without naming the scope it needs: the only extractors are
+//! [`Authorized<S>`] (refuses anonymous requests with `401` and tokens without the scope with `403
+//! missing-scope`) and [`MaybeAuthorized<S>`] (for routes open to everyone, where the scope only
+//! unlocks member-only data). `S` is one of the marker types [`ReadAccount`], [`Download`],
+//! [`Publish`] and [`Manage`]; which route needs which is tabled in `api/mod.rs`. Team
+//! restrictions of tokens are decided by [`Actor::may_act_in`], reached through
+//! [`Authorized::actor`].
+
+use std::marker::PhantomData;
 
 use axum::extract::FromRequestParts;
+use axum::http::header;
 use axum::http::request::Parts;
-use axum::http::{header, Method};
 
 use crate::accounts::service::{self as accounts, User};
 use crate::accounts::session;
 use crate::db;
 use crate::error::AppError;
 use crate::server::AppState;
+use crate::teams::service::Actor;
 use crate::tokens::service as tokens;
 use crate::tokens::Scope;
 
+/// What a route needs of its caller's credential. Implemented only by the marker types of this
+/// module.
+pub trait RequiredScope: std::fmt::Debug + Clone + Send + Sync + 'static {
+    /// The scope a token must carry; `None` for any valid credential.
+    const SCOPE: Option<Scope>;
+}
+
+/// Any valid credential: reading the caller's own account (`/user/me`, `/user/teams`).
+#[derive(Debug, Clone, Copy)]
+pub enum ReadAccount {}
+/// The `download` scope: private releases and drafts of the caller's teams.
+#[derive(Debug, Clone, Copy)]
+pub enum Download {}
+/// The `publish` scope: uploading releases.
+#[derive(Debug, Clone, Copy)]
+pub enum Publish {}
+/// The `manage` scope: editing resources, releases and teams, and reading a team's audit log.
+#[derive(Debug, Clone, Copy)]
+pub enum Manage {}
+
+impl RequiredScope for ReadAccount {
+    const SCOPE: Option<Scope> = None;
+}
+impl RequiredScope for Download {
+    const SCOPE: Option<Scope> = Some(Scope::Download);
+}
+impl RequiredScope for Publish {
+    const SCOPE: Option<Scope> = Some(Scope::Publish);
+}
+impl RequiredScope for Manage {
+    const SCOPE: Option<Scope> = Some(Scope::Manage);
+}
+
 /// How the caller proved who they are.
 #[derive(Debug, Clone)]
-pub enum Credential {
+enum Credential {
     /// The web UI's session cookie: everything the user may do.
     Session,
     /// An API token: limited to its scopes (and its team, when restricted).
     Token {
-        token_id: String,
         scopes: Vec<Scope>,
         team_id: Option<String>,
     },
 }
 
-/// An authenticated caller. As an extractor it answers `401` when there are no credentials.
+/// An authenticated caller, before any scope is checked. Private: handlers get an
+/// [`Authorized`] instead.
 #[derive(Debug, Clone)]
-pub struct Caller {
-    pub user: User,
-    pub credential: Credential,
+struct Caller {
+    user: User,
+    credential: Credential,
 }
 
 impl Caller {
     /// Refuses (`403`) a token that lacks `scope`; a session has every scope.
-    pub fn require(&self, scope: Scope) -> Result<(), AppError> {
+    fn require(&self, scope: Option<Scope>) -> Result<(), AppError> {
+        let Some(scope) = scope else {
+            return Ok(());
+        };
         match &self.credential {
             Credential::Session => Ok(()),
             Credential::Token { scopes, .. } if scopes.contains(&scope) => Ok(()),
@@ -49,62 +97,99 @@ impl Caller {
             }),
         }
     }
-}
 
-/// The caller if there are credentials, `None` for an anonymous request. Bad credentials are still
-/// refused.
-#[derive(Debug, Clone)]
-pub struct MaybeCaller(pub Option<Caller>);
+    /// The caller with the scope `S` checked.
+    fn authorize<S: RequiredScope>(self) -> Result<Authorized<S>, AppError> {
+        self.require(S::SCOPE)?;
+        Ok(Authorized {
+            caller: self,
+            scope: PhantomData,
+        })
+    }
 
-impl FromRequestParts<AppState> for MaybeCaller {
-    type Rejection = AppError;
-
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
+    /// The caller from the request's credentials, `None` for an anonymous request. Bad credentials
+    /// are refused.
+    async fn from_parts(parts: &Parts, state: &AppState) -> Result<Option<Caller>, AppError> {
         let now = db::now();
         if let Some(value) = parts.headers.get(header::AUTHORIZATION) {
             let token = bearer_token(value.to_str().unwrap_or_default())?;
             let grant = tokens::authenticate(&state.pool, token, now).await?;
-            return Ok(MaybeCaller(Some(Caller {
+            return Ok(Some(Caller {
                 user: grant.user,
                 credential: Credential::Token {
-                    token_id: grant.token_id,
                     scopes: grant.scopes,
                     team_id: grant.team_id,
                 },
-            })));
+            }));
         }
         let Some(secret) = session::token_from_headers(&parts.headers) else {
-            return Ok(MaybeCaller(None));
+            return Ok(None);
         };
         let Some(user) = accounts::session_user(&state.pool, &secret, now).await? else {
-            return Ok(MaybeCaller(None));
+            return Ok(None);
         };
-        if !is_safe(&parts.method) && !same_origin(parts, state) {
-            return Err(AppError::Forbidden {
-                code: "cross-site-request",
-                message: "This change came from another site. Use the store's own pages, or an API token.".into(),
-            });
-        }
-        Ok(MaybeCaller(Some(Caller {
+        Ok(Some(Caller {
             user,
             credential: Credential::Session,
-        })))
+        }))
     }
 }
 
-impl FromRequestParts<AppState> for Caller {
+/// An authenticated caller whose credential carries the scope `S`. As an extractor it answers
+/// `401` without credentials and `403 missing-scope` when a token lacks `S`.
+#[derive(Debug, Clone)]
+pub struct Authorized<S: RequiredScope> {
+    caller: Caller,
+    scope: PhantomData<fn() -> S>,
+}
+
+impl<S: RequiredScope> Authorized<S> {
+    /// The user behind the credential.
+    pub fn user(&self) -> &User {
+        &self.caller.user
+    }
+
+    /// The caller as the services see it: the user, and the team a token is restricted to.
+    pub fn actor(&self) -> Actor<'_> {
+        match &self.caller.credential {
+            Credential::Session => Actor::user(&self.caller.user),
+            Credential::Token { team_id, .. } => {
+                Actor::restricted(&self.caller.user, team_id.as_deref())
+            }
+        }
+    }
+}
+
+impl<S: RequiredScope> FromRequestParts<AppState> for Authorized<S> {
     type Rejection = AppError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
-        MaybeCaller::from_request_parts(parts, state)
+        Caller::from_parts(parts, state)
             .await?
-            .0
             .ok_or_else(|| AppError::Unauthorized {
                 code: "missing-credentials",
                 message: "This needs authentication: send the header Authorization: Token <token> \
                           (create one in Settings → Tokens), or log in."
                     .into(),
-            })
+            })?
+            .authorize()
+    }
+}
+
+/// For routes open to everyone: the caller when their credential carries `S`, `None` for an
+/// anonymous request or a token without `S` (which then sees what everyone sees). Bad
+/// credentials are still refused.
+#[derive(Debug, Clone)]
+pub struct MaybeAuthorized<S: RequiredScope>(pub Option<Authorized<S>>);
+
+impl<S: RequiredScope> FromRequestParts<AppState> for MaybeAuthorized<S> {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
+        let caller = Caller::from_parts(parts, state).await?;
+        Ok(MaybeAuthorized(
+            caller.and_then(|caller| caller.authorize().ok()),
+        ))
     }
 }
 
@@ -123,30 +208,6 @@ fn bearer_token(value: &str) -> Result<&str, AppError> {
     Ok(token)
 }
 
-fn is_safe(method: &Method) -> bool {
-    matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS)
-}
-
-/// Whether a request comes from the store's own pages: its `Origin` names this host, or the browser
-/// says it is same-origin.
-fn same_origin(parts: &Parts, state: &AppState) -> bool {
-    let header = |name: &str| parts.headers.get(name).and_then(|v| v.to_str().ok());
-    if let Some(origin) = header("origin") {
-        let origin_host = origin
-            .split_once("://")
-            .map(|(_, rest)| rest)
-            .unwrap_or(origin);
-        let public_host = state
-            .settings
-            .public_url
-            .as_deref()
-            .and_then(|url| url.split_once("://"))
-            .map(|(_, rest)| rest.trim_end_matches('/'));
-        return header("host") == Some(origin_host) || public_host == Some(origin_host);
-    }
-    matches!(header("sec-fetch-site"), Some("same-origin") | Some("none"))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -161,30 +222,49 @@ mod tests {
         assert!(bearer_token("nwst_abc").is_err());
     }
 
+    fn caller(credential: Credential) -> Caller {
+        Caller {
+            user: User {
+                id: "u".into(),
+                username: "u".into(),
+                display_name: "U".into(),
+                created_at: 0,
+            },
+            credential,
+        }
+    }
+
     #[test]
     fn scopes_limit_tokens_but_not_sessions() {
-        let user = User {
-            id: "u".into(),
-            username: "u".into(),
-            display_name: "U".into(),
-            created_at: 0,
-        };
-        let session = Caller {
-            user: user.clone(),
-            credential: Credential::Session,
-        };
-        assert!(session.require(Scope::Manage).is_ok());
-        let token = Caller {
-            user,
-            credential: Credential::Token {
-                token_id: "t".into(),
-                scopes: vec![Scope::Download],
-                team_id: None,
-            },
-        };
-        assert!(token.require(Scope::Download).is_ok());
-        let error = token.require(Scope::Publish).unwrap_err();
-        assert_eq!(error.status(), axum::http::StatusCode::FORBIDDEN);
-        assert_eq!(error.body().code, "missing-scope");
+        let session = caller(Credential::Session);
+        assert!(session.clone().authorize::<Manage>().is_ok());
+        assert!(session.authorize::<ReadAccount>().is_ok());
+        let token = caller(Credential::Token {
+            scopes: vec![Scope::Download],
+            team_id: None,
+        });
+        assert!(token.clone().authorize::<Download>().is_ok());
+        assert!(token.clone().authorize::<ReadAccount>().is_ok());
+        for error in [
+            token.clone().authorize::<Publish>().unwrap_err(),
+            token.authorize::<Manage>().unwrap_err(),
+        ] {
+            assert_eq!(error.status(), axum::http::StatusCode::FORBIDDEN);
+            assert_eq!(error.body().code, "missing-scope");
+        }
+    }
+
+    #[test]
+    fn restricted_tokens_act_only_in_their_team() {
+        let restricted = caller(Credential::Token {
+            scopes: Scope::ALL.to_vec(),
+            team_id: Some("team-a".into()),
+        })
+        .authorize::<Manage>()
+        .unwrap();
+        assert!(restricted.actor().may_act_in("team-a"));
+        assert!(!restricted.actor().may_act_in("team-b"));
+        let session = caller(Credential::Session).authorize::<Manage>().unwrap();
+        assert!(session.actor().may_act_in("team-b"));
     }
 }

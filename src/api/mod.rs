@@ -1,5 +1,31 @@
 //! The public HTTP API under `/store/v1`: stable paths, JSON in and out, token or session
 //! authentication, errors as `{"error": code, "message": ...}`.
+//!
+//! # What each route needs
+//!
+//! A handler reaches the caller only through [`auth::Authorized<S>`] or
+//! [`auth::MaybeAuthorized<S>`], whose type names the scope `S`; a session has every scope. A token
+//! restricted to a team acts only in that team ([`crate::teams::service::Actor::may_act_in`]);
+//! roles are checked by the services.
+//!
+//! | Route | Extractor | Without credentials |
+//! | --- | --- | --- |
+//! | `GET /openapi.json` | none | public |
+//! | `GET /user/me`, `GET /user/teams` | `Authorized<ReadAccount>` (any credential) | `401` |
+//! | `POST /teams` | `Authorized<Manage>` | `401` |
+//! | `GET /teams/{name}` | none | public |
+//! | `PATCH`, `DELETE /teams/{name}` | `Authorized<Manage>` | `401` |
+//! | `POST /teams/{name}/members`, `PATCH`, `DELETE …/members/{username}` | `Authorized<Manage>` | `401` |
+//! | `GET /teams/{name}/audit` | `Authorized<Manage>` | `401` |
+//! | `GET /{type}`, `GET /{type}/{name}` | none | public |
+//! | `POST /{type}`, `PATCH /{type}/{name}` | `Authorized<Manage>` | `401` |
+//! | `POST /{type}/{name}/releases` (upload) | `Authorized<Publish>` | `401` |
+//! | `GET /{type}/{name}/releases`, `GET …/releases/{version}` | `MaybeAuthorized<Download>` | public releases |
+//! | `PATCH`, `DELETE …/releases/{version}`, `POST …/publish` | `Authorized<Manage>` | `401` |
+//! | `GET …/releases/{version}/download`, `GET /{type}/{name}/download` | `MaybeAuthorized<Download>` | public releases |
+//!
+//! A token without the scope gets `403 missing-scope` from `Authorized`; `MaybeAuthorized` treats
+//! it as anonymous, so it still sees what everyone sees.
 
 pub mod auth;
 pub mod docs;

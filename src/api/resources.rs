@@ -9,7 +9,7 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde::Deserialize;
 
-use super::auth::{Caller, Credential, MaybeCaller};
+use super::auth::{Authorized, Download, Manage, MaybeAuthorized, Publish};
 use super::JsonBody;
 use crate::db;
 use crate::error::AppError;
@@ -17,8 +17,7 @@ use crate::resources::releases::{self, NewRelease, Release};
 use crate::resources::service::{self, ListQuery, NewResource, Resource, ResourceUpdate};
 use crate::resources::{kind_from_path, Channel, Page, ReleaseInfo, ResourceInfo};
 use crate::server::AppState;
-use crate::teams::service::{self as teams, Actor};
-use crate::tokens::Scope;
+use crate::teams::service as teams;
 use crate::validate::Kind;
 
 fn kind(segment: &str) -> Result<Kind, AppError> {
@@ -29,38 +28,20 @@ fn kind(segment: &str) -> Result<Kind, AppError> {
     })
 }
 
-fn actor(caller: &Caller) -> Actor<'_> {
-    Actor {
-        user: &caller.user,
-        restricted_to_team: match &caller.credential {
-            Credential::Token { team_id, .. } => team_id.as_deref(),
-            Credential::Session => None,
-        },
-    }
-}
-
 /// Whether the caller may see the team's private releases and drafts: a member, through a session
-/// or a token with the `download` scope (and, if restricted, restricted to this team).
+/// or a token with the `download` scope that may act in this team.
 async fn sees_private(
     state: &AppState,
-    caller: &Option<Caller>,
+    caller: &Option<Authorized<Download>>,
     team_id: &str,
 ) -> Result<bool, AppError> {
     let Some(caller) = caller else {
         return Ok(false);
     };
-    if let Credential::Token {
-        scopes,
-        team_id: restricted,
-        ..
-    } = &caller.credential
-    {
-        if !scopes.contains(&Scope::Download) || restricted.as_deref().is_some_and(|t| t != team_id)
-        {
-            return Ok(false);
-        }
+    if !caller.actor().may_act_in(team_id) {
+        return Ok(false);
     }
-    Ok(teams::role_of(&state.pool, team_id, &caller.user.id)
+    Ok(teams::role_of(&state.pool, team_id, &caller.user().id)
         .await?
         .is_some())
 }
@@ -84,16 +65,15 @@ pub struct CreateResource {
     pub tags: Vec<String>,
 }
 
-#[utoipa::path(post, path = "/store/v1/{kind}", tag = "resources", security(("token" = []), ("session" = [])), params(("kind" = String, Path, description = "packages or assets")), request_body = CreateResource,
+#[utoipa::path(post, path = "/store/v1/{kind}", tag = "resources", security(("token" = ["manage"]), ("session" = [])), params(("kind" = String, Path, description = "packages or assets")), request_body = CreateResource,
     responses((status = 201, body = ResourceInfo), (status = 401, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody), (status = 409, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
 /// `POST /store/v1/{type}`: create a resource in a team (developer or above, `manage` scope).
 pub async fn create_resource(
     State(state): State<AppState>,
-    caller: Caller,
+    caller: Authorized<Manage>,
     Path(kind_segment): Path<String>,
     JsonBody(body): JsonBody<CreateResource>,
 ) -> Result<(StatusCode, Json<ResourceInfo>), AppError> {
-    caller.require(Scope::Manage)?;
     let new = NewResource {
         name: body.name,
         team: body.team,
@@ -105,7 +85,7 @@ pub async fn create_resource(
     };
     let info = service::create(
         &state.pool,
-        actor(&caller),
+        caller.actor(),
         kind(&kind_segment)?,
         new,
         db::now(),
@@ -148,16 +128,15 @@ pub struct UpdateResource {
     pub tags: Option<Vec<String>>,
 }
 
-#[utoipa::path(patch, path = "/store/v1/{kind}/{name}", tag = "resources", security(("token" = []), ("session" = [])), params(("kind" = String, Path, description = "packages or assets"), ("name" = String, Path, description = "the resource name")), request_body = UpdateResource,
+#[utoipa::path(patch, path = "/store/v1/{kind}/{name}", tag = "resources", security(("token" = ["manage"]), ("session" = [])), params(("kind" = String, Path, description = "packages or assets"), ("name" = String, Path, description = "the resource name")), request_body = UpdateResource,
     responses((status = 200, body = ResourceInfo), (status = 401, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
 /// `PATCH /store/v1/{type}/{name}`: edit information and tags (developer or above, `manage`).
 pub async fn update_resource(
     State(state): State<AppState>,
-    caller: Caller,
+    caller: Authorized<Manage>,
     Path((kind_segment, name)): Path<(String, String)>,
     JsonBody(body): JsonBody<UpdateResource>,
 ) -> Result<Json<ResourceInfo>, AppError> {
-    caller.require(Scope::Manage)?;
     let changes = ResourceUpdate {
         title: body.title,
         short_description: body.short_description,
@@ -168,7 +147,7 @@ pub async fn update_resource(
     Ok(Json(
         service::update(
             &state.pool,
-            actor(&caller),
+            caller.actor(),
             kind(&kind_segment)?,
             &name,
             changes,
@@ -212,23 +191,22 @@ async fn read_text(
     })
 }
 
-#[utoipa::path(post, path = "/store/v1/{kind}/{name}/releases", tag = "releases", security(("token" = []), ("session" = [])), params(("kind" = String, Path, description = "packages or assets"), ("name" = String, Path, description = "the resource name")),
+#[utoipa::path(post, path = "/store/v1/{kind}/{name}/releases", tag = "releases", security(("token" = ["publish"]), ("session" = [])), params(("kind" = String, Path, description = "packages or assets"), ("name" = String, Path, description = "the resource name")),
     request_body(content_type = "multipart/form-data", description = "Parts: file (the zip), and optional changelog, channel (private, alpha, beta, stable), publish (true for a published release; otherwise a draft)."),
     responses((status = 201, body = ReleaseInfo), (status = 401, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody), (status = 409, body = crate::error::ErrorBody), (status = 413, body = crate::error::ErrorBody), (status = 422, description = "The zip was refused; diagnostics lists why.", body = crate::error::ErrorBody)))]
 /// `POST /store/v1/{type}/{name}/releases`: upload a release zip (multipart: `file`, and optional
 /// `changelog`, `channel`, `publish`). Without `publish=true` the release is a draft.
 pub async fn upload_release(
     State(state): State<AppState>,
-    caller: Caller,
+    caller: Authorized<Publish>,
     Path((kind_segment, name)): Path<(String, String)>,
     multipart: Result<Multipart, MultipartRejection>,
 ) -> Result<(StatusCode, Json<ReleaseInfo>), AppError> {
-    caller.require(Scope::Publish)?;
     let resource = resource(&state, &kind_segment, &name).await?;
     // Check rights before reading a byte of the body.
     service::authorize(
         &state.pool,
-        actor(&caller),
+        caller.actor(),
         &resource.team_id,
         "upload releases",
     )
@@ -297,7 +275,7 @@ pub async fn upload_release(
     let info = releases::create(
         &state.pool,
         &state.blobs,
-        actor(&caller),
+        caller.actor(),
         &resource,
         file,
         new,
@@ -307,12 +285,12 @@ pub async fn upload_release(
     Ok((StatusCode::CREATED, Json(info)))
 }
 
-#[utoipa::path(get, path = "/store/v1/{kind}/{name}/releases", tag = "releases", params(("kind" = String, Path, description = "packages or assets"), ("name" = String, Path, description = "the resource name")),
+#[utoipa::path(get, path = "/store/v1/{kind}/{name}/releases", tag = "releases", security((), ("token" = ["download"]), ("session" = [])), params(("kind" = String, Path, description = "packages or assets"), ("name" = String, Path, description = "the resource name")),
     responses((status = 200, body = Vec<ReleaseInfo>), (status = 404, body = crate::error::ErrorBody)))]
 /// `GET /store/v1/{type}/{name}/releases`: the releases the caller may see, newest first.
 pub async fn list_releases(
     State(state): State<AppState>,
-    MaybeCaller(caller): MaybeCaller,
+    MaybeAuthorized(caller): MaybeAuthorized<Download>,
     Path((kind_segment, name)): Path<(String, String)>,
 ) -> Result<Json<Vec<ReleaseInfo>>, AppError> {
     let resource = resource(&state, &kind_segment, &name).await?;
@@ -321,12 +299,12 @@ pub async fn list_releases(
     Ok(Json(list.iter().map(Release::info).collect()))
 }
 
-#[utoipa::path(get, path = "/store/v1/{kind}/{name}/releases/{version}", tag = "releases", params(("kind" = String, Path, description = "packages or assets"), ("name" = String, Path, description = "the resource name"), ("version" = String, Path, description = "X.Y.Z")),
+#[utoipa::path(get, path = "/store/v1/{kind}/{name}/releases/{version}", tag = "releases", security((), ("token" = ["download"]), ("session" = [])), params(("kind" = String, Path, description = "packages or assets"), ("name" = String, Path, description = "the resource name"), ("version" = String, Path, description = "X.Y.Z")),
     responses((status = 200, body = ReleaseInfo), (status = 404, body = crate::error::ErrorBody)))]
 /// `GET /store/v1/{type}/{name}/releases/{version}`
 pub async fn get_release(
     State(state): State<AppState>,
-    MaybeCaller(caller): MaybeCaller,
+    MaybeAuthorized(caller): MaybeAuthorized<Download>,
     Path((kind_segment, name, version)): Path<(String, String, String)>,
 ) -> Result<Json<ReleaseInfo>, AppError> {
     let resource = resource(&state, &kind_segment, &name).await?;
@@ -345,21 +323,20 @@ pub struct UpdateRelease {
     pub channel: Option<Channel>,
 }
 
-#[utoipa::path(patch, path = "/store/v1/{kind}/{name}/releases/{version}", tag = "releases", security(("token" = []), ("session" = [])), params(("kind" = String, Path, description = "packages or assets"), ("name" = String, Path, description = "the resource name"), ("version" = String, Path, description = "X.Y.Z")), request_body = UpdateRelease,
+#[utoipa::path(patch, path = "/store/v1/{kind}/{name}/releases/{version}", tag = "releases", security(("token" = ["manage"]), ("session" = [])), params(("kind" = String, Path, description = "packages or assets"), ("name" = String, Path, description = "the resource name"), ("version" = String, Path, description = "X.Y.Z")), request_body = UpdateRelease,
     responses((status = 200, body = ReleaseInfo), (status = 401, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
 /// `PATCH /store/v1/{type}/{name}/releases/{version}`: edit changelog or channel.
 pub async fn update_release(
     State(state): State<AppState>,
-    caller: Caller,
+    caller: Authorized<Manage>,
     Path((kind_segment, name, version)): Path<(String, String, String)>,
     JsonBody(body): JsonBody<UpdateRelease>,
 ) -> Result<Json<ReleaseInfo>, AppError> {
-    caller.require(Scope::Manage)?;
     let resource = resource(&state, &kind_segment, &name).await?;
     Ok(Json(
         releases::update(
             &state.pool,
-            actor(&caller),
+            caller.actor(),
             &resource,
             &version,
             body.changelog,
@@ -369,35 +346,33 @@ pub async fn update_release(
     ))
 }
 
-#[utoipa::path(post, path = "/store/v1/{kind}/{name}/releases/{version}/publish", tag = "releases", security(("token" = []), ("session" = [])), params(("kind" = String, Path, description = "packages or assets"), ("name" = String, Path, description = "the resource name"), ("version" = String, Path, description = "X.Y.Z")),
+#[utoipa::path(post, path = "/store/v1/{kind}/{name}/releases/{version}/publish", tag = "releases", security(("token" = ["manage"]), ("session" = [])), params(("kind" = String, Path, description = "packages or assets"), ("name" = String, Path, description = "the resource name"), ("version" = String, Path, description = "X.Y.Z")),
     responses((status = 200, body = ReleaseInfo), (status = 401, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody)))]
 /// `POST /store/v1/{type}/{name}/releases/{version}/publish`
 pub async fn publish_release(
     State(state): State<AppState>,
-    caller: Caller,
+    caller: Authorized<Manage>,
     Path((kind_segment, name, version)): Path<(String, String, String)>,
 ) -> Result<Json<ReleaseInfo>, AppError> {
-    caller.require(Scope::Manage)?;
     let resource = resource(&state, &kind_segment, &name).await?;
     Ok(Json(
-        releases::publish(&state.pool, actor(&caller), &resource, &version, db::now()).await?,
+        releases::publish(&state.pool, caller.actor(), &resource, &version, db::now()).await?,
     ))
 }
 
-#[utoipa::path(delete, path = "/store/v1/{kind}/{name}/releases/{version}", tag = "releases", security(("token" = []), ("session" = [])), params(("kind" = String, Path, description = "packages or assets"), ("name" = String, Path, description = "the resource name"), ("version" = String, Path, description = "X.Y.Z")),
+#[utoipa::path(delete, path = "/store/v1/{kind}/{name}/releases/{version}", tag = "releases", security(("token" = ["manage"]), ("session" = [])), params(("kind" = String, Path, description = "packages or assets"), ("name" = String, Path, description = "the resource name"), ("version" = String, Path, description = "X.Y.Z")),
     responses((status = 204), (status = 401, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody), (status = 409, body = crate::error::ErrorBody)))]
 /// `DELETE /store/v1/{type}/{name}/releases/{version}`: drafts only.
 pub async fn delete_release(
     State(state): State<AppState>,
-    caller: Caller,
+    caller: Authorized<Manage>,
     Path((kind_segment, name, version)): Path<(String, String, String)>,
 ) -> Result<StatusCode, AppError> {
-    caller.require(Scope::Manage)?;
     let resource = resource(&state, &kind_segment, &name).await?;
     releases::delete_draft(
         &state.pool,
         &state.blobs,
-        actor(&caller),
+        caller.actor(),
         &resource,
         &version,
     )
@@ -405,12 +380,12 @@ pub async fn delete_release(
     Ok(StatusCode::NO_CONTENT)
 }
 
-#[utoipa::path(get, path = "/store/v1/{kind}/{name}/releases/{version}/download", tag = "releases", params(("kind" = String, Path, description = "packages or assets"), ("name" = String, Path, description = "the resource name"), ("version" = String, Path, description = "X.Y.Z")),
+#[utoipa::path(get, path = "/store/v1/{kind}/{name}/releases/{version}/download", tag = "releases", security((), ("token" = ["download"]), ("session" = [])), params(("kind" = String, Path, description = "packages or assets"), ("name" = String, Path, description = "the resource name"), ("version" = String, Path, description = "X.Y.Z")),
     responses((status = 200, description = "The zip (honours Range and If-None-Match)", content_type = "application/zip"), (status = 206, description = "Part of the zip"), (status = 304, description = "Not modified"), (status = 404, body = crate::error::ErrorBody), (status = 416, description = "Range not satisfiable")))]
 /// `GET /store/v1/{type}/{name}/releases/{version}/download`
 pub async fn download_release(
     State(state): State<AppState>,
-    MaybeCaller(caller): MaybeCaller,
+    MaybeAuthorized(caller): MaybeAuthorized<Download>,
     Path((kind_segment, name, version)): Path<(String, String, String)>,
     method: Method,
     headers: HeaderMap,
@@ -418,7 +393,15 @@ pub async fn download_release(
     let resource = resource(&state, &kind_segment, &name).await?;
     let private = sees_private(&state, &caller, &resource.team_id).await?;
     let release = releases::find(&state.pool, &resource, &version, private).await?;
-    serve_release(&state, &resource, &release, &method, &headers).await
+    serve_release(
+        &state,
+        &resource,
+        &release,
+        DownloadUrl::Version,
+        &method,
+        &headers,
+    )
+    .await
 }
 
 /// Query of the channel download.
@@ -427,13 +410,13 @@ pub struct ChannelParams {
     pub channel: Option<String>,
 }
 
-#[utoipa::path(get, path = "/store/v1/{kind}/{name}/download", tag = "releases", params(("kind" = String, Path, description = "packages or assets"), ("name" = String, Path), ChannelParams),
+#[utoipa::path(get, path = "/store/v1/{kind}/{name}/download", tag = "releases", security((), ("token" = ["download"]), ("session" = [])), params(("kind" = String, Path, description = "packages or assets"), ("name" = String, Path), ChannelParams),
     responses((status = 200, description = "The newest published release on the channel or a more stable one", content_type = "application/zip"), (status = 404, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
 /// `GET /store/v1/{type}/{name}/download?channel=stable`: the newest published release on that
 /// channel or a more stable one.
 pub async fn download_latest(
     State(state): State<AppState>,
-    MaybeCaller(caller): MaybeCaller,
+    MaybeAuthorized(caller): MaybeAuthorized<Download>,
     Path((kind_segment, name)): Path<(String, String)>,
     Query(params): Query<ChannelParams>,
     method: Method,
@@ -444,7 +427,15 @@ pub async fn download_latest(
     let resource = resource(&state, &kind_segment, &name).await?;
     let private = sees_private(&state, &caller, &resource.team_id).await?;
     let release = releases::latest_on_channel(&state.pool, &resource, channel, private).await?;
-    serve_release(&state, &resource, &release, &method, &headers).await
+    serve_release(
+        &state,
+        &resource,
+        &release,
+        DownloadUrl::Channel,
+        &method,
+        &headers,
+    )
+    .await
 }
 
 /// A byte range of a file of `size` bytes, from a `Range` header; `Err` when unsatisfiable.
@@ -475,12 +466,33 @@ fn parse_range(value: &str, size: u64) -> Option<Result<(u64, u64), ()>> {
     })
 }
 
-/// Streams a release's zip: `ETag`, `Range`, `If-None-Match`, a download counted once per full
-/// fetch.
+/// Which URL a download came through.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum DownloadUrl {
+    /// `…/releases/{version}/download`: always the same bytes.
+    Version,
+    /// `…/download?channel=…`: the newest release on a channel, which moves with each release.
+    Channel,
+}
+
+/// How long caches may keep a download. Only a public release's by-version URL never changes; the
+/// channel URL may be kept a minute (then revalidated with its `ETag`), so a new release reaches
+/// everyone within a minute; a draft or private release is for its team only and is never stored.
+fn download_cache_control(release: &Release, url: DownloadUrl) -> &'static str {
+    match (release.is_public(), url) {
+        (false, _) => "private, no-store",
+        (true, DownloadUrl::Version) => "public, max-age=31536000, immutable",
+        (true, DownloadUrl::Channel) => "public, max-age=60",
+    }
+}
+
+/// Streams a release's zip: `ETag`, `Range`, `If-None-Match`, `Cache-Control` for the URL, and a
+/// download counted once per full fetch.
 async fn serve_release(
     state: &AppState,
     resource: &Resource,
     release: &Release,
+    url: DownloadUrl,
     method: &Method,
     headers: &HeaderMap,
 ) -> Result<Response, AppError> {
@@ -498,14 +510,7 @@ async fn serve_release(
                 resource.name, release.version
             ),
         )
-        .header(
-            header::CACHE_CONTROL,
-            if release.is_public() {
-                "public, max-age=31536000, immutable"
-            } else {
-                "private, no-store"
-            },
-        );
+        .header(header::CACHE_CONTROL, download_cache_control(release, url));
 
     let if_none_match = headers
         .get(header::IF_NONE_MATCH)

@@ -5,26 +5,13 @@ use axum::http::StatusCode;
 use axum::Json;
 use serde::Deserialize;
 
-use super::auth::{Caller, Credential};
+use super::auth::{Authorized, Manage, ReadAccount};
 use super::JsonBody;
 use crate::db;
 use crate::error::AppError;
 use crate::server::AppState;
-use crate::teams::service::{self, Actor, NewTeam, TeamUpdate};
+use crate::teams::service::{self, NewTeam, TeamUpdate};
 use crate::teams::{MyTeam, Role, TeamDetails};
-use crate::tokens::Scope;
-
-/// The actor for a change: needs the `manage` scope, and keeps the token's team restriction.
-fn manager(caller: &Caller) -> Result<Actor<'_>, AppError> {
-    caller.require(Scope::Manage)?;
-    Ok(Actor {
-        user: &caller.user,
-        restricted_to_team: match &caller.credential {
-            Credential::Token { team_id, .. } => team_id.as_deref(),
-            Credential::Session => None,
-        },
-    })
-}
 
 #[utoipa::path(get, path = "/store/v1/teams/{name}", tag = "teams", params(("name" = String, Path)),
     responses((status = 200, body = TeamDetails), (status = 404, body = crate::error::ErrorBody)))]
@@ -41,10 +28,10 @@ pub async fn get_team(
 /// `GET /store/v1/user/teams`: the caller's teams with their role.
 pub async fn my_teams(
     State(state): State<AppState>,
-    caller: Caller,
+    caller: Authorized<ReadAccount>,
 ) -> Result<Json<Vec<MyTeam>>, AppError> {
     Ok(Json(
-        service::user_teams(&state.pool, &caller.user.id).await?,
+        service::user_teams(&state.pool, &caller.user().id).await?,
     ))
 }
 
@@ -57,21 +44,20 @@ pub struct CreateTeam {
     pub description: String,
 }
 
-#[utoipa::path(post, path = "/store/v1/teams", tag = "teams", security(("token" = []), ("session" = [])), request_body = CreateTeam,
+#[utoipa::path(post, path = "/store/v1/teams", tag = "teams", security(("token" = ["manage"]), ("session" = [])), request_body = CreateTeam,
     responses((status = 201, body = TeamDetails), (status = 401, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody), (status = 409, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
 /// `POST /store/v1/teams`: create a team; the caller becomes its owner.
 pub async fn create_team(
     State(state): State<AppState>,
-    caller: Caller,
+    caller: Authorized<Manage>,
     JsonBody(body): JsonBody<CreateTeam>,
 ) -> Result<(StatusCode, Json<TeamDetails>), AppError> {
-    let actor = manager(&caller)?;
     let new = NewTeam {
         name: body.name,
         title: body.title,
         description: body.description,
     };
-    let team = service::create(&state.pool, actor, new, db::now()).await?;
+    let team = service::create(&state.pool, caller.actor(), new, db::now()).await?;
     Ok((
         StatusCode::CREATED,
         Json(service::details(&state.pool, &team.name).await?),
@@ -85,12 +71,12 @@ pub struct UpdateTeam {
     pub description: Option<String>,
 }
 
-#[utoipa::path(patch, path = "/store/v1/teams/{name}", tag = "teams", security(("token" = []), ("session" = [])), params(("name" = String, Path)), request_body = UpdateTeam,
+#[utoipa::path(patch, path = "/store/v1/teams/{name}", tag = "teams", security(("token" = ["manage"]), ("session" = [])), params(("name" = String, Path)), request_body = UpdateTeam,
     responses((status = 200, body = TeamDetails), (status = 401, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
 /// `PATCH /store/v1/teams/{name}`: edit the title or description (admin or above).
 pub async fn update_team(
     State(state): State<AppState>,
-    caller: Caller,
+    caller: Authorized<Manage>,
     Path(name): Path<String>,
     JsonBody(body): JsonBody<UpdateTeam>,
 ) -> Result<Json<TeamDetails>, AppError> {
@@ -98,19 +84,19 @@ pub async fn update_team(
         title: body.title,
         description: body.description,
     };
-    service::update(&state.pool, manager(&caller)?, &name, changes, db::now()).await?;
+    service::update(&state.pool, caller.actor(), &name, changes, db::now()).await?;
     Ok(Json(service::details(&state.pool, &name).await?))
 }
 
-#[utoipa::path(delete, path = "/store/v1/teams/{name}", tag = "teams", security(("token" = []), ("session" = [])), params(("name" = String, Path)),
+#[utoipa::path(delete, path = "/store/v1/teams/{name}", tag = "teams", security(("token" = ["manage"]), ("session" = [])), params(("name" = String, Path)),
     responses((status = 204), (status = 401, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody), (status = 409, body = crate::error::ErrorBody)))]
 /// `DELETE /store/v1/teams/{name}`: delete a team without resources (owners).
 pub async fn delete_team(
     State(state): State<AppState>,
-    caller: Caller,
+    caller: Authorized<Manage>,
     Path(name): Path<String>,
 ) -> Result<StatusCode, AppError> {
-    service::delete(&state.pool, manager(&caller)?, &name).await?;
+    service::delete(&state.pool, caller.actor(), &name).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -121,18 +107,18 @@ pub struct AddMember {
     pub role: Role,
 }
 
-#[utoipa::path(post, path = "/store/v1/teams/{name}/members", tag = "teams", security(("token" = []), ("session" = [])), params(("name" = String, Path)), request_body = AddMember,
+#[utoipa::path(post, path = "/store/v1/teams/{name}/members", tag = "teams", security(("token" = ["manage"]), ("session" = [])), params(("name" = String, Path)), request_body = AddMember,
     responses((status = 201, body = TeamDetails), (status = 401, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody), (status = 409, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
 /// `POST /store/v1/teams/{name}/members`: add a member with a role.
 pub async fn add_member(
     State(state): State<AppState>,
-    caller: Caller,
+    caller: Authorized<Manage>,
     Path(name): Path<String>,
     JsonBody(body): JsonBody<AddMember>,
 ) -> Result<(StatusCode, Json<TeamDetails>), AppError> {
     service::add_member(
         &state.pool,
-        manager(&caller)?,
+        caller.actor(),
         &name,
         &body.username,
         body.role,
@@ -151,18 +137,18 @@ pub struct ChangeRole {
     pub role: Role,
 }
 
-#[utoipa::path(patch, path = "/store/v1/teams/{name}/members/{username}", tag = "teams", security(("token" = []), ("session" = [])), params(("name" = String, Path), ("username" = String, Path)), request_body = ChangeRole,
+#[utoipa::path(patch, path = "/store/v1/teams/{name}/members/{username}", tag = "teams", security(("token" = ["manage"]), ("session" = [])), params(("name" = String, Path), ("username" = String, Path)), request_body = ChangeRole,
     responses((status = 200, body = TeamDetails), (status = 401, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody), (status = 409, body = crate::error::ErrorBody)))]
 /// `PATCH /store/v1/teams/{name}/members/{username}`: change a member's role.
 pub async fn change_role(
     State(state): State<AppState>,
-    caller: Caller,
+    caller: Authorized<Manage>,
     Path((name, username)): Path<(String, String)>,
     JsonBody(body): JsonBody<ChangeRole>,
 ) -> Result<Json<TeamDetails>, AppError> {
     service::change_role(
         &state.pool,
-        manager(&caller)?,
+        caller.actor(),
         &name,
         &username,
         body.role,
@@ -172,29 +158,28 @@ pub async fn change_role(
     Ok(Json(service::details(&state.pool, &name).await?))
 }
 
-#[utoipa::path(delete, path = "/store/v1/teams/{name}/members/{username}", tag = "teams", security(("token" = []), ("session" = [])), params(("name" = String, Path), ("username" = String, Path)),
+#[utoipa::path(delete, path = "/store/v1/teams/{name}/members/{username}", tag = "teams", security(("token" = ["manage"]), ("session" = [])), params(("name" = String, Path), ("username" = String, Path)),
     responses((status = 204), (status = 401, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody), (status = 409, body = crate::error::ErrorBody)))]
 /// `DELETE /store/v1/teams/{name}/members/{username}`: remove a member, or leave (yourself).
 pub async fn remove_member(
     State(state): State<AppState>,
-    caller: Caller,
+    caller: Authorized<Manage>,
     Path((name, username)): Path<(String, String)>,
 ) -> Result<StatusCode, AppError> {
-    service::remove_member(&state.pool, manager(&caller)?, &name, &username, db::now()).await?;
+    service::remove_member(&state.pool, caller.actor(), &name, &username, db::now()).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
-#[utoipa::path(get, path = "/store/v1/teams/{name}/audit", tag = "teams", security(("token" = []), ("session" = [])), params(("name" = String, Path)),
+#[utoipa::path(get, path = "/store/v1/teams/{name}/audit", tag = "teams", security(("token" = ["manage"]), ("session" = [])), params(("name" = String, Path)),
     responses((status = 200, body = Vec<crate::teams::AuditEntry>), (status = 401, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody)))]
-/// `GET /store/v1/teams/{name}/audit`: who added, removed or changed whom (admin or above).
+/// `GET /store/v1/teams/{name}/audit`: who added, removed or changed whom (admin or above,
+/// `manage` scope; a team-restricted token only for its team).
 pub async fn audit_log(
     State(state): State<AppState>,
-    caller: Caller,
+    caller: Authorized<Manage>,
     Path(name): Path<String>,
 ) -> Result<Json<Vec<crate::teams::AuditEntry>>, AppError> {
-    let actor = Actor {
-        user: &caller.user,
-        restricted_to_team: None,
-    };
-    Ok(Json(service::audit_log(&state.pool, actor, &name).await?))
+    Ok(Json(
+        service::audit_log(&state.pool, caller.actor(), &name).await?,
+    ))
 }

@@ -4,7 +4,7 @@ use axum::extract::State;
 use axum::Json;
 use serde::Serialize;
 
-use super::auth::Caller;
+use super::auth::{Authorized, ReadAccount};
 use crate::error::AppError;
 use crate::server::AppState;
 use crate::teams::{self, MyTeam};
@@ -21,11 +21,15 @@ pub struct Me {
 #[utoipa::path(get, path = "/store/v1/user/me", tag = "users", security(("token" = []), ("session" = [])),
     responses((status = 200, body = Me), (status = 401, body = crate::error::ErrorBody)))]
 /// `GET /store/v1/user/me`
-pub async fn me(State(state): State<AppState>, caller: Caller) -> Result<Json<Me>, AppError> {
-    let teams = teams::service::user_teams(&state.pool, &caller.user.id).await?;
+pub async fn me(
+    State(state): State<AppState>,
+    caller: Authorized<ReadAccount>,
+) -> Result<Json<Me>, AppError> {
+    let user = caller.user();
+    let teams = teams::service::user_teams(&state.pool, &user.id).await?;
     Ok(Json(Me {
-        username: caller.user.username,
-        display_name: caller.user.display_name,
+        username: user.username.clone(),
+        display_name: user.display_name.clone(),
         teams,
     }))
 }

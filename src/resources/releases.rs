@@ -219,11 +219,9 @@ pub async fn create(
             e.into()
         });
     }
-    sqlx::query("UPDATE resources SET updated_at = $1 WHERE id = $2")
-        .bind(now)
-        .bind(&resource.id)
-        .execute(&mut *tx)
-        .await?;
+    if release.is_public() {
+        touch_resource(&mut *tx, resource, now).await?;
+    }
     blobs
         .commit(blob)
         .await
@@ -330,17 +328,16 @@ pub async fn publish(
 ) -> Result<ReleaseInfo, AppError> {
     authorize(pool, actor, &resource.team_id, "publish releases").await?;
     let release = find(pool, resource, version, true).await?;
-    sqlx::query("UPDATE releases SET state = 'published', published_at = $1 WHERE id = $2 AND state = 'draft'")
+    let published = sqlx::query("UPDATE releases SET state = 'published', published_at = $1 WHERE id = $2 AND state = 'draft'")
         .bind(now)
         .bind(&release.id)
         .execute(pool)
         .await?;
-    sqlx::query("UPDATE resources SET updated_at = $1 WHERE id = $2")
-        .bind(now)
-        .bind(&resource.id)
-        .execute(pool)
-        .await?;
-    Ok(find(pool, resource, version, true).await?.info())
+    let release = find(pool, resource, version, true).await?;
+    if published.rows_affected() > 0 && release.is_public() {
+        touch_resource(pool, resource, now).await?;
+    }
+    Ok(release.info())
 }
 
 /// Deletes a draft and, when no other release shares it, its blob.
@@ -407,8 +404,27 @@ pub async fn delete_draft(
     }
 }
 
-/// Counts one full download of a release.
+/// Marks the resource as updated: only when a release becomes public, so that the team's drafts
+/// and private releases do not show in the public `updated_at`.
+async fn touch_resource<'e>(
+    executor: impl sqlx::Executor<'e, Database = sqlx::Any>,
+    resource: &Resource,
+    now: i64,
+) -> Result<(), AppError> {
+    sqlx::query("UPDATE resources SET updated_at = $1 WHERE id = $2")
+        .bind(now)
+        .bind(&resource.id)
+        .execute(executor)
+        .await?;
+    Ok(())
+}
+
+/// Counts one full download of a public release. Drafts and private releases are fetched only by
+/// their team, whose activity stays out of the public counts.
 pub async fn count_download(pool: &Pool, release: &Release) -> Result<(), AppError> {
+    if !release.is_public() {
+        return Ok(());
+    }
     sqlx::query("UPDATE releases SET download_count = download_count + 1 WHERE id = $1")
         .bind(&release.id)
         .execute(pool)

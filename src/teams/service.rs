@@ -13,7 +13,7 @@ use crate::error::AppError;
 #[derive(Debug, Clone, Copy)]
 pub struct Actor<'a> {
     pub user: &'a User,
-    pub restricted_to_team: Option<&'a str>,
+    restricted_to_team: Option<&'a str>,
 }
 
 impl<'a> Actor<'a> {
@@ -23,6 +23,21 @@ impl<'a> Actor<'a> {
             user,
             restricted_to_team: None,
         }
+    }
+
+    /// A user acting through a token, restricted to the team `team_id` when given.
+    pub fn restricted(user: &'a User, team_id: Option<&'a str>) -> Self {
+        Actor {
+            user,
+            restricted_to_team: team_id,
+        }
+    }
+
+    /// Whether the credential may act in the team `team_id` at all: a team-restricted token only
+    /// in its own team. The one place a token's team restriction is decided; membership and role
+    /// are checked on top of it.
+    pub fn may_act_in(&self, team_id: &str) -> bool {
+        self.restricted_to_team.is_none_or(|own| own == team_id)
     }
 }
 
@@ -98,16 +113,14 @@ pub async fn authorize(
     needed: Role,
     what: &str,
 ) -> Result<Role, AppError> {
-    if let Some(restricted) = actor.restricted_to_team {
-        if restricted != team.id {
-            return Err(AppError::Forbidden {
-                code: "token-team-restricted",
-                message: format!(
-                    "This token is restricted to another team; it cannot {what} in '{}'.",
-                    team.name
-                ),
-            });
-        }
+    if !actor.may_act_in(&team.id) {
+        return Err(AppError::Forbidden {
+            code: "token-team-restricted",
+            message: format!(
+                "This token is restricted to another team; it cannot {what} in '{}'.",
+                team.name
+            ),
+        });
     }
     match role_of(pool, &team.id, &actor.user.id).await? {
         Some(role) if role >= needed => Ok(role),
