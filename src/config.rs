@@ -45,7 +45,8 @@ pub struct Settings {
     pub session_days: i64,
     /// Largest accepted upload, in bytes.
     pub max_upload_size: u64,
-    /// How long a client may take to send a request's head once its first byte arrived.
+    /// How long a client may take to send a request's head, counted from the connection opening
+    /// (first request) or from the head's first byte (later requests).
     pub header_read_timeout: Duration,
     /// How long a connection may stay open with no byte moving and no request being handled.
     pub idle_timeout: Duration,

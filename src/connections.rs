@@ -4,10 +4,12 @@
 //! - at most `max-connections` at once. The loop takes a slot before it accepts, so when all are
 //!   taken new connections wait in the kernel's listen queue (and are served, in order, as slots
 //!   free up) instead of being accepted and dropped;
-//! - a request's head must arrive within `header-read-timeout` of its first byte;
-//! - a connection on which no byte moves for `idle-timeout` while no request is being handled (an
-//!   idle keep-alive connection, one that never sends anything, a client that stopped reading its
-//!   response) is closed;
+//! - a request's head must arrive within `header-read-timeout`, counted from the connection opening
+//!   for the first request (so a client that connects and sends nothing is closed then) and from
+//!   the head's first byte for later ones;
+//! - a connection on which no byte moves for `idle-timeout` while no request is being handled (a
+//!   keep-alive connection between requests, a client that stopped reading its response) is
+//!   closed;
 //! - on shutdown the listener closes, idle connections close, and requests in flight get up to
 //!   [`SHUTDOWN_GRACE`] to finish.
 //!
@@ -48,7 +50,8 @@ pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(30);
 /// The limits connections are served under.
 #[derive(Debug, Clone, Copy)]
 pub struct ConnectionLimits {
-    /// Time from a request head's first byte to its end.
+    /// Time for a request head: from the connection opening (first request) or from its first
+    /// byte (later requests) to its end.
     pub header_read_timeout: Duration,
     /// Time a connection may stay open with no byte moving and no request being handled.
     pub idle_timeout: Duration,
@@ -215,7 +218,8 @@ struct ActivityState {
     last_io: Instant,
     /// Requests whose handler runs or whose response is still being sent.
     requests_in_flight: usize,
-    /// When the first byte of a request head that is not complete yet arrived.
+    /// When the request head being read started: the connection opening for the first request,
+    /// its first byte for later ones. `None` while no head is being read.
     head_started: Option<Instant>,
 }
 
@@ -227,10 +231,11 @@ enum Deadline {
 
 impl Activity {
     fn new() -> Activity {
+        let now = Instant::now();
         Activity(Mutex::new(ActivityState {
-            last_io: Instant::now(),
+            last_io: now,
             requests_in_flight: 0,
-            head_started: None,
+            head_started: Some(now),
         }))
     }
 
