@@ -275,11 +275,7 @@ fn bounded_number(
         return Err(ConfigError::Value {
             name,
             value: value.to_string(),
-            reason: format!(
-                "expected {} to {} {unit}",
-                range.start(),
-                range.end()
-            ),
+            reason: format!("expected {} to {} {unit}", range.start(), range.end()),
         });
     }
     Ok(value)

@@ -112,7 +112,10 @@ pub async fn serve_on(
     stop.send_replace(true);
     let open = limits.max_connections - slots.available_permits();
     if open > 0 {
-        tracing::info!(open, "waiting for open connections to finish their requests");
+        tracing::info!(
+            open,
+            "waiting for open connections to finish their requests"
+        );
     }
     // Every connection holds a slot until it closes: all slots free means all connections closed.
     let all = u32::try_from(limits.max_connections).unwrap_or(u32::MAX);

@@ -62,7 +62,10 @@ impl BlobStore {
         std::fs::create_dir_all(&store.temp)?;
         let removed = store.sweep_temp()?;
         if removed > 0 {
-            tracing::info!(removed, "removed temporary files left by interrupted uploads");
+            tracing::info!(
+                removed,
+                "removed temporary files left by interrupted uploads"
+            );
         }
         Ok(store)
     }

@@ -231,7 +231,10 @@ impl UploadPace {
         self.read(multipart.next_field(), |_| 0).await
     }
 
-    async fn chunk(&mut self, field: &mut Field<'_>) -> Result<Option<axum::body::Bytes>, AppError> {
+    async fn chunk(
+        &mut self,
+        field: &mut Field<'_>,
+    ) -> Result<Option<axum::body::Bytes>, AppError> {
         self.read(field.chunk(), |chunk| chunk.as_ref().map_or(0, |c| c.len()))
             .await
     }
@@ -344,7 +347,9 @@ pub async fn upload_release(
                         .map_err(|e| AppError::Internal(e.to_string()))?,
                 );
             }
-            "changelog" => new.changelog = read_text(field, &mut pace, "changelog", 256 * 1024).await?,
+            "changelog" => {
+                new.changelog = read_text(field, &mut pace, "changelog", 256 * 1024).await?
+            }
             "channel" => {
                 let text = read_text(field, &mut pace, "channel", 64).await?;
                 new.channel = Channel::parse(text.trim())
@@ -653,6 +658,10 @@ mod tests {
         assert!(super::too_slow(7, Duration::from_secs(35), grace));
         // 1 KiB/s on average is enough.
         assert!(!super::too_slow(40 * 1024, Duration::from_secs(40), grace));
-        assert!(super::too_slow(40 * 1024 - 1, Duration::from_secs(40), grace));
+        assert!(super::too_slow(
+            40 * 1024 - 1,
+            Duration::from_secs(40),
+            grace
+        ));
     }
 }

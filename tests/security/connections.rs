@@ -108,7 +108,11 @@ async fn a_request_head_trickled_byte_by_byte_is_cut_off_at_the_header_timeout()
         .await
         .expect("the server kept a trickled request head for 5 s");
     assert_between(started.elapsed(), 0.9, 2.5);
-    assert!(received.is_empty(), "{}", String::from_utf8_lossy(&received));
+    assert!(
+        received.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&received)
+    );
     trickle.abort();
     app.finish().await;
 }
