@@ -5,6 +5,7 @@
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use leptos::config::LeptosOptions;
 use serde::Deserialize;
@@ -48,6 +49,15 @@ pub struct Settings {
     pub trusted_proxies: Vec<ipnet::IpNet>,
     /// New accounts one address may register per hour.
     pub registrations_per_hour: i64,
+    /// How long a client may take to send a request's head, counted from the connection opening
+    /// (first request) or from the head's first byte (later requests).
+    pub header_read_timeout: Duration,
+    /// How long a connection may stay open with no byte moving and no request being handled.
+    pub idle_timeout: Duration,
+    /// How long an upload may send nothing; also the grace period before its average rate counts.
+    pub upload_stall_timeout: Duration,
+    /// Most connections served at once; more wait in the kernel's listen queue.
+    pub max_connections: usize,
 }
 
 impl Settings {
@@ -87,6 +97,10 @@ struct StoreSection {
     max_upload_size: Option<u64>,
     trusted_proxies: Option<String>,
     registrations_per_hour: Option<i64>,
+    header_read_timeout_secs: Option<u64>,
+    idle_timeout_secs: Option<u64>,
+    upload_stall_timeout_secs: Option<u64>,
+    max_connections: Option<u64>,
 }
 
 /// Loads the settings from `file` (when it exists) and the process environment.
@@ -223,6 +237,35 @@ fn resolve(
             reason: "expected a number of accounts from 1 to 10000".into(),
         });
     }
+    let seconds = |name, from_file, default, max| -> Result<Duration, ConfigError> {
+        bounded_number(&env, name, from_file, default, 1..=max, "seconds").map(Duration::from_secs)
+    };
+    let header_read_timeout = seconds(
+        "NANOS_STORE_HEADER_READ_TIMEOUT_SECS",
+        file.store.header_read_timeout_secs,
+        10,
+        3600,
+    )?;
+    let idle_timeout = seconds(
+        "NANOS_STORE_IDLE_TIMEOUT_SECS",
+        file.store.idle_timeout_secs,
+        60,
+        86_400,
+    )?;
+    let upload_stall_timeout = seconds(
+        "NANOS_STORE_UPLOAD_STALL_TIMEOUT_SECS",
+        file.store.upload_stall_timeout_secs,
+        30,
+        3600,
+    )?;
+    let max_connections = bounded_number(
+        &env,
+        "NANOS_STORE_MAX_CONNECTIONS",
+        file.store.max_connections,
+        1024,
+        1..=1_000_000,
+        "connections",
+    )? as usize;
 
     let leptos = LeptosOptions::builder()
         .output_name(output_name)
@@ -240,6 +283,10 @@ fn resolve(
         max_upload_size,
         trusted_proxies,
         registrations_per_hour,
+        header_read_timeout,
+        idle_timeout,
+        upload_stall_timeout,
+        max_connections,
     })
 }
 
@@ -256,6 +303,33 @@ fn parse_trusted_proxies(text: &str) -> Result<Vec<ipnet::IpNet>, String> {
                 .map_err(|_| entry.to_string())
         })
         .collect()
+}
+
+/// A whole-number setting from the variable `name` or the file, checked against `range`.
+fn bounded_number(
+    env: &impl Fn(&str) -> Option<String>,
+    name: &'static str,
+    from_file: Option<u64>,
+    default: u64,
+    range: std::ops::RangeInclusive<u64>,
+    unit: &str,
+) -> Result<u64, ConfigError> {
+    let value = match env(name).filter(|v| !v.is_empty()) {
+        Some(text) => text.parse::<u64>().map_err(|_| ConfigError::Value {
+            name,
+            value: text.clone(),
+            reason: format!("expected a whole number of {unit}"),
+        })?,
+        None => from_file.unwrap_or(default),
+    };
+    if !range.contains(&value) {
+        return Err(ConfigError::Value {
+            name,
+            value: value.to_string(),
+            reason: format!("expected {} to {} {unit}", range.start(), range.end()),
+        });
+    }
+    Ok(value)
 }
 
 /// The `sqlite:` URL of a database file, created when missing.
@@ -325,6 +399,36 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(error.contains("NANOS_STORE_SESSION_DAYS"), "{error}");
+    }
+
+    #[test]
+    fn connection_limits_have_defaults_and_are_checked() {
+        let settings = resolve_with("", &[]).unwrap();
+        assert_eq!(settings.header_read_timeout, Duration::from_secs(10));
+        assert_eq!(settings.idle_timeout, Duration::from_secs(60));
+        assert_eq!(settings.upload_stall_timeout, Duration::from_secs(30));
+        assert_eq!(settings.max_connections, 1024);
+
+        let file = "[store]\nidle-timeout-secs = 5\nmax-connections = 8\n";
+        let settings =
+            resolve_with(file, &[("NANOS_STORE_HEADER_READ_TIMEOUT_SECS", "3")]).unwrap();
+        assert_eq!(settings.header_read_timeout, Duration::from_secs(3));
+        assert_eq!(settings.idle_timeout, Duration::from_secs(5));
+        assert_eq!(settings.max_connections, 8);
+
+        for (name, value) in [
+            ("NANOS_STORE_HEADER_READ_TIMEOUT_SECS", "0"),
+            ("NANOS_STORE_IDLE_TIMEOUT_SECS", "soon"),
+            ("NANOS_STORE_UPLOAD_STALL_TIMEOUT_SECS", "7200"),
+            ("NANOS_STORE_MAX_CONNECTIONS", "0"),
+        ] {
+            let error = resolve_with("", &[(name, value)]).unwrap_err().to_string();
+            assert!(error.contains(name), "{error}");
+        }
+        let error = resolve_with("[store]\nmax-connections = 0\n", &[])
+            .unwrap_err()
+            .to_string();
+        assert!(error.contains("NANOS_STORE_MAX_CONNECTIONS"), "{error}");
     }
 
     #[test]

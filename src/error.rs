@@ -103,6 +103,9 @@ mod server {
         /// The request body is larger than allowed.
         #[error("{0}")]
         TooLarge(String),
+        /// The client stopped sending, or sends too slowly, in the middle of a request.
+        #[error("{message}")]
+        RequestTimeout { code: &'static str, message: String },
         /// Too many attempts; try again later.
         #[error("{message}")]
         TooManyRequests {
@@ -150,6 +153,7 @@ mod server {
                     StatusCode::UNPROCESSABLE_ENTITY
                 }
                 AppError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+                AppError::RequestTimeout { .. } => StatusCode::REQUEST_TIMEOUT,
                 AppError::Unauthorized { .. } => StatusCode::UNAUTHORIZED,
                 AppError::Forbidden { .. } => StatusCode::FORBIDDEN,
                 AppError::NotFound(_) => StatusCode::NOT_FOUND,
@@ -165,9 +169,9 @@ mod server {
                 AppError::Invalid { code, field, .. } | AppError::Conflict { code, field, .. } => {
                     (code, *field)
                 }
-                AppError::Unauthorized { code, .. } | AppError::Forbidden { code, .. } => {
-                    (code, None)
-                }
+                AppError::Unauthorized { code, .. }
+                | AppError::Forbidden { code, .. }
+                | AppError::RequestTimeout { code, .. } => (code, None),
                 AppError::NotFound(_) => ("not-found", None),
                 AppError::InvalidZip { .. } => ("invalid-zip", None),
                 AppError::TooLarge(_) => ("too-large", None),

@@ -15,6 +15,8 @@ pub mod cli;
 #[cfg(feature = "ssr")]
 pub mod config;
 #[cfg(feature = "ssr")]
+pub mod connections;
+#[cfg(feature = "ssr")]
 pub mod db;
 pub mod error;
 #[cfg(feature = "ssr")]

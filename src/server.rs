@@ -11,6 +11,7 @@ use leptos_axum::{generate_route_list, LeptosRoutes};
 
 use crate::app::{shell, App};
 use crate::config::Settings;
+use crate::connections::{serve_on, ConnectionLimits};
 use crate::db::{self, Pool};
 use crate::storage::BlobStore;
 
@@ -136,11 +137,12 @@ fn page_context(state: &AppState) {
     crate::security::provide_page_policy();
 }
 
-/// Opens the store and serves it until the process is stopped.
+/// Opens the store and serves it until the process gets Ctrl-C or SIGTERM; requests in flight
+/// then get up to [`crate::connections::SHUTDOWN_GRACE`] to finish.
 pub async fn serve(settings: Settings) -> Result<(), StartError> {
     let addr = settings.leptos.site_addr;
+    let limits = ConnectionLimits::from_settings(&settings);
     let state = AppState::open(settings).await?;
-    let app = router(state);
     let listener = tokio::net::TcpListener::bind(addr)
         .await
         .map_err(|e| StartError::Listen {
@@ -148,18 +150,39 @@ pub async fn serve(settings: Settings) -> Result<(), StartError> {
             reason: e.to_string(),
         })?;
     tracing::info!("nanos-store listening on http://{addr}");
-    axum::serve(
-        listener,
-        app.into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .with_graceful_shutdown(async {
-        let _ = tokio::signal::ctrl_c().await;
-    })
-    .await
-    .map_err(|e| StartError::Listen {
-        addr,
-        reason: e.to_string(),
-    })
+    serve_on(listener, router(state), limits, stop_signal()).await;
+    tracing::info!("nanos-store stopped");
+    Ok(())
+}
+
+/// Completes on Ctrl-C (SIGINT) or SIGTERM. A signal that cannot be watched is logged and ignored.
+async fn stop_signal() {
+    let interrupt = async {
+        if let Err(error) = tokio::signal::ctrl_c().await {
+            tracing::warn!(%error, "cannot watch for Ctrl-C");
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        use tokio::signal::unix::{signal, SignalKind};
+        match signal(SignalKind::terminate()) {
+            Ok(mut terminate) => {
+                terminate.recv().await;
+            }
+            Err(error) => {
+                tracing::warn!(%error, "cannot watch for SIGTERM");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = interrupt => {}
+        () = terminate => {}
+    }
+    tracing::info!("stopping: no new connections; finishing requests in flight");
 }
 
 #[cfg(test)]

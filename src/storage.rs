@@ -1,6 +1,11 @@
 //! Blob storage: release files, content-addressed by SHA-256, on the local file system under the
 //! data dir (`blobs/ab/cd/<sha256>`). Uploads stream into a temporary file (`tmp/`), hashed on the
 //! fly, fsynced, then renamed into place; identical uploads share one blob.
+//!
+//! Each temporary file is held under an exclusive advisory lock (`flock`) for as long as its upload
+//! lives, so the sweep at start-up removes only files no live upload owns: those left behind when
+//! a process died mid-upload (kill -9, power loss), even while another store process (a command
+//! line call, a second server) is writing uploads of its own into the same folder.
 
 use std::io;
 use std::path::{Path, PathBuf};
@@ -33,6 +38,9 @@ pub struct WrittenBlob {
     pub sha256: String,
     pub size: u64,
     kept: bool,
+    /// Keeps the temporary file locked (see the module documentation) until it is committed or
+    /// deleted.
+    _lock: std::fs::File,
 }
 
 impl Drop for WrittenBlob {
@@ -52,7 +60,39 @@ impl BlobStore {
         };
         std::fs::create_dir_all(&store.root)?;
         std::fs::create_dir_all(&store.temp)?;
+        let removed = store.sweep_temp()?;
+        if removed > 0 {
+            tracing::info!(
+                removed,
+                "removed temporary files left by interrupted uploads"
+            );
+        }
         Ok(store)
+    }
+
+    /// Deletes the temporary files no live upload owns (those whose lock is free) and returns how
+    /// many. Files that live uploads, in this or another process, are writing stay.
+    pub fn sweep_temp(&self) -> io::Result<usize> {
+        let mut removed = 0;
+        for entry in std::fs::read_dir(&self.temp)?.filter_map(Result::ok) {
+            let path = entry.path();
+            let Ok(file) = std::fs::File::open(&path) else {
+                continue; // gone already, or not a file we can open
+            };
+            match file.try_lock() {
+                Ok(()) => match std::fs::remove_file(&path) {
+                    Ok(()) => removed += 1,
+                    Err(error) => {
+                        tracing::warn!(path = %path.display(), %error, "cannot remove a temporary file")
+                    }
+                },
+                Err(std::fs::TryLockError::WouldBlock) => {} // a live upload's file
+                Err(std::fs::TryLockError::Error(error)) => {
+                    tracing::warn!(path = %path.display(), %error, "cannot lock a temporary file")
+                }
+            }
+        }
+        Ok(removed)
     }
 
     /// Where the blob with this hash lives.
@@ -63,14 +103,25 @@ impl BlobStore {
             .join(sha256)
     }
 
-    /// Starts a new temporary blob.
+    /// Starts a new temporary blob, its file locked for as long as the upload lives.
     pub async fn create_temp(&self) -> io::Result<TempBlob> {
         let path = self
             .temp
             .join(format!("upload-{}", uuid::Uuid::now_v7().simple()));
-        let file = File::create(&path).await?;
+        let file = {
+            let path = path.clone();
+            tokio::task::spawn_blocking(move || {
+                // A sweep could only take this file in the instant between creating and locking
+                // it, and sweeps run when a process starts.
+                let file = std::fs::File::create(&path)?;
+                file.lock()?;
+                Ok::<_, io::Error>(file)
+            })
+            .await
+            .map_err(io::Error::other)??
+        };
         Ok(TempBlob {
-            file,
+            file: File::from_std(file),
             path: Some(path),
             hasher: Sha256::new(),
             size: 0,
@@ -173,6 +224,8 @@ impl TempBlob {
     pub async fn finish(mut self) -> io::Result<WrittenBlob> {
         self.file.flush().await?;
         self.file.sync_all().await?;
+        // A second handle to the same open file keeps its lock after this `TempBlob` is gone.
+        let lock = self.file.try_clone().await?.into_std().await;
         let path = self
             .path
             .take()
@@ -182,6 +235,7 @@ impl TempBlob {
             sha256: hex::encode(self.hasher.clone().finalize()),
             size: self.size,
             kept: false,
+            _lock: lock,
         })
     }
 }

@@ -5,6 +5,8 @@
 #[path = "security/api_policy.rs"]
 mod api_policy;
 mod common;
+#[path = "security/connections.rs"]
+mod connections;
 #[path = "security/csrf.rs"]
 mod csrf;
 #[path = "security/headers.rs"]

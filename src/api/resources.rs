@@ -165,14 +165,86 @@ fn bad_multipart(error: MultipartError) -> AppError {
     }
 }
 
+/// Lowest average rate, in bytes per second, an upload must keep once it has run for the stall
+/// timeout (`store.upload-stall-timeout-secs`); a trickle below it is aborted like a stall.
+pub const MIN_UPLOAD_BYTES_PER_SEC: u64 = 1024;
+
+/// Watches an upload's pace: every read from the body must bring bytes within the stall timeout,
+/// and after that timeout the average rate must stay at or above [`MIN_UPLOAD_BYTES_PER_SEC`].
+struct UploadPace {
+    started: tokio::time::Instant,
+    received: u64,
+    stall_timeout: std::time::Duration,
+}
+
+impl UploadPace {
+    fn new(stall_timeout: std::time::Duration) -> UploadPace {
+        UploadPace {
+            started: tokio::time::Instant::now(),
+            received: 0,
+            stall_timeout,
+        }
+    }
+
+    /// Waits for `read` (a read from the body that yields `bytes` bytes) within the stall timeout.
+    async fn read<T>(
+        &mut self,
+        read: impl std::future::Future<Output = Result<T, MultipartError>>,
+        bytes: impl Fn(&T) -> usize,
+    ) -> Result<T, AppError> {
+        let value = tokio::time::timeout(self.stall_timeout, read)
+            .await
+            .map_err(|_| self.stalled("sent nothing"))?
+            .map_err(bad_multipart)?;
+        self.received += bytes(&value) as u64;
+        if too_slow(self.received, self.started.elapsed(), self.stall_timeout) {
+            return Err(self.stalled("is too slow"));
+        }
+        Ok(value)
+    }
+
+    async fn next_field<'a>(
+        &mut self,
+        multipart: &'a mut Multipart,
+    ) -> Result<Option<Field<'a>>, AppError> {
+        self.read(multipart.next_field(), |_| 0).await
+    }
+
+    async fn chunk(
+        &mut self,
+        field: &mut Field<'_>,
+    ) -> Result<Option<axum::body::Bytes>, AppError> {
+        self.read(field.chunk(), |chunk| chunk.as_ref().map_or(0, |c| c.len()))
+            .await
+    }
+
+    fn stalled(&self, what: &str) -> AppError {
+        AppError::RequestTimeout {
+            code: "upload-stalled",
+            message: format!(
+                "The upload {what}: after {} s it must keep sending at least {} KiB/s on average. Check your connection and upload again.",
+                self.stall_timeout.as_secs(),
+                MIN_UPLOAD_BYTES_PER_SEC / 1024
+            ),
+        }
+    }
+}
+
+/// Whether an upload that has received `received` bytes in `elapsed` is below the minimum rate,
+/// which counts once the upload has run for `grace`.
+fn too_slow(received: u64, elapsed: std::time::Duration, grace: std::time::Duration) -> bool {
+    elapsed >= grace && (received as f64) < elapsed.as_secs_f64() * MIN_UPLOAD_BYTES_PER_SEC as f64
+}
+
 /// A small text part, at most `limit` bytes.
 async fn read_text(
     mut field: Field<'_>,
+    pace: &mut UploadPace,
     name: &'static str,
     limit: usize,
 ) -> Result<String, AppError> {
     let mut bytes = Vec::new();
-    while let Some(chunk) = field.chunk().await.map_err(bad_multipart)? {
+    while let Some(chunk) = pace.chunk(&mut field).await? {
         bytes.extend_from_slice(&chunk);
         if bytes.len() > limit {
             return Err(AppError::field(
@@ -193,7 +265,7 @@ async fn read_text(
 
 #[utoipa::path(post, path = "/store/v1/{kind}/{name}/releases", tag = "releases", security(("token" = ["publish"]), ("session" = [])), params(("kind" = String, Path, description = "packages or assets"), ("name" = String, Path, description = "the resource name")),
     request_body(content_type = "multipart/form-data", description = "Parts: file (the zip), and optional changelog, channel (private, alpha, beta, stable), publish (true for a published release; otherwise a draft)."),
-    responses((status = 201, body = ReleaseInfo), (status = 401, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody), (status = 409, body = crate::error::ErrorBody), (status = 413, body = crate::error::ErrorBody), (status = 422, description = "The zip was refused; diagnostics lists why.", body = crate::error::ErrorBody)))]
+    responses((status = 201, body = ReleaseInfo), (status = 401, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody), (status = 409, body = crate::error::ErrorBody), (status = 408, description = "The upload stalled or was too slow.", body = crate::error::ErrorBody), (status = 413, body = crate::error::ErrorBody), (status = 422, description = "The zip was refused; diagnostics lists why.", body = crate::error::ErrorBody)))]
 /// `POST /store/v1/{type}/{name}/releases`: upload a release zip (multipart: `file`, and optional
 /// `changelog`, `channel`, `publish`). Without `publish=true` the release is a draft.
 pub async fn upload_release(
@@ -227,7 +299,8 @@ pub async fn upload_release(
         channel: Channel::Stable,
         publish: false,
     };
-    while let Some(mut field) = multipart.next_field().await.map_err(bad_multipart)? {
+    let mut pace = UploadPace::new(state.settings.upload_stall_timeout);
+    while let Some(mut field) = pace.next_field(&mut multipart).await? {
         match field.name().unwrap_or_default() {
             "file" => {
                 let mut temp = state
@@ -235,7 +308,7 @@ pub async fn upload_release(
                     .create_temp()
                     .await
                     .map_err(|e| AppError::Internal(e.to_string()))?;
-                while let Some(chunk) = field.chunk().await.map_err(bad_multipart)? {
+                while let Some(chunk) = pace.chunk(&mut field).await? {
                     if temp.size() + chunk.len() as u64 > limit {
                         return Err(AppError::TooLarge(format!(
                             "The upload is larger than this store's limit of {}.",
@@ -252,17 +325,19 @@ pub async fn upload_release(
                         .map_err(|e| AppError::Internal(e.to_string()))?,
                 );
             }
-            "changelog" => new.changelog = read_text(field, "changelog", 256 * 1024).await?,
+            "changelog" => {
+                new.changelog = read_text(field, &mut pace, "changelog", 256 * 1024).await?
+            }
             "channel" => {
-                let text = read_text(field, "channel", 64).await?;
+                let text = read_text(field, &mut pace, "channel", 64).await?;
                 new.channel = Channel::parse(text.trim())
                     .map_err(|m| AppError::field("invalid-channel", "channel", m))?;
             }
             "publish" => {
-                let text = read_text(field, "publish", 64).await?;
+                let text = read_text(field, &mut pace, "publish", 64).await?;
                 new.publish = matches!(text.trim(), "true" | "1" | "on" | "yes");
             }
-            _ => while field.chunk().await.map_err(bad_multipart)?.is_some() {},
+            _ => while pace.chunk(&mut field).await?.is_some() {},
         }
     }
     let file = file.ok_or_else(|| {
@@ -577,5 +652,21 @@ mod tests {
         assert_eq!(parse_range("bytes=9-0", 100), Some(Err(())));
         assert_eq!(parse_range("bytes=0-1,5-6", 100), None);
         assert_eq!(parse_range("items=0-1", 100), None);
+    }
+
+    #[test]
+    fn a_trickle_is_too_slow_only_after_the_grace_period() {
+        use std::time::Duration;
+        let grace = Duration::from_secs(30);
+        // 1 byte every 5 s: fine at first, refused once the grace period is over.
+        assert!(!super::too_slow(6, Duration::from_secs(29), grace));
+        assert!(super::too_slow(7, Duration::from_secs(35), grace));
+        // 1 KiB/s on average is enough.
+        assert!(!super::too_slow(40 * 1024, Duration::from_secs(40), grace));
+        assert!(super::too_slow(
+            40 * 1024 - 1,
+            Duration::from_secs(40),
+            grace
+        ));
     }
 }
