@@ -3,3 +3,5 @@
 //! The tests live in `tests/security/`, one file per area.
 
 mod common;
+#[path = "security/markdown.rs"]
+mod markdown;
