@@ -340,7 +340,8 @@ pub async fn render_field(
 /// limit (the source's length or the HTML's), found by measuring many shapes. The load check
 /// (`scripts/check-markdown-load`) times them; the tests check that they stay accepted and fast.
 pub fn worst_accepted_inputs() -> Vec<(&'static str, String)> {
-    let repeat = |prefix: &str, unit: String, count: usize| format!("{prefix}{}", unit.repeat(count));
+    let repeat =
+        |prefix: &str, unit: String, count: usize| format!("{prefix}{}", unit.repeat(count));
     let mut by_indentation = String::new();
     for line in 0..44 {
         by_indentation += &" ".repeat(64 * line);
@@ -464,7 +465,14 @@ mod tests {
             "<div>\n\n<img src=x onerror=alert(1)>\n\n</div>",
         ] {
             let html = render(evil).unwrap();
-            for bad in ["<script", "onerror", "javascript:", "<iframe", "<style", "<img"] {
+            for bad in [
+                "<script",
+                "onerror",
+                "javascript:",
+                "<iframe",
+                "<style",
+                "<img",
+            ] {
                 assert!(!html.contains(bad), "{evil:?} gave {html:?}");
             }
         }
@@ -480,15 +488,27 @@ mod tests {
     #[test]
     fn images_become_links_showing_their_alt_text() {
         for (source, url) in [
-            ("![a *cat*](https://tracker.example/p.gif \"t\")", "https://tracker.example/p.gif"),
-            ("![a *cat*](//tracker.example/p.gif)", "//tracker.example/p.gif"),
-            ("![a *cat*](/store/v1/packages/x/download)", "/store/v1/packages/x/download"),
+            (
+                "![a *cat*](https://tracker.example/p.gif \"t\")",
+                "https://tracker.example/p.gif",
+            ),
+            (
+                "![a *cat*](//tracker.example/p.gif)",
+                "//tracker.example/p.gif",
+            ),
+            (
+                "![a *cat*](/store/v1/packages/x/download)",
+                "/store/v1/packages/x/download",
+            ),
         ] {
             let html = render(source).unwrap();
             assert!(!html.contains("<img"), "{html}");
             assert!(html.contains(&format!("<a href=\"{url}\"")), "{html}");
             assert!(html.contains("🖼 a <em>cat</em></a>"), "{html}");
-            assert!(html.contains("rel=\"noopener noreferrer nofollow ugc\""), "{html}");
+            assert!(
+                html.contains("rel=\"noopener noreferrer nofollow ugc\""),
+                "{html}"
+            );
         }
         let html = render("![](https://tracker.example/p.gif) and [![](x.png)](https://a.example)")
             .unwrap();
@@ -534,14 +554,24 @@ mod tests {
         assert_eq!(containers_opened(b"  > 12. - x"), 3);
         assert_eq!(containers_opened(b"-\r"), 1);
         // The issue's payloads, refused by the scan alone.
-        for payload in ["> ".repeat(200_000), "1. ".repeat(20_000), "- ".repeat(20_000) + "x"] {
+        for payload in [
+            "> ".repeat(200_000),
+            "1. ".repeat(20_000),
+            "- ".repeat(20_000) + "x",
+        ] {
             let refused = check(&payload);
             assert!(
-                matches!(refused, Err(MarkdownError::TooDeep { line: 1 }) | Err(MarkdownError::TooLong { .. })),
+                matches!(
+                    refused,
+                    Err(MarkdownError::TooDeep { line: 1 }) | Err(MarkdownError::TooLong { .. })
+                ),
                 "{refused:?}"
             );
         }
-        assert_eq!(check(&"> ".repeat(20_000)), Err(MarkdownError::TooDeep { line: 1 }));
+        assert_eq!(
+            check(&"> ".repeat(20_000)),
+            Err(MarkdownError::TooDeep { line: 1 })
+        );
     }
 
     #[test]

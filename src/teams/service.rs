@@ -318,8 +318,8 @@ pub async fn update(
     .bind(&description)
     .bind(&description_html)
     .bind(&team.id)
-        .execute(pool)
-        .await?;
+    .execute(pool)
+    .await?;
     audit(
         pool,
         &team.id,

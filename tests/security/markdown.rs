@@ -63,7 +63,10 @@ async fn preview(app: &TestApp, text: &str) -> TestResponse {
 /// A team `studio` and a package `sandbox` owned by `owner`; returns the owner's token header.
 async fn studio(app: &TestApp) -> String {
     let owner = app.create_user("owner").await;
-    let token = format!("Token {}", app.create_token(&owner, &Scope::ALL, None).await);
+    let token = format!(
+        "Token {}",
+        app.create_token(&owner, &Scope::ALL, None).await
+    );
     let team = app
         .api(
             "POST",
@@ -209,7 +212,9 @@ async fn resource_page(app: &TestApp) -> serde_json::Value {
 }
 
 async fn team_page_html(app: &TestApp) -> String {
-    let page = app.call("/api/teams/page", &[("name", "studio")], None).await;
+    let page = app
+        .call("/api/teams/page", &[("name", "studio")], None)
+        .await;
     assert_eq!(page.status, 200, "{}", page.body);
     page.json()["description_html"]
         .as_str()
@@ -221,16 +226,21 @@ async fn markdown_is_rendered_once_on_save_and_images_are_links(app: &TestApp) {
     let token = studio(app).await;
     let markdown = "**Hi** ![a pixel](https://tracker.example/p.gif)";
     for (path, patch) in [
-        ("/store/v1/packages/sandbox", json!({ "description": markdown })),
+        (
+            "/store/v1/packages/sandbox",
+            json!({ "description": markdown }),
+        ),
         ("/store/v1/teams/studio", json!({ "description": markdown })),
     ] {
         let saved = app.api("PATCH", path, Some(&token), Some(patch)).await;
         assert_eq!(saved.status, 200, "{}", saved.body);
     }
-    let stored =
-        stored_column(app, "SELECT description_html FROM resources WHERE name = 'sandbox'")
-            .await
-            .expect("rendered on save");
+    let stored = stored_column(
+        app,
+        "SELECT description_html FROM resources WHERE name = 'sandbox'",
+    )
+    .await
+    .expect("rendered on save");
     assert!(stored.contains("<strong>Hi</strong>"), "{stored}");
     assert!(!stored.contains("<img"), "{stored}");
     assert!(
@@ -240,7 +250,11 @@ async fn markdown_is_rendered_once_on_save_and_images_are_links(app: &TestApp) {
     assert!(stored.contains("🖼 a pixel</a>"), "{stored}");
     assert!(stored.contains("nofollow ugc"), "{stored}");
     assert_eq!(
-        stored_column(app, "SELECT description_html FROM teams WHERE name = 'studio'").await,
+        stored_column(
+            app,
+            "SELECT description_html FROM teams WHERE name = 'studio'"
+        )
+        .await,
         Some(stored.clone())
     );
 
@@ -267,11 +281,19 @@ async fn markdown_is_rendered_once_on_save_and_images_are_links(app: &TestApp) {
     );
     assert_eq!(team_page_html(app).await, "<p>changed</p>\n");
     assert_eq!(
-        stored_column(app, "SELECT description_html FROM resources WHERE name = 'sandbox'").await,
+        stored_column(
+            app,
+            "SELECT description_html FROM resources WHERE name = 'sandbox'"
+        )
+        .await,
         Some("<p>changed</p>\n".into())
     );
     assert_eq!(
-        stored_column(app, "SELECT description_html FROM teams WHERE name = 'studio'").await,
+        stored_column(
+            app,
+            "SELECT description_html FROM teams WHERE name = 'studio'"
+        )
+        .await,
         Some("<p>changed</p>\n".into())
     );
 
@@ -288,7 +310,13 @@ async fn markdown_is_rendered_once_on_save_and_images_are_links(app: &TestApp) {
     assert!(notice.contains("cannot be shown"), "{notice}");
 
     // Changelogs: rendered on upload, and on edit.
-    let uploaded = upload(app, &token, &package_zip("1.0.0"), "![](http://t.example/x.png)").await;
+    let uploaded = upload(
+        app,
+        &token,
+        &package_zip("1.0.0"),
+        "![](http://t.example/x.png)",
+    )
+    .await;
     assert_eq!(uploaded.status, 201, "{}", uploaded.body);
     const CHANGELOG_HTML: &str = "SELECT changelog_html FROM releases";
     let html = stored_column(app, CHANGELOG_HTML).await.unwrap_or_default();
@@ -331,7 +359,10 @@ fn package_zip(version: &str) -> Vec<u8> {
     let manifest = format!(
         "[meta]\ntitle = \"Sandbox\"\nauthor = \"me\"\nversion = \"{version}\"\n[script]\n"
     );
-    for (name, text) in [("Package.toml", manifest.as_str()), ("Server/Index.lua", "")] {
+    for (name, text) in [
+        ("Package.toml", manifest.as_str()),
+        ("Server/Index.lua", ""),
+    ] {
         writer
             .start_file(name, zip::write::SimpleFileOptions::default())
             .unwrap();
@@ -349,7 +380,9 @@ async fn upload(app: &TestApp, token: &str, zip: &[u8], changelog: &str) -> Test
         ("changelog", None, changelog.as_bytes()),
         ("publish", None, b"true".as_slice()),
     ] {
-        body.extend_from_slice(format!("--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"{name}\"").as_bytes());
+        body.extend_from_slice(
+            format!("--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"{name}\"").as_bytes(),
+        );
         if let Some(filename) = filename {
             body.extend_from_slice(format!("; filename=\"{filename}\"").as_bytes());
         }
