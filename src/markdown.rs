@@ -221,7 +221,7 @@ impl fmt::Write for BoundedHtml {
             return Err(fmt::Error);
         }
         self.writes = self.writes.wrapping_add(1);
-        if self.writes % 1024 == 0 && Instant::now() > self.deadline {
+        if self.writes.is_multiple_of(1024) && Instant::now() > self.deadline {
             self.stopped = Some(MarkdownError::TimedOut);
             return Err(fmt::Error);
         }
