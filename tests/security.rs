@@ -13,6 +13,8 @@ mod csrf;
 mod headers;
 #[path = "security/login.rs"]
 mod login;
+#[path = "security/markdown.rs"]
+mod markdown;
 #[path = "security/support.rs"]
 mod support;
 #[path = "security/uploads.rs"]

@@ -32,7 +32,6 @@ mod server {
     pub use crate::accounts::session::{current_user, require_user};
     pub use crate::db;
     pub use crate::error::AppError;
-    pub use crate::markdown::to_safe_html;
     pub use crate::resources::{kind_from_path, releases, service};
     pub use crate::server::state;
     pub use crate::teams::service::{self as teams, Actor};
@@ -91,17 +90,19 @@ pub async fn resource_page(
         Some(user) => teams::role_of(&state.pool, &resource.team_id, &user.id).await?,
         None => None,
     };
-    let releases = releases::list(&state.pool, &resource, viewer_role.is_some())
+    let visible = releases::list(&state.pool, &resource, viewer_role.is_some()).await?;
+    let releases = releases::changelogs_html(&state.pool, &visible)
         .await?
-        .iter()
-        .map(|r| ReleaseView {
-            changelog_html: to_safe_html(&r.changelog),
+        .into_iter()
+        .zip(&visible)
+        .map(|(changelog_html, r)| ReleaseView {
+            changelog_html,
             info: r.info(),
         })
         .collect();
     let info = service::info(&state.pool, &resource).await?;
     Ok(Some(ResourcePageData {
-        description_html: to_safe_html(&info.description),
+        description_html: service::description_html(&state.pool, &resource).await?,
         resource: info,
         releases,
         viewer_role,
@@ -118,10 +119,15 @@ pub async fn name_available(kind: String, name: String) -> Result<bool, ErrorBod
         && service::find(&state.pool, kind, &name).await?.is_none())
 }
 
-/// Markdown rendered as the pages will show it (for previews).
+/// Markdown rendered as the pages will show it (for previews). Open to everyone, like the pages
+/// that show Markdown; bounded like every render: text over the limits is refused before
+/// rendering, with a `markdown-*` error code.
 #[server(prefix = "/api/resources", endpoint = "preview")]
 pub async fn markdown_preview(text: String) -> Result<String, ErrorBody> {
-    Ok(crate::markdown::to_safe_html(&text))
+    use server::*;
+    Ok(crate::markdown::render_off_thread(text)
+        .await
+        .map_err(AppError::from)?)
 }
 
 /// What the wizard's details step sends. `tags` is comma-separated.

@@ -5,6 +5,7 @@ use super::service::{authorize, Resource};
 use super::{Channel, ReleaseInfo, ReleaseState};
 use crate::db::{is_unique_violation, new_id, Pool};
 use crate::error::AppError;
+use crate::markdown::{self, StoredColumn};
 use crate::storage::{BlobStore, WrittenBlob};
 use crate::teams::service::Actor;
 use crate::validate::source::{block_on, FileSource};
@@ -67,6 +68,46 @@ impl Release {
     }
 }
 
+/// Checks a changelog's length and renders it for storing.
+async fn render_changelog(changelog: &str) -> Result<String, AppError> {
+    if changelog.chars().count() > CHANGELOG_MAX {
+        return Err(AppError::field(
+            "invalid-changelog",
+            "changelog",
+            format!("A changelog has at most {CHANGELOG_MAX} characters."),
+        ));
+    }
+    markdown::render_field(changelog, "invalid-changelog", "changelog").await
+}
+
+/// The changelogs of `releases` as safe HTML, in the same order (rendered when they were saved).
+pub async fn changelogs_html(pool: &Pool, releases: &[Release]) -> Result<Vec<String>, AppError> {
+    let Some(first) = releases.first() else {
+        return Ok(Vec::new());
+    };
+    let stored: std::collections::HashMap<String, Option<String>> =
+        sqlx::query_as("SELECT id, changelog_html FROM releases WHERE resource_id = $1")
+            .bind(&first.resource_id)
+            .fetch_all(pool)
+            .await?
+            .into_iter()
+            .collect();
+    let mut html = Vec::with_capacity(releases.len());
+    for release in releases {
+        html.push(
+            markdown::stored_html(
+                pool,
+                StoredColumn::ReleaseChangelog,
+                &release.id,
+                &release.changelog,
+                stored.get(&release.id).cloned().flatten(),
+            )
+            .await?,
+        );
+    }
+    Ok(html)
+}
+
 /// Validates an uploaded zip in full mode, off the async threads.
 pub async fn validate_upload(blob: &WrittenBlob, kind: Kind) -> Result<Report, AppError> {
     let path = blob.path.clone();
@@ -104,13 +145,7 @@ pub async fn create(
     now: i64,
 ) -> Result<ReleaseInfo, AppError> {
     authorize(pool, actor, &resource.team_id, "upload releases").await?;
-    if new.changelog.chars().count() > CHANGELOG_MAX {
-        return Err(AppError::field(
-            "invalid-changelog",
-            "changelog",
-            format!("A changelog has at most {CHANGELOG_MAX} characters."),
-        ));
-    }
+    let changelog_html = render_changelog(&new.changelog).await?;
     let kind: Kind = resource.kind.parse().map_err(AppError::Internal)?;
     let report = validate_upload(&blob, kind).await?;
     if !report.valid {
@@ -189,8 +224,8 @@ pub async fn create(
     .execute(&mut *tx)
     .await?;
     let inserted = sqlx::query(&format!(
-        "INSERT INTO releases ({COLUMNS}, version_major, version_minor, version_patch) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)"
+        "INSERT INTO releases ({COLUMNS}, version_major, version_minor, version_patch, changelog_html) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)"
     ))
     .bind(&release.id)
     .bind(&release.resource_id)
@@ -210,6 +245,7 @@ pub async fn create(
     .bind(major)
     .bind(minor)
     .bind(patch)
+    .bind(&changelog_html)
     .execute(&mut *tx)
     .await;
     if let Err(e) = inserted {
@@ -299,22 +335,19 @@ pub async fn update(
     authorize(pool, actor, &resource.team_id, "edit releases").await?;
     let release = find(pool, resource, version, true).await?;
     let changelog = changelog.unwrap_or(release.changelog);
-    if changelog.chars().count() > CHANGELOG_MAX {
-        return Err(AppError::field(
-            "invalid-changelog",
-            "changelog",
-            format!("A changelog has at most {CHANGELOG_MAX} characters."),
-        ));
-    }
+    let changelog_html = render_changelog(&changelog).await?;
     let channel = channel
         .map(|c| c.as_str().to_string())
         .unwrap_or(release.channel);
-    sqlx::query("UPDATE releases SET changelog = $1, channel = $2 WHERE id = $3")
-        .bind(&changelog)
-        .bind(&channel)
-        .bind(&release.id)
-        .execute(pool)
-        .await?;
+    sqlx::query(
+        "UPDATE releases SET changelog = $1, changelog_html = $2, channel = $3 WHERE id = $4",
+    )
+    .bind(&changelog)
+    .bind(&changelog_html)
+    .bind(&channel)
+    .bind(&release.id)
+    .execute(pool)
+    .await?;
     Ok(find(pool, resource, version, true).await?.info())
 }
 

@@ -3,6 +3,7 @@
 use super::{Page, ResourceInfo, MAX_TAGS, SHORT_DESCRIPTION_MAX};
 use crate::db::{conflict_on_unique, new_id, Pool};
 use crate::error::AppError;
+use crate::markdown::{self, StoredColumn};
 use crate::teams::service::{self as teams, Actor, Team};
 use crate::teams::Role;
 use crate::validate::manifest::is_resource_name;
@@ -200,12 +201,14 @@ pub async fn create(
         )
     })?;
     teams::authorize(pool, actor, &team, Role::Developer, "create resources").await?;
+    let description_html =
+        markdown::render_field(&new.description, "invalid-description", "description").await?;
 
     let id = new_id();
     let mut tx = pool.begin().await?;
     sqlx::query(
-        "INSERT INTO resources (id, kind, name, team_id, title, short_description, description, category, created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9)",
+        "INSERT INTO resources (id, kind, name, team_id, title, short_description, description, description_html, category, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10)",
     )
     .bind(&id)
     .bind(kind.as_str())
@@ -214,6 +217,7 @@ pub async fn create(
     .bind(new.title.trim())
     .bind(new.short_description.trim())
     .bind(&new.description)
+    .bind(&description_html)
     .bind(&new.category)
     .bind(now)
     .execute(&mut *tx)
@@ -294,6 +298,23 @@ pub async fn info(pool: &Pool, resource: &Resource) -> Result<ResourceInfo, AppE
         download_count: resource.download_count,
         latest_version: latest.map(|(v,)| v),
     })
+}
+
+/// A resource's description as safe HTML (rendered when it was saved).
+pub async fn description_html(pool: &Pool, resource: &Resource) -> Result<String, AppError> {
+    let (stored,): (Option<String>,) =
+        sqlx::query_as("SELECT description_html FROM resources WHERE id = $1")
+            .bind(&resource.id)
+            .fetch_one(pool)
+            .await?;
+    markdown::stored_html(
+        pool,
+        StoredColumn::ResourceDescription,
+        &resource.id,
+        &resource.description,
+        stored,
+    )
+    .await
 }
 
 /// Lists and searches resources of a kind.
@@ -379,13 +400,16 @@ pub async fn update(
     let category = changes.category.unwrap_or(current.category);
     let tags = normalise_tags(changes.tags.unwrap_or(current.tags));
     check_fields(kind, &title, &short_description, &category, &tags)?;
+    let description_html =
+        markdown::render_field(&description, "invalid-description", "description").await?;
     let mut tx = pool.begin().await?;
     sqlx::query(
-        "UPDATE resources SET title = $1, short_description = $2, description = $3, category = $4, updated_at = $5 WHERE id = $6",
+        "UPDATE resources SET title = $1, short_description = $2, description = $3, description_html = $4, category = $5, updated_at = $6 WHERE id = $7",
     )
     .bind(title.trim())
     .bind(short_description.trim())
     .bind(&description)
+    .bind(&description_html)
     .bind(&category)
     .bind(now)
     .bind(&resource.id)

@@ -290,6 +290,23 @@ pub fn UploadPage() -> impl IntoView {
     }
 }
 
+/// A "Preview" button, and below it `text` rendered as the pages will show it, or why the store
+/// refused to render it.
+#[component]
+fn MarkdownPreview(text: RwSignal<String>) -> impl IntoView {
+    let preview = RwSignal::new(None::<Result<String, ErrorBody>>);
+    view! {
+        <button type="button" class="button-link" on:click=move |_| {
+            let text = text.get_untracked();
+            leptos::task::spawn_local(async move { preview.set(Some(markdown_preview(text).await)); });
+        }>"Preview"</button>
+        {move || preview.get().map(|rendered| match rendered {
+            Ok(html) => view! { <div class="markdown preview" inner_html=html></div> }.into_any(),
+            Err(error) => view! { <p class="field-error">{error.message}</p> }.into_any(),
+        })}
+    }
+}
+
 #[component]
 fn ChooseZip(
     #[prop(into)] on_file: Callback<send_wrapper_file::FileHandle>,
@@ -347,7 +364,6 @@ fn DetailsStep(
                 .ok()
         },
     );
-    let preview = RwSignal::new(None::<String>);
     let (creating_team, set_creating_team) = signal(false);
     view! {
         <div class="panel stack">
@@ -405,11 +421,7 @@ fn DetailsStep(
             <div class="field">
                 <label for="res-description">"Description (Markdown)"</label>
                 <textarea id="res-description" rows=6 prop:value=description on:input=move |ev| description.set(event_target_value(&ev))></textarea>
-                <button type="button" class="button-link" on:click=move |_| {
-                    let text = description.get_untracked();
-                    leptos::task::spawn_local(async move { preview.set(markdown_preview(text).await.ok()); });
-                }>"Preview"</button>
-                {move || preview.get().map(|html| view! { <div class="markdown preview" inner_html=html></div> })}
+                <MarkdownPreview text=description />
             </div>
             <div class="field">
                 <label for="res-category">"Category"</label>
@@ -442,7 +454,6 @@ fn ReleaseStep(
     changelog: RwSignal<String>,
     publish_now: RwSignal<bool>,
 ) -> impl IntoView {
-    let preview = RwSignal::new(None::<String>);
     view! {
         <div class="panel stack">
             <h2>"Release"</h2>
@@ -455,11 +466,7 @@ fn ReleaseStep(
             <div class="field">
                 <label for="rel-changelog">"Changelog (Markdown)"</label>
                 <textarea id="rel-changelog" rows=5 prop:value=changelog on:input=move |ev| changelog.set(event_target_value(&ev))></textarea>
-                <button type="button" class="button-link" on:click=move |_| {
-                    let text = changelog.get_untracked();
-                    leptos::task::spawn_local(async move { preview.set(markdown_preview(text).await.ok()); });
-                }>"Preview"</button>
-                {move || preview.get().map(|html| view! { <div class="markdown preview" inner_html=html></div> })}
+                <MarkdownPreview text=changelog />
             </div>
             <label class="check">
                 <input type="checkbox" prop:checked=publish_now on:change=move |ev| publish_now.set(event_target_checked(&ev)) />

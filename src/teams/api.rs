@@ -63,7 +63,7 @@ pub async fn load_team(name: String) -> Result<Option<TeamPage>, ErrorBody> {
         );
     }
     Ok(Some(TeamPage {
-        description_html: crate::markdown::to_safe_html(&team.description),
+        description_html: service::description_html(&state.pool, &team.name).await?,
         team,
         viewer_role,
         resources,

@@ -8,6 +8,7 @@ use super::{
 use crate::accounts::service::User;
 use crate::db::{conflict_on_unique, new_id, Pool};
 use crate::error::AppError;
+use crate::markdown::{self, StoredColumn};
 
 /// Who is acting, and the team their credential is restricted to (a team-restricted token).
 #[derive(Debug, Clone, Copy)]
@@ -180,6 +181,8 @@ pub async fn create(
     check_title(&new.title).map_err(|m| AppError::field("invalid-title", "title", m))?;
     check_description(&new.description)
         .map_err(|m| AppError::field("invalid-description", "description", m))?;
+    let description_html =
+        markdown::render_field(&new.description, "invalid-description", "description").await?;
     let team = Team {
         id: new_id(),
         name,
@@ -189,12 +192,14 @@ pub async fn create(
     };
     let mut tx = pool.begin().await?;
     sqlx::query(
-        "INSERT INTO teams (id, name, title, description, created_at) VALUES ($1, $2, $3, $4, $5)",
+        "INSERT INTO teams (id, name, title, description, description_html, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6)",
     )
     .bind(&team.id)
     .bind(&team.name)
     .bind(&team.title)
     .bind(&team.description)
+    .bind(&description_html)
     .bind(team.created_at)
     .execute(&mut *tx)
     .await
@@ -258,6 +263,24 @@ pub async fn details(pool: &Pool, name: &str) -> Result<TeamDetails, AppError> {
     })
 }
 
+/// A team's description as safe HTML, by team name (rendered when it was saved).
+pub async fn description_html(pool: &Pool, name: &str) -> Result<String, AppError> {
+    let (id, description, stored): (String, String, Option<String>) =
+        sqlx::query_as("SELECT id, description, description_html FROM teams WHERE name = $1")
+            .bind(name)
+            .fetch_optional(pool)
+            .await?
+            .ok_or_else(|| not_found(name))?;
+    markdown::stored_html(
+        pool,
+        StoredColumn::TeamDescription,
+        &id,
+        &description,
+        stored,
+    )
+    .await
+}
+
 /// The teams a user belongs to, with their role.
 pub async fn user_teams(pool: &Pool, user_id: &str) -> Result<Vec<MyTeam>, AppError> {
     let rows: Vec<(String, String, String)> = sqlx::query_as(
@@ -299,12 +322,17 @@ pub async fn update(
     check_title(&title).map_err(|m| AppError::field("invalid-title", "title", m))?;
     check_description(&description)
         .map_err(|m| AppError::field("invalid-description", "description", m))?;
-    sqlx::query("UPDATE teams SET title = $1, description = $2 WHERE id = $3")
-        .bind(title.trim())
-        .bind(&description)
-        .bind(&team.id)
-        .execute(pool)
-        .await?;
+    let description_html =
+        markdown::render_field(&description, "invalid-description", "description").await?;
+    sqlx::query(
+        "UPDATE teams SET title = $1, description = $2, description_html = $3 WHERE id = $4",
+    )
+    .bind(title.trim())
+    .bind(&description)
+    .bind(&description_html)
+    .bind(&team.id)
+    .execute(pool)
+    .await?;
     audit(
         pool,
         &team.id,
