@@ -56,6 +56,8 @@ pub struct Settings {
     pub idle_timeout: Duration,
     /// How long an upload may send nothing; also the grace period before its average rate counts.
     pub upload_stall_timeout: Duration,
+    /// Time any request but an upload has, from its head to its answer (body included).
+    pub request_timeout: Duration,
     /// Most connections served at once; more wait in the kernel's listen queue.
     pub max_connections: usize,
 }
@@ -100,6 +102,7 @@ struct StoreSection {
     header_read_timeout_secs: Option<u64>,
     idle_timeout_secs: Option<u64>,
     upload_stall_timeout_secs: Option<u64>,
+    request_timeout_secs: Option<u64>,
     max_connections: Option<u64>,
 }
 
@@ -258,6 +261,12 @@ fn resolve(
         30,
         3600,
     )?;
+    let request_timeout = seconds(
+        "NANOS_STORE_REQUEST_TIMEOUT_SECS",
+        file.store.request_timeout_secs,
+        60,
+        3600,
+    )?;
     let max_connections = bounded_number(
         &env,
         "NANOS_STORE_MAX_CONNECTIONS",
@@ -286,6 +295,7 @@ fn resolve(
         header_read_timeout,
         idle_timeout,
         upload_stall_timeout,
+        request_timeout,
         max_connections,
     })
 }
@@ -407,6 +417,7 @@ mod tests {
         assert_eq!(settings.header_read_timeout, Duration::from_secs(10));
         assert_eq!(settings.idle_timeout, Duration::from_secs(60));
         assert_eq!(settings.upload_stall_timeout, Duration::from_secs(30));
+        assert_eq!(settings.request_timeout, Duration::from_secs(60));
         assert_eq!(settings.max_connections, 1024);
 
         let file = "[store]\nidle-timeout-secs = 5\nmax-connections = 8\n";

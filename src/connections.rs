@@ -8,8 +8,8 @@
 //!   for the first request (so a client that connects and sends nothing is closed then) and from
 //!   the head's first byte for later ones;
 //! - a connection on which no byte moves for `idle-timeout` while no request is being handled (a
-//!   keep-alive connection between requests, a client that stopped reading its response) is
-//!   closed;
+//!   keep-alive connection between requests) is closed, and so is one whose client has not read
+//!   any of its response for `idle-timeout`, even while the request is in flight;
 //! - on shutdown the listener closes, idle connections close, and requests in flight get up to
 //!   [`SHUTDOWN_GRACE`] to finish.
 //!
@@ -17,8 +17,9 @@
 //! request, so it would also close idle keep-alive connections after the few seconds meant for a
 //! request head.
 //!
-//! Uploads that stall half-way are the handler's business (`store.upload-stall-timeout-secs`):
-//! while a request is being handled its connection is never idle.
+//! Request bodies that trickle are limited per request: uploads by `store.upload-stall-timeout-secs`
+//! and a minimum rate (in the upload handler), every other request by a time limit for the whole
+//! request (`crate::security`).
 
 use std::convert::Infallible;
 use std::future::Future;
@@ -224,6 +225,9 @@ struct ActivityState {
     /// When the request head being read started: the connection opening for the first request,
     /// its first byte for later ones. `None` while no head is being read.
     head_started: Option<Instant>,
+    /// Since when a write has been waiting for the client to read (its receive window is full).
+    /// `None` while writes go through.
+    write_blocked_since: Option<Instant>,
 }
 
 /// When a connection must be checked again, or why it is closed now.
@@ -239,6 +243,7 @@ impl Activity {
             last_io: now,
             requests_in_flight: 0,
             head_started: Some(now),
+            write_blocked_since: None,
         }))
     }
 
@@ -259,8 +264,16 @@ impl Activity {
 
     fn wrote(&self, bytes: usize) {
         if bytes > 0 {
-            self.state().last_io = Instant::now();
+            let mut state = self.state();
+            state.last_io = Instant::now();
+            state.write_blocked_since = None;
         }
+    }
+
+    /// A write could not go through: the client is not reading.
+    fn write_blocked(&self) {
+        let mut state = self.state();
+        state.write_blocked_since.get_or_insert_with(Instant::now);
     }
 
     /// A request head is complete and its handler starts; it counts until the guard is dropped.
@@ -280,6 +293,15 @@ impl Activity {
             let at = started + limits.header_read_timeout;
             if now >= at {
                 return Deadline::Expired("request head too slow");
+            }
+            next = next.min(at);
+        }
+        // A client that stopped reading its response holds the connection no longer than an idle
+        // one, whether or not a request is in flight.
+        if let Some(since) = state.write_blocked_since {
+            let at = since + limits.idle_timeout;
+            if now >= at {
+                return Deadline::Expired("client stopped reading");
             }
             next = next.min(at);
         }
@@ -360,8 +382,10 @@ impl AsyncWrite for Watched {
         buf: &[u8],
     ) -> Poll<io::Result<usize>> {
         let poll = Pin::new(&mut self.stream).poll_write(cx, buf);
-        if let Poll::Ready(Ok(written)) = poll {
-            self.activity.wrote(written);
+        match poll {
+            Poll::Ready(Ok(written)) => self.activity.wrote(written),
+            Poll::Pending => self.activity.write_blocked(),
+            Poll::Ready(Err(_)) => {}
         }
         poll
     }
@@ -372,8 +396,10 @@ impl AsyncWrite for Watched {
         bufs: &[io::IoSlice<'_>],
     ) -> Poll<io::Result<usize>> {
         let poll = Pin::new(&mut self.stream).poll_write_vectored(cx, bufs);
-        if let Poll::Ready(Ok(written)) = poll {
-            self.activity.wrote(written);
+        match poll {
+            Poll::Ready(Ok(written)) => self.activity.wrote(written),
+            Poll::Pending => self.activity.write_blocked(),
+            Poll::Ready(Err(_)) => {}
         }
         poll
     }

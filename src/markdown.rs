@@ -66,6 +66,8 @@ pub enum MarkdownError {
     TooComplex,
     #[error("Rendering this Markdown took too long (the store may be busy); try again in a few seconds.")]
     TimedOut,
+    #[error("The preview is busy rendering other texts; try again in a moment.")]
+    Busy,
     #[error("the Markdown renderer failed: {0}")]
     RendererFailed(String),
 }
@@ -88,6 +90,7 @@ impl MarkdownError {
             MarkdownError::TooDeep { .. } => "markdown-too-deep",
             MarkdownError::TooComplex => "markdown-too-complex",
             MarkdownError::TimedOut => "markdown-timeout",
+            MarkdownError::Busy => "too-many-requests",
             MarkdownError::RendererFailed(_) => "internal-error",
         }
     }
@@ -100,6 +103,10 @@ impl From<MarkdownError> for AppError {
             MarkdownError::TimedOut => AppError::TooManyRequests {
                 message: error.to_string(),
                 retry_after_secs: TIME_LIMIT.as_secs() as i64 + 1,
+            },
+            MarkdownError::Busy => AppError::TooManyRequests {
+                message: error.to_string(),
+                retry_after_secs: 1,
             },
             MarkdownError::RendererFailed(reason) => AppError::Internal(reason),
             refused => AppError::Invalid {
@@ -322,6 +329,27 @@ pub async fn render_off_thread(source: String) -> Result<String, MarkdownError> 
     tokio::time::timeout(TIME_LIMIT, work)
         .await
         .map_err(|_| MarkdownError::TimedOut)?
+}
+
+/// [`render`] for a preview, on a blocking thread while it holds a permit of `previewer` (the
+/// store's own, `AppState::previewer`): anyone may ask for a preview, so previews never queue
+/// and never take the renderers that saves and page views use. Without a free permit the answer
+/// is [`MarkdownError::Busy`] at once (`429`).
+pub async fn preview_off_thread(
+    source: String,
+    previewer: Arc<tokio::sync::Semaphore>,
+) -> Result<String, MarkdownError> {
+    check(&source)?;
+    let permit = previewer
+        .try_acquire_owned()
+        .map_err(|_| MarkdownError::Busy)?;
+    let deadline = Instant::now() + TIME_LIMIT;
+    tokio::task::spawn_blocking(move || {
+        let _permit = permit;
+        render_checked(&source, deadline)
+    })
+    .await
+    .map_err(|e| MarkdownError::RendererFailed(e.to_string()))?
 }
 
 /// Renders the text of form field `field` for storing; a refusal is an error of that field with

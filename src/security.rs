@@ -7,6 +7,9 @@
 //!   `same-origin`. This also refuses log-in CSRF (a foreign page logging the browser in) and plain
 //!   HTML forms posted from other sites. Tokens are sent by programs in a header that a foreign page
 //!   cannot make a browser send, so token requests are not checked.
+//! - **Time limits.** Every request but a release upload must be answered within
+//!   `store.request-timeout-secs`, reading of its body included, so that a body trickled byte by
+//!   byte cannot hold a connection (uploads have their own stall timeout and minimum rate).
 //! - **Private answers.** Every answer to a request with credentials (the session cookie or an
 //!   `Authorization` header) is `Cache-Control: private, no-store` unless its handler chose
 //!   otherwise: it may show the member's own data (team settings, tokens, drafts, private
@@ -75,7 +78,23 @@ pub async fn protect(State(state): State<AppState>, request: Request, next: Next
     }
     let private = is_credentialed(request.headers())
         && !path.starts_with(&format!("/{}/", state.leptos.site_pkg_dir));
-    let mut response = next.run(request).await;
+    let mut response = if is_upload(request.method(), &path) {
+        next.run(request).await // limited by its own stall timeout and minimum rate
+    } else {
+        let limit = state.settings.request_timeout;
+        match tokio::time::timeout(limit, next.run(request)).await {
+            Ok(response) => response,
+            Err(_) => AppError::RequestTimeout {
+                code: "request-timeout",
+                message: format!(
+                    "The request took longer than {} seconds: its body arrived too slowly, or the \
+                     store was too busy. Try again.",
+                    limit.as_secs()
+                ),
+            }
+            .into_response(),
+        }
+    };
     let headers = response.headers_mut();
     if private {
         headers
@@ -97,6 +116,16 @@ pub async fn protect(State(state): State<AppState>, request: Request, next: Next
         }
     }
     response
+}
+
+/// Whether a request is a release upload (`POST /store/v1/{kind}/{name}/releases`), which may take
+/// as long as its bytes keep coming.
+fn is_upload(method: &Method, path: &str) -> bool {
+    *method == Method::POST
+        && path.strip_prefix("/store/v1/").is_some_and(|rest| {
+            let parts: Vec<&str> = rest.trim_end_matches('/').split('/').collect();
+            matches!(parts[..], [_, _, "releases"])
+        })
 }
 
 /// Whether a request carries credentials (the session cookie or an `Authorization` header).
@@ -209,6 +238,24 @@ mod tests {
             ("authorization", "Token x"),
         ]);
         assert!(!needs_same_origin(&Method::POST, "/store/v1/teams", &token));
+    }
+
+    #[test]
+    fn uploads_are_told_apart() {
+        assert!(is_upload(
+            &Method::POST,
+            "/store/v1/packages/drift/releases"
+        ));
+        assert!(is_upload(&Method::POST, "/store/v1/assets/city/releases/"));
+        assert!(!is_upload(
+            &Method::GET,
+            "/store/v1/packages/drift/releases"
+        ));
+        assert!(!is_upload(
+            &Method::POST,
+            "/store/v1/packages/drift/releases/1.0.0/publish"
+        ));
+        assert!(!is_upload(&Method::POST, "/api/resources/create"));
     }
 
     #[test]

@@ -22,6 +22,8 @@ pub struct AppState {
     pub pool: Pool,
     pub blobs: BlobStore,
     pub settings: Arc<Settings>,
+    /// Markdown previews rendering at once (one: previews are open to everyone).
+    pub previewer: Arc<tokio::sync::Semaphore>,
 }
 
 impl FromRef<AppState> for LeptosOptions {
@@ -58,6 +60,7 @@ impl AppState {
             pool,
             blobs,
             settings: Arc::new(settings),
+            previewer: Arc::new(tokio::sync::Semaphore::new(1)),
         })
     }
 }

@@ -121,13 +121,17 @@ pub async fn name_available(kind: String, name: String) -> Result<bool, ErrorBod
 
 /// Markdown rendered as the pages will show it (for previews). Open to everyone, like the pages
 /// that show Markdown; bounded like every render: text over the limits is refused before
-/// rendering, with a `markdown-*` error code.
+/// rendering, with a `markdown-*` error code, and previews never wait for or take the renderers
+/// that saves use (`429` while the preview renderer is busy).
 #[server(prefix = "/api/resources", endpoint = "preview")]
 pub async fn markdown_preview(text: String) -> Result<String, ErrorBody> {
     use server::*;
-    Ok(crate::markdown::render_off_thread(text)
-        .await
-        .map_err(AppError::from)?)
+    let state = state()?;
+    Ok(
+        crate::markdown::preview_off_thread(text, state.previewer.clone())
+            .await
+            .map_err(AppError::from)?,
+    )
 }
 
 /// What the wizard's details step sends. `tags` is comma-separated.

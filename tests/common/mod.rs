@@ -225,13 +225,24 @@ pub async fn send_from(router: &Router, peer: IpAddr, mut request: Request<Body>
     request
         .extensions_mut()
         .insert(ConnectInfo(SocketAddr::new(peer, 40000)));
-    let response = router
-        .clone()
-        .oneshot(request)
+    let what = format!("{} {}", request.method(), request.uri());
+    let response = tokio::time::timeout(REQUEST_TIME_LIMIT, router.clone().oneshot(request))
         .await
+        .unwrap_or_else(|_| panic!("{what}: no answer within {REQUEST_TIME_LIMIT:?}"))
         .expect("router never fails");
-    TestResponse::read(response).await
+    let status = response.status();
+    tokio::time::timeout(REQUEST_TIME_LIMIT, TestResponse::read(response))
+        .await
+        .unwrap_or_else(|_| {
+            panic!(
+                "{what}: answered {status}, but its body did not end within {REQUEST_TIME_LIMIT:?}"
+            )
+        })
 }
+
+/// How long one request may take in a test before the test fails, naming the request: a hang
+/// fails at once with its name instead of at CI's time limit.
+pub const REQUEST_TIME_LIMIT: std::time::Duration = std::time::Duration::from_secs(20);
 
 /// A server function call the way the browser bundle makes it (form-encoded, JSON back).
 pub fn form_request(path: &str, form: &[(&str, &str)]) -> Request<Body> {

@@ -285,3 +285,128 @@ async fn the_start_up_sweep_removes_only_temp_files_no_live_upload_owns() {
     drop(validating);
     assert!(restarted.temp_files().unwrap().is_empty());
 }
+
+#[tokio::test]
+async fn a_request_body_trickled_byte_by_byte_ends_at_the_request_timeout() {
+    let app = sqlite_app().await;
+    let addr = serve(&app, |s| {
+        timeouts(5, 30)(s);
+        s.request_timeout = Duration::from_secs(1);
+    })
+    .await;
+    let stream = TcpStream::connect(addr).await.unwrap();
+    let (mut reader, mut writer) = stream.into_split();
+    let started = Instant::now();
+    writer
+        .write_all(
+            b"POST /api/accounts/login HTTP/1.1\r\nHost: store\r\nOrigin: http://store\r\n\
+              Content-Type: application/x-www-form-urlencoded\r\nContent-Length: 1000\r\n\r\nu",
+        )
+        .await
+        .unwrap();
+    let trickle = tokio::spawn(async move {
+        while writer.write_all(b"a").await.is_ok() {
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+    });
+    let mut received = Vec::new();
+    let mut buf = [0u8; 4096];
+    while !String::from_utf8_lossy(&received).contains("request-timeout") {
+        match tokio::time::timeout(Duration::from_secs(5), reader.read(&mut buf)).await {
+            Ok(Ok(n)) if n > 0 => received.extend_from_slice(&buf[..n]),
+            other => panic!(
+                "no 408 within 5 s ({other:?}): {}",
+                String::from_utf8_lossy(&received)
+            ),
+        }
+    }
+    assert_between(started.elapsed(), 0.9, 3.0);
+    assert!(
+        String::from_utf8_lossy(&received).starts_with("HTTP/1.1 408"),
+        "{}",
+        String::from_utf8_lossy(&received)
+    );
+    trickle.abort();
+    app.finish().await;
+}
+
+#[tokio::test]
+async fn a_client_that_stops_reading_a_download_is_cut_off_at_the_idle_timeout() {
+    let app = sqlite_app().await;
+    let owner = app.create_user("reader").await;
+    let token = app.create_token(&owner, &Scope::ALL, None).await;
+    let auth = format!("Token {token}");
+    let team = app
+        .api(
+            "POST",
+            "/store/v1/teams",
+            Some(&auth),
+            Some(json!({"name": "readers", "title": "Readers"})),
+        )
+        .await;
+    assert_eq!(team.status, 201, "{}", team.body);
+    let created = app
+        .api(
+            "POST",
+            "/store/v1/packages",
+            Some(&auth),
+            Some(json!({"name": "big", "team": "readers", "title": "Big",
+                "short_description": "Big", "category": "game-mode"})),
+        )
+        .await;
+    assert_eq!(created.status, 201, "{}", created.body);
+    // 16 MiB that do not compress, far more than the socket buffers hold.
+    let mut state = 0x2545_f491_4f6c_dd1d_u64;
+    let noise: String = (0..16 * 1024 * 1024)
+        .map(|_| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            char::from(b'!' + (state % 90) as u8)
+        })
+        .collect();
+    let manifest = "[meta]\ntitle = \"Big\"\nauthor = \"me\"\nversion = \"1.0.0\"\n[game_mode]\n";
+    let zip = crate::support::zip(&[
+        ("Package.toml", manifest),
+        ("Server/Index.lua", "print('hi')"),
+        ("Client/noise.txt", &noise),
+    ]);
+    let uploaded = crate::support::upload(&app, "big", &token, &zip, "big").await;
+    assert_eq!(uploaded.status, 201, "{}", uploaded.body);
+
+    let addr = serve(&app, timeouts(5, 1)).await;
+    let socket = tokio::net::TcpSocket::new_v4().unwrap();
+    socket.set_recv_buffer_size(4096).unwrap();
+    let mut stream = socket.connect(addr).await.unwrap();
+    stream
+        .write_all(
+            format!(
+                "GET /store/v1/packages/big/releases/1.0.0/download HTTP/1.1\r\nHost: store\r\n\
+                 Authorization: Token {token}\r\n\r\n"
+            )
+            .as_bytes(),
+        )
+        .await
+        .unwrap();
+    // Read nothing for a while: the store must give up on this client...
+    tokio::time::sleep(Duration::from_secs(4)).await;
+    // ...so what arrives now is what sat in the buffers, and then the connection ends.
+    let received = tokio::time::timeout(Duration::from_secs(5), async {
+        let mut total = 0usize;
+        let mut buf = vec![0u8; 64 * 1024];
+        while let Ok(n) = stream.read(&mut buf).await {
+            if n == 0 {
+                break;
+            }
+            total += n;
+        }
+        total
+    })
+    .await
+    .expect("the connection was still open");
+    assert!(
+        received < zip.len(),
+        "the whole file arrived ({received} bytes): the store waited for the client"
+    );
+    app.finish().await;
+}

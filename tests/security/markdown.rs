@@ -191,6 +191,38 @@ async fn the_worst_accepted_inputs_render_quickly(app: &TestApp) {
     }
 }
 
+/// Anyone may ask for previews, so they must not queue or starve the renders that saves need:
+/// while one preview renders, the others are told at once to try again, and saves go through.
+async fn previews_never_queue_or_starve_saves(app: &TestApp) {
+    let token = studio(app).await;
+    let (_, worst) = worst_accepted_inputs()
+        .into_iter()
+        .next()
+        .expect("a worst input");
+    let started = Instant::now();
+    let previews = futures_util::future::join_all((0..6).map(|_| preview(app, &worst)));
+    let save = app.api(
+        "PATCH",
+        "/store/v1/packages/sandbox",
+        Some(&token),
+        Some(json!({"description": worst})),
+    );
+    let (answers, saved) = futures_util::future::join(previews, save).await;
+    assert_eq!(saved.status, 200, "the save went through: {}", saved.body);
+    let statuses: Vec<u16> = answers.iter().map(|r| r.status.as_u16()).collect();
+    assert!(
+        statuses.contains(&200),
+        "one preview rendered: {statuses:?}"
+    );
+    let busy: Vec<&TestResponse> = answers.iter().filter(|r| r.status == 429).collect();
+    assert!(!busy.is_empty(), "the others were refused: {statuses:?}");
+    for refused in busy {
+        assert_eq!(refused.json()["error"], "too-many-requests");
+        assert!(refused.headers.contains_key("retry-after"));
+    }
+    assert!(started.elapsed() < Duration::from_secs(5), "nothing waited");
+}
+
 async fn stored_column(app: &TestApp, query: &str) -> Option<String> {
     let (html,): (Option<String>,) = sqlx::query_as(query)
         .fetch_one(&app.state.pool)
@@ -407,4 +439,5 @@ crate::on_both_databases!(
     saving_markdown_refuses_the_issue_payloads_quickly,
     the_worst_accepted_inputs_render_quickly,
     markdown_is_rendered_once_on_save_and_images_are_links,
+    previews_never_queue_or_starve_saves,
 );
