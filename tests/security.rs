@@ -15,6 +15,8 @@ mod headers;
 mod login;
 #[path = "security/markdown.rs"]
 mod markdown;
+#[path = "security/renders.rs"]
+mod renders;
 #[path = "security/support.rs"]
 mod support;
 #[path = "security/uploads.rs"]

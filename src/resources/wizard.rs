@@ -89,8 +89,10 @@ pub fn UploadPage() -> impl IntoView {
     let progress = RwSignal::new(None::<Progress>);
     let upload_error = RwSignal::new(None::<ErrorBody>);
     let uploading = RwSignal::new(false);
-    let file = StoredValue::new_local(None::<send_wrapper_file::FileHandle>);
-    let canceller = StoredValue::new_local(None::<send_wrapper_file::Canceller>);
+    let file =
+        StoredValue::<_, BrowserStorage>::new_with_storage(None::<send_wrapper_file::FileHandle>);
+    let canceller =
+        StoredValue::<_, BrowserStorage>::new_with_storage(None::<send_wrapper_file::Canceller>);
     let navigate = use_navigate();
 
     let kind = Memo::new(move |_| {
@@ -195,7 +197,7 @@ pub fn UploadPage() -> impl IntoView {
         }
     };
 
-    let start_upload = StoredValue::new_local(start_upload);
+    let start_upload = StoredValue::<_, BrowserStorage>::new_with_storage(start_upload);
     let submit_details = move || {
         details_error.set(None);
         if created.get_untracked() {
@@ -516,6 +518,16 @@ fn UploadStep(
         </div>
     }
 }
+
+/// Where the wizard keeps values that hold browser objects (the chosen file, the upload in flight).
+/// In the browser these are not `Send`, so they need local storage. On the server the handles
+/// are empty, and local storage would be wrong: a server render may end on another thread than
+/// it started, and dropping a local value there panics ("Dropped SendWrapper<T> variable from a
+/// thread different to the one it has been created with").
+#[cfg(feature = "hydrate")]
+type BrowserStorage = LocalStorage;
+#[cfg(not(feature = "hydrate"))]
+type BrowserStorage = SyncStorage;
 
 /// The browser's `File` and `XMLHttpRequest`, behind small handles that compile (and do nothing)
 /// on the server, where the wizard only renders its first step.
