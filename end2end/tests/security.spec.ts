@@ -91,7 +91,7 @@ test('hostile text in every field is shown as text, never run', async ({ page, b
 
   // Rendered in the browser instead of by the server: follow links, then go Back.
   await page.goto(`/teams/${team}`);
-  await page.locator('main').getByRole('link', { name: payload }).first().click();
+  await page.locator(`main a[href="/packages/${name}"]`).first().click();
   await expect(page).toHaveURL(new RegExp(`/packages/${name}$`));
   await assertInert(page, 'resource page after a click');
   await page.getByText('Edit information').click();
