@@ -147,27 +147,35 @@ fn needs_same_origin(method: &Method, path: &str, headers: &HeaderMap) -> bool {
         && crate::accounts::session::token_from_headers(headers).is_some()
 }
 
-/// Whether a request comes from the store's own pages: its `Origin` names this store (the `Host`
-/// it was sent to, or the configured public address), or without `Origin` the browser says it is
-/// same-origin.
+/// Whether a request comes from the store's own pages: its `Origin` is the store's public address
+/// (`store.public-url`, scheme and host) when one is configured, else names the `Host` the request
+/// was sent to; without `Origin`, the browser says it is same-origin.
 pub fn same_origin(headers: &HeaderMap, public_url: Option<&str>) -> bool {
     let header = |name: header::HeaderName| headers.get(name).and_then(|v| v.to_str().ok());
     if let Some(origin) = header(header::ORIGIN) {
+        let origin = origin.trim_end_matches('/');
+        if let Some(public) = public_url {
+            return origin_of(public).is_some_and(|ours| ours.eq_ignore_ascii_case(origin));
+        }
         let Some(origin_host) = origin
             .strip_prefix("https://")
             .or_else(|| origin.strip_prefix("http://"))
         else {
             return false; // `null` (sandboxed or file pages) and other schemes
         };
-        let public_host = public_url
-            .and_then(|url| url.split_once("://"))
-            .map(|(_, rest)| rest.trim_end_matches('/'));
-        return header(header::HOST) == Some(origin_host) || public_host == Some(origin_host);
+        return header(header::HOST).is_some_and(|host| host.eq_ignore_ascii_case(origin_host));
     }
     headers
         .get("sec-fetch-site")
         .and_then(|v| v.to_str().ok())
         .is_some_and(|site| site == "same-origin")
+}
+
+/// The origin (`scheme://host[:port]`) of an address such as `https://store.example/shop/`.
+fn origin_of(url: &str) -> Option<&str> {
+    let (scheme, rest) = url.split_once("://")?;
+    let end = scheme.len() + 3 + rest.find('/').unwrap_or(rest.len());
+    Some(&url[..end])
 }
 
 #[cfg(test)]
@@ -195,7 +203,21 @@ mod tests {
             ("origin", "https://store.example"),
         ]);
         assert!(same_origin(&proxied, Some("https://store.example/")));
+        assert!(same_origin(&proxied, Some("https://Store.Example/shop/")));
         assert!(!same_origin(&proxied, None));
+        // With a public address, its scheme counts and the Host header does not.
+        let plain = headers(&[
+            ("host", "store.example"),
+            ("origin", "http://store.example"),
+        ]);
+        assert!(!same_origin(&plain, Some("https://store.example")));
+        let lookalike = headers(&[
+            ("host", "store.test"),
+            ("origin", "http://store.test.evil.com"),
+        ]);
+        assert!(!same_origin(&lookalike, None));
+        let cased = headers(&[("host", "Store.Test"), ("origin", "http://store.test")]);
+        assert!(same_origin(&cased, None));
         // No Origin: only the browser's word counts; a bare request proves nothing.
         assert!(same_origin(
             &headers(&[("sec-fetch-site", "same-origin")]),

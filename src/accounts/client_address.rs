@@ -25,7 +25,7 @@ pub fn client_address(peer: IpAddr, headers: &HeaderMap, trusted: &[IpNet]) -> I
         .map(str::trim)
         .collect();
     for entry in entries.into_iter().rev() {
-        let Ok(address) = entry.parse::<IpAddr>() else {
+        let Some(address) = parse_entry(entry) else {
             break;
         };
         client = address.to_canonical();
@@ -36,8 +36,29 @@ pub fn client_address(peer: IpAddr, headers: &HeaderMap, trusted: &[IpNet]) -> I
     client
 }
 
+/// One `X-Forwarded-For` entry: an address, or an address with a port as some proxies write it
+/// (`203.0.113.5:4123`, `[2001:db8::1]:443`).
+fn parse_entry(entry: &str) -> Option<IpAddr> {
+    entry
+        .parse::<IpAddr>()
+        .ok()
+        .or_else(|| entry.parse::<std::net::SocketAddr>().ok().map(|a| a.ip()))
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn entries_with_ports_name_their_address() {
+        assert_eq!(
+            address("10.0.0.1", &["203.0.113.5:4123"], &["10.0.0.0/8"]),
+            "203.0.113.5"
+        );
+        assert_eq!(
+            address("10.0.0.1", &["[2001:db8::1]:443"], &["10.0.0.0/8"]),
+            "2001:db8::1"
+        );
+    }
+
     use super::*;
 
     fn address(peer: &str, forwarded_for: &[&str], trusted: &[&str]) -> String {

@@ -390,6 +390,17 @@ pub async fn delete_draft(
             message: format!("{version} is published; only drafts can be deleted, so that servers using it keep working."),
         });
     }
+    // Run to the end even if the request is dropped half-way (the client leaves, the store shuts
+    // down): between parking the file and committing, a cancelled removal would leave the draft
+    // without its file.
+    let (pool, blobs) = (pool.clone(), blobs.clone());
+    tokio::spawn(async move { remove_release(&pool, &blobs, &release).await })
+        .await
+        .map_err(|e| AppError::Internal(format!("the removal failed: {e}")))?
+}
+
+/// Deletes a release row and, when no other release shares it, its file.
+async fn remove_release(pool: &Pool, blobs: &BlobStore, release: &Release) -> Result<(), AppError> {
     // As in `create`: the blob's row first, so that no upload of the same file can place it
     // between the check for other releases and the removal.
     let mut tx = pool.begin().await?;
