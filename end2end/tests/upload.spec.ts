@@ -1,4 +1,4 @@
-import { test, expect } from '@playwright/test';
+import { test, expect, Page } from '@playwright/test';
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -85,9 +85,27 @@ test('a new author uploads, publishes and shares a game mode', async ({ page, br
   await visitor.goto(`/packages/${name}`);
   await expect(visitor.getByTestId('release-1.0.0')).toBeVisible();
   await expect(visitor.getByRole('link', { name: 'default-weapons' })).toBeVisible();
-  const download = await visitor.request.get(`/store/v1/packages/${name}/releases/1.0.0/download`);
-  expect(download.status()).toBe(200);
-  expect(Buffer.compare(await download.body(), readFileSync(join(dir, 'mode-1.0.0.zip')))).toBe(0);
+  // Clicking each Download button (on a phone-width page too) saves the very bytes uploaded.
+  const expected = readFileSync(join(dir, 'mode-1.0.0.zip'));
+  const clickAndSave = async (link: ReturnType<Page['getByRole']>) => {
+    const saved = visitor.waitForEvent('download');
+    await link.click();
+    const file = await (await saved).path();
+    expect(Buffer.compare(readFileSync(file), expected)).toBe(0);
+  };
+  await clickAndSave(visitor.getByRole('link', { name: 'Download v1.0.0' }));
+  await clickAndSave(visitor.getByTestId('release-1.0.0').getByRole('link', { name: 'Download' }));
+  await visitor.setViewportSize({ width: 390, height: 844 });
+  await visitor.goto(`/packages/${name}/releases/1.0.0`);
+  await clickAndSave(visitor.getByRole('main').getByRole('link', { name: 'Download' }));
+  await expect(visitor).toHaveURL(new RegExp(`/packages/${name}/releases/1.0.0$`));
+  await visitor.setViewportSize({ width: 1280, height: 800 });
+  // The footer's API link opens the API's documentation, not "Page not found".
+  await visitor.getByRole('link', { name: 'API' }).click();
+  await expect(visitor).toHaveURL(/\/store\/docs\/$/);
+  await expect(visitor.getByText('Page not found')).toHaveCount(0);
+  await visitor.goBack();
+  await expect(visitor).toHaveURL(new RegExp(`/packages/${name}/releases/1.0.0$`));
 
   // A second version, published at once.
   await page.getByRole('link', { name: 'New release' }).click();

@@ -277,7 +277,7 @@ fn ResourceView(
                     {format!(" · {} downloads", r.download_count)}
                 </p>
                 <p class="actions">
-                    {r.latest_version.clone().map(|v| view! { <a class="button" href=download_all.clone()>{format!("Download v{v}")}</a> })}
+                    {r.latest_version.clone().map(|v| view! { <a class="button" href=download_all.clone() rel="external" download="">{format!("Download v{v}")}</a> })}
                     {developer.then(|| view! { " " <a class="button" href=format!("/upload?kind={}&name={}", path_of_kind(r.kind), r.name)>"New release"</a> })}
                 </p>
             </header>
@@ -338,7 +338,7 @@ fn ReleaseCard(
             </h3>
             <p class="muted">{format!("{} · {} · by {}", format_date(info.created_at), human_size(info.size as u64), info.uploaded_by)}</p>
             <div class="markdown" inner_html=release.changelog_html></div>
-            <p><a class="button small" href=download>"Download"</a></p>
+            <p><a class="button small" href=download rel="external" download="">"Download"</a></p>
             {developer.then(|| view! { <ManageRelease kind name=name.clone() release=info.clone() actions /> }.into_any())}
         </div>
     }
@@ -500,7 +500,7 @@ fn ReleaseDetails(resource: ResourceInfo, release: ReleaseView) -> impl IntoView
                     <span class=format!("badge channel-{}", info.channel.as_str())>{info.channel.as_str()}</span> " "
                     <span class="badge" data-testid="release-state">{state}</span>
                 </p>
-                <p><a class="button" href=download>"Download"</a></p>
+                <p><a class="button" href=download rel="external" download="">"Download"</a></p>
             </header>
             <div class="markdown" inner_html=release.changelog_html></div>
             <dl class="facts">

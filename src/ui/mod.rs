@@ -65,7 +65,7 @@ pub fn Footer() -> impl IntoView {
         <footer class="site-footer">
             <p>
                 "nanos store: packages and asset packs for nanos world servers. "
-                <a href="/store/v1/openapi.json">"API"</a>
+                <a href="/store/docs/" rel="external">"API"</a>
             </p>
         </footer>
     }
