@@ -333,28 +333,7 @@ async fn a_request_body_trickled_byte_by_byte_ends_at_the_request_timeout() {
 #[tokio::test]
 async fn a_client_that_stops_reading_a_download_is_cut_off_at_the_idle_timeout() {
     let app = sqlite_app().await;
-    let owner = app.create_user("reader").await;
-    let token = app.create_token(&owner, &Scope::ALL, None).await;
-    let auth = format!("Token {token}");
-    let team = app
-        .api(
-            "POST",
-            "/store/v1/teams",
-            Some(&auth),
-            Some(json!({"name": "readers", "title": "Readers"})),
-        )
-        .await;
-    assert_eq!(team.status, 201, "{}", team.body);
-    let created = app
-        .api(
-            "POST",
-            "/store/v1/packages",
-            Some(&auth),
-            Some(json!({"name": "big", "team": "readers", "title": "Big",
-                "short_description": "Big", "category": "game-mode"})),
-        )
-        .await;
-    assert_eq!(created.status, 201, "{}", created.body);
+    let token = crate::support::team_with_packages(&app, "reader", "readers", &["big"]).await;
     // 16 MiB that do not compress, far more than the socket buffers hold.
     let mut state = 0x2545_f491_4f6c_dd1d_u64;
     let noise: String = (0..16 * 1024 * 1024)

@@ -5,6 +5,9 @@ use std::io::Write;
 use axum::body::Body;
 use axum::http::Request;
 
+use nanos_store::tokens::Scope;
+use serde_json::json;
+
 use crate::common::{TestApp, TestResponse};
 
 const BOUNDARY: &str = "----nanossecurityboundary";
@@ -67,4 +70,39 @@ pub async fn upload(
         .body(Body::from(body))
         .expect("request");
     app.send(request).await
+}
+
+/// A user `owner` with an all-scopes token, a team `team` it owns, and a package of that team
+/// for each of `packages`; returns the token.
+pub async fn team_with_packages(
+    app: &TestApp,
+    owner: &str,
+    team: &str,
+    packages: &[&str],
+) -> String {
+    let user = app.create_user(owner).await;
+    let token = app.create_token(&user, &Scope::ALL, None).await;
+    let auth = format!("Token {token}");
+    let created = app
+        .api(
+            "POST",
+            "/store/v1/teams",
+            Some(&auth),
+            Some(json!({"name": team, "title": team})),
+        )
+        .await;
+    assert_eq!(created.status, 201, "{}", created.body);
+    for name in packages {
+        let created = app
+            .api(
+                "POST",
+                "/store/v1/packages",
+                Some(&auth),
+                Some(json!({"name": name, "team": team, "title": name,
+                    "short_description": "A package", "category": "game-mode"})),
+            )
+            .await;
+        assert_eq!(created.status, 201, "{}", created.body);
+    }
+    token
 }

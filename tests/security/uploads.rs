@@ -4,43 +4,13 @@
 //! exactly one upload per version won, and no file is left that no release uses.
 
 use crate::common::TestApp;
-use crate::support::{package, upload};
-use nanos_store::tokens::Scope;
-use serde_json::json;
+use crate::support::{package, team_with_packages, upload};
 
 const ROUNDS: usize = 5;
 const PARALLEL: usize = 16;
 
-async fn setup(app: &TestApp) -> String {
-    let owner = app.create_user("racer").await;
-    let token = app.create_token(&owner, &Scope::ALL, None).await;
-    let auth = format!("Token {token}");
-    let team = app
-        .api(
-            "POST",
-            "/store/v1/teams",
-            Some(&auth),
-            Some(json!({"name": "racers", "title": "Racers"})),
-        )
-        .await;
-    assert_eq!(team.status, 201, "{}", team.body);
-    for name in ["drift", "twin"] {
-        let created = app
-            .api(
-                "POST",
-                "/store/v1/packages",
-                Some(&auth),
-                Some(json!({"name": name, "team": "racers", "title": name,
-                    "short_description": "Fast", "category": "game-mode"})),
-            )
-            .await;
-        assert_eq!(created.status, 201, "{}", created.body);
-    }
-    token
-}
-
 async fn identical_parallel_uploads_keep_the_file(app: &TestApp) {
-    let token = setup(app).await;
+    let token = team_with_packages(app, "racer", "racers", &["drift", "twin"]).await;
     for round in 0..ROUNDS {
         let version = format!("1.0.{round}");
         let zip = package(&version, "Drift", "racer");
