@@ -23,6 +23,8 @@ pub struct Release {
     pub channel: String,
     pub state: String,
     pub changelog: String,
+    /// The changelog rendered when it was saved; `None` for releases saved before it was stored.
+    pub changelog_html: Option<String>,
     pub sha256: String,
     pub size: i64,
     pub unpacked_size: i64,
@@ -35,8 +37,8 @@ pub struct Release {
 }
 
 const COLUMNS: &str =
-    "id, resource_id, version, channel, state, changelog, sha256, size, unpacked_size, \
-     file_count, manifest, uploaded_by, created_at, published_at, download_count";
+    "id, resource_id, version, channel, state, changelog, changelog_html, sha256, size, \
+     unpacked_size, file_count, manifest, uploaded_by, created_at, published_at, download_count";
 
 impl Release {
     /// The release as the API shows it.
@@ -82,16 +84,6 @@ async fn render_changelog(changelog: &str) -> Result<String, AppError> {
 
 /// The changelogs of `releases` as safe HTML, in the same order (rendered when they were saved).
 pub async fn changelogs_html(pool: &Pool, releases: &[Release]) -> Result<Vec<String>, AppError> {
-    let Some(first) = releases.first() else {
-        return Ok(Vec::new());
-    };
-    let stored: std::collections::HashMap<String, Option<String>> =
-        sqlx::query_as("SELECT id, changelog_html FROM releases WHERE resource_id = $1")
-            .bind(&first.resource_id)
-            .fetch_all(pool)
-            .await?
-            .into_iter()
-            .collect();
     let mut html = Vec::with_capacity(releases.len());
     for release in releases {
         html.push(
@@ -100,7 +92,7 @@ pub async fn changelogs_html(pool: &Pool, releases: &[Release]) -> Result<Vec<St
                 StoredColumn::ReleaseChangelog,
                 &release.id,
                 &release.changelog,
-                stored.get(&release.id).cloned().flatten(),
+                release.changelog_html.clone(),
             )
             .await?,
         );
@@ -197,6 +189,7 @@ pub async fn create(
         channel: new.channel.as_str().to_string(),
         state: if new.publish { "published" } else { "draft" }.to_string(),
         changelog: new.changelog,
+        changelog_html: Some(changelog_html),
         sha256: blob.sha256.clone(),
         size: blob.size as i64,
         unpacked_size: report.unpacked_size as i64,
@@ -224,7 +217,7 @@ pub async fn create(
     .execute(&mut *tx)
     .await?;
     let inserted = sqlx::query(&format!(
-        "INSERT INTO releases ({COLUMNS}, version_major, version_minor, version_patch, changelog_html) \
+        "INSERT INTO releases ({COLUMNS}, version_major, version_minor, version_patch) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)"
     ))
     .bind(&release.id)
@@ -233,6 +226,7 @@ pub async fn create(
     .bind(&release.channel)
     .bind(&release.state)
     .bind(&release.changelog)
+    .bind(&release.changelog_html)
     .bind(&release.sha256)
     .bind(release.size)
     .bind(release.unpacked_size)
@@ -245,7 +239,6 @@ pub async fn create(
     .bind(major)
     .bind(minor)
     .bind(patch)
-    .bind(&changelog_html)
     .execute(&mut *tx)
     .await;
     if let Err(e) = inserted {
