@@ -74,7 +74,8 @@ build_site() {
     wasm-opt -Oz --enable-bulk-memory --enable-nontrapping-float-to-int \
       -o "$SITE_ROOT.tmp/pkg/nanos-store_bg.wasm" "$SITE_ROOT.tmp/pkg/nanos-store_bg.wasm"
   fi
-  cp style/main.css "$SITE_ROOT.tmp/pkg/nanos-store.css"
+  # One stylesheet: main.css first, then each area's own file (style/<area>.css) by name.
+  cat style/main.css $(ls style/*.css | grep -vx style/main.css | sort) >"$SITE_ROOT.tmp/pkg/nanos-store.css"
   cp -R public/. "$SITE_ROOT.tmp/"
   rm -rf "$SITE_ROOT"
   mv "$SITE_ROOT.tmp" "$SITE_ROOT"
