@@ -47,7 +47,9 @@ test.beforeAll(async ({ browser }) => {
   await expect(page.getByTestId('release-state')).toHaveText('published');
 
   // A token, so that the tokens page lists one.
-  await page.goto('/settings/tokens');
+  // (Reached by clicking, as a person does: the page is then hydrated before the form is used.)
+  await page.getByRole('link', { name: 'Settings' }).click();
+  await page.getByRole('link', { name: 'Tokens' }).click();
   await page.getByLabel('Label').fill('A game server with a rather long label');
   await page.getByLabel('Expires').selectOption('30');
   await page.getByRole('button', { name: 'Create token' }).click();
