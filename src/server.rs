@@ -1,13 +1,13 @@
 //! The HTTP server: shared state, the router, and start-up.
 
 use std::net::SocketAddr;
-use std::sync::Arc;
+use std::sync::{Arc, LazyLock};
 
 use axum::extract::FromRef;
 use axum::routing::get;
 use axum::Router;
 use leptos::config::LeptosOptions;
-use leptos_axum::{generate_route_list, LeptosRoutes};
+use leptos_axum::{generate_route_list, AxumRouteListing, LeptosRoutes};
 
 use crate::app::{shell, App};
 use crate::config::Settings;
@@ -95,9 +95,21 @@ fn redact_password(url: &str) -> String {
     }
 }
 
+/// The app's page routes, generated once per process and shared by every router.
+///
+/// Generating them renders the app once with resource loading switched off, and Leptos switches
+/// it off for the whole process (leptos_server's `SuppressResourceLoad` is a global flag): a
+/// resource that first polls in another render at that moment waits forever, and so does that
+/// render (leptos-rs/leptos#4773). Generated once, before any router exists, no render can meet
+/// it; this is what hung tests whose stores (each with its own router) ran at once.
+fn page_routes() -> Vec<AxumRouteListing> {
+    static ROUTES: LazyLock<Vec<AxumRouteListing>> = LazyLock::new(|| generate_route_list(App));
+    ROUTES.clone()
+}
+
 /// The whole application: pages, server functions, static files and security headers.
 pub fn router(state: AppState) -> Router {
-    let routes = generate_route_list(App);
+    let routes = page_routes();
     Router::new()
         .route("/healthz", get(|| async { "ok" }))
         .nest("/store/v1", crate::api::router())
