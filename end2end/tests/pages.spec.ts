@@ -13,7 +13,7 @@ const resource = uniqueName('pages-mode');
 const version = '1.0.0';
 let session: Awaited<ReturnType<import('@playwright/test').BrowserContext['storageState']>>;
 
-test.beforeAll(async ({ browser }) => {
+test.beforeAll(async ({ browser }, testInfo) => {
   test.setTimeout(120_000);
   const context = await browser.newContext();
   const errors = new ConsoleErrors();
@@ -33,13 +33,18 @@ test.beforeAll(async ({ browser }) => {
   await page.getByRole('link', { name: 'Upload' }).click();
   await page.getByLabel('Choose the release zip, or drop it here').setInputFiles(zip);
   await expect(page.getByText('This zip is valid.')).toBeVisible();
+  // The wizard's steps have no address of their own: checked here, on the way.
+  await checkPage(page, testInfo, 'upload-checked-zip');
   await page.getByRole('button', { name: 'Continue' }).click();
   await page.getByLabel('Name', { exact: true }).fill(resource);
   await expect(page.getByText('✓ available')).toBeVisible();
   await page.getByLabel('Team', { exact: true }).selectOption(team);
   await page.getByLabel('Short description').fill('A mode made to look at every page');
   await page.getByLabel('Tags (comma-separated, up to 10)').fill('testing, pages');
+  await checkPage(page, testInfo, 'upload-details');
   await page.getByRole('button', { name: 'Continue' }).click();
+  await expect(page.getByLabel('Changelog (Markdown)')).toBeVisible();
+  await checkPage(page, testInfo, 'upload-release');
   await page.getByLabel('Changelog (Markdown)').fill('The **first** release, with a [link](https://nanos.world).');
   await page.getByLabel(/Publish now/).check();
   await page.getByRole('button', { name: 'Upload' }).click();
