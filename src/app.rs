@@ -88,6 +88,13 @@ pub fn App() -> impl IntoView {
         register,
         user,
     });
+    // Effects run only in the browser, once the page is hydrated: from then on forms are sent by
+    // the app rather than by the browser itself. End-to-end tests wait for this mark.
+    Effect::new(move |_| {
+        if let Some(body) = document().body() {
+            let _ = body.set_attribute("data-hydrated", "true");
+        }
+    });
 
     view! {
         <Stylesheet id="leptos" href="/pkg/nanos-store.css" />

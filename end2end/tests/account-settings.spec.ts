@@ -1,5 +1,5 @@
 import { test, expect } from '@playwright/test';
-import { password, registerInPage, uniqueName } from './helpers';
+import { hydrated, password, registerInPage, uniqueName } from './helpers';
 
 test('change the display name and password, then delete the account', async ({ page, browser }) => {
   const username = uniqueName('acct');
@@ -9,6 +9,7 @@ test('change the display name and password, then delete the account', async ({ p
   const otherContext = await browser.newContext({ baseURL: test.info().project.use.baseURL });
   const other = await otherContext.newPage();
   await other.goto('/login');
+  await hydrated(other);
   await other.getByLabel('Username').fill(username);
   await other.getByLabel('Password', { exact: true }).fill(password);
   await other.getByRole('button', { name: 'Log in' }).click();
@@ -16,7 +17,7 @@ test('change the display name and password, then delete the account', async ({ p
 
   await page.getByRole('link', { name: 'Settings', exact: true }).click();
   await expect(page).toHaveURL(/\/settings$/);
-  const name = page.getByLabel('Display name');
+  const name = page.getByRole('textbox', { name: 'Display name' });
   await expect(name).toHaveValue('First Name');
   await name.fill('Second Name');
   await page.getByRole('button', { name: 'Save name' }).click();
@@ -36,11 +37,13 @@ test('change the display name and password, then delete the account', async ({ p
   await expect(other.getByTestId('current-user')).toHaveCount(0);
   await otherContext.close();
   await page.reload();
+  await hydrated(page);
   await expect(page.getByTestId('current-user')).toHaveText('Second Name');
 
   // A team of its own with nothing in it is deleted with the account: the page says so first.
   const team = uniqueName('mine');
   await page.goto('/teams');
+  await hydrated(page);
   await page.getByLabel('Team name').fill(team);
   await page.getByLabel('Title', { exact: true }).fill('Mine');
   await page.getByRole('button', { name: 'Create team' }).click();
@@ -60,6 +63,7 @@ test('change the display name and password, then delete the account', async ({ p
   const profile = await page.goto(`/u/${username}`);
   expect(profile?.status()).toBe(404);
   await page.goto('/login');
+  await hydrated(page);
   await page.getByLabel('Username').fill(username);
   await page.getByLabel('Password', { exact: true }).fill('another long password');
   await page.getByRole('button', { name: 'Log in' }).click();
@@ -71,6 +75,7 @@ test('a profile lists the teams of its user', async ({ page }) => {
   await registerInPage(page, username, 'Profile Person');
   const team = uniqueName('crew');
   await page.goto('/teams');
+  await hydrated(page);
   await page.getByLabel('Team name').fill(team);
   await page.getByLabel('Title', { exact: true }).fill('Profile Crew');
   await page.getByRole('button', { name: 'Create team' }).click();

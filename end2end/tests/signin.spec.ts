@@ -1,5 +1,5 @@
 import { test, expect, Page } from '@playwright/test';
-import { password, registerInPage, uniqueName } from './helpers';
+import { hydrated, password, registerInPage, uniqueName } from './helpers';
 
 /** Registers a user through the API, the way the registration page sends it. */
 async function registerQuietly(page: Page, username: string) {
@@ -20,6 +20,7 @@ test('a signed-out visitor of /upload logs in first and lands back on /upload', 
   await page.goto('/upload?kind=packages');
   await expect(page).toHaveURL(/\/login\?next=%2Fupload%3Fkind%3Dpackages$/);
   await expect(page.getByText('Log in to continue where you were.')).toBeVisible();
+  await hydrated(page);
   await page.getByLabel('Username').fill(username);
   await page.getByLabel('Password', { exact: true }).fill(password);
   await page.getByRole('button', { name: 'Log in' }).click();
@@ -53,6 +54,7 @@ test('a hostile next never leaves the store', async ({ page }) => {
   const username = uniqueName('safe');
   await registerQuietly(page, username);
   await page.goto('/login?next=%2F%2Fexample.com%2F');
+  await hydrated(page);
   await page.getByLabel('Username').fill(username);
   await page.getByLabel('Password', { exact: true }).fill(password);
   await page.getByRole('button', { name: 'Log in' }).click();
@@ -100,10 +102,7 @@ test.describe('without JavaScript', () => {
 
 test('registration with several bad fields shows every message (JavaScript on)', async ({ page }) => {
   await page.goto('/register');
-  // Wait for hydration: the "Show password" switch only works once the WASM runs.
-  await page.getByLabel('Show password').check();
-  await expect(page.getByLabel('Password', { exact: true })).toHaveAttribute('type', 'text');
-  await page.getByLabel('Show password').uncheck();
+  await hydrated(page);
   await page.getByLabel('Username').fill('Not_Valid');
   await page.getByLabel('Display name').fill(' ');
   await page.getByLabel('Password', { exact: true }).fill('short');

@@ -1,5 +1,5 @@
 import { test, expect, Browser } from '@playwright/test';
-import { registerInPage, uniqueName } from './helpers';
+import { hydrated, registerInPage, uniqueName } from './helpers';
 
 /** A second person in their own browser window (their own cookies). */
 async function secondPerson(browser: Browser, username: string, displayName: string) {
@@ -16,6 +16,7 @@ test('create a team, invite a developer who accepts, change their role, remove t
   await registerInPage(page, uniqueName('lead'), 'Team Lead');
   const team = uniqueName('team');
   await page.goto('/teams');
+  await hydrated(page);
   await expect(page.getByText('You are not in any team yet.')).toBeVisible();
   await page.getByLabel('Team name').fill(team);
   await page.getByLabel('Title', { exact: true }).fill('Dream Team');
@@ -49,6 +50,7 @@ test('create a team, invite a developer who accepts, change their role, remove t
   await other.context.close();
 
   await page.reload();
+  await hydrated(page);
   const row = page.getByTestId(`member-${second}`);
   const roleSelect = row.getByLabel(`Role of ${second}`);
   await expect(roleSelect).toHaveValue('developer');
@@ -76,22 +78,26 @@ test('an invitation can be declined, and then nothing changes', async ({ page, b
   await registerInPage(page, uniqueName('host'), 'Host');
   const team = uniqueName('club');
   await page.goto('/teams');
+  await hydrated(page);
   await page.getByLabel('Team name').fill(team);
   await page.getByLabel('Title', { exact: true }).fill('Club');
   await page.getByRole('button', { name: 'Create team' }).click();
   await expect(page).toHaveURL(new RegExp(`/teams/${team}$`));
   await page.goto(`/teams/${team}/settings`);
+  await hydrated(page);
   await page.getByLabel('Username').fill(guest);
   await page.getByRole('button', { name: 'Invite' }).click();
   await expect(page.getByTestId(`invited-${guest}`)).toBeVisible();
 
   await other.page.goto('/teams');
+  await hydrated(other.page);
   await other.page.getByTestId(`invitation-${team}`).getByRole('button', { name: 'Decline' }).click();
   await expect(other.page.getByTestId(`invitation-${team}`)).toHaveCount(0);
   await expect(other.page.getByText('You are not in any team yet.')).toBeVisible();
   await other.context.close();
 
   await page.reload();
+  await hydrated(page);
   await expect(page.getByTestId(`invited-${guest}`)).toHaveCount(0);
   await expect(page.getByTestId('audit-log')).toContainText(`${guest} declined the invitation`);
 });
