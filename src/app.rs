@@ -6,7 +6,7 @@ use leptos_router::components::{Route, Router, Routes};
 use leptos_router::{path, SsrMode};
 
 use crate::accounts::api::{current_user, Login, Logout, Register};
-use crate::accounts::pages::{LoginPage, ProfilePage, RegisterPage, SettingsPage};
+use crate::accounts::pages::{LoginPage, ProfilePage, RegisterPage, RequireSignIn, SettingsPage};
 use crate::accounts::SignedInUser;
 use crate::error::ErrorBody;
 use crate::resources::pages::{
@@ -88,6 +88,13 @@ pub fn App() -> impl IntoView {
         register,
         user,
     });
+    // Effects run only in the browser, once the page is hydrated: from then on forms are sent by
+    // the app rather than by the browser itself. End-to-end tests wait for this mark.
+    Effect::new(move |_| {
+        if let Some(body) = document().body() {
+            let _ = body.set_attribute("data-hydrated", "true");
+        }
+    });
 
     view! {
         <Stylesheet id="leptos" href="/pkg/nanos-store.css" />
@@ -105,15 +112,17 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/assets/:name") view=|| view! { <ResourcePage kind=Kind::AssetPack /> } ssr=SsrMode::Async />
                     <Route path=path!("/packages/:name/releases/:version") view=|| view! { <ReleasePage kind=Kind::Package /> } ssr=SsrMode::Async />
                     <Route path=path!("/assets/:name/releases/:version") view=|| view! { <ReleasePage kind=Kind::AssetPack /> } ssr=SsrMode::Async />
-                    <Route path=path!("/upload") view=UploadPage />
+                    // Pages for members: a visitor who is not logged in is sent to log in first
+                    // (a redirect decided before the page is sent, hence `SsrMode::Async`).
+                    <Route path=path!("/upload") view=|| view! { <RequireSignIn><UploadPage /></RequireSignIn> } ssr=SsrMode::Async />
                     <Route path=path!("/login") view=LoginPage />
                     <Route path=path!("/register") view=RegisterPage />
-                    <Route path=path!("/settings") view=SettingsPage />
-                    <Route path=path!("/settings/tokens") view=TokensPage />
+                    <Route path=path!("/settings") view=|| view! { <RequireSignIn><SettingsPage /></RequireSignIn> } ssr=SsrMode::Async />
+                    <Route path=path!("/settings/tokens") view=|| view! { <RequireSignIn><TokensPage /></RequireSignIn> } ssr=SsrMode::Async />
                     <Route path=path!("/u/:name") view=ProfilePage ssr=SsrMode::Async />
-                    <Route path=path!("/teams") view=TeamsPage />
+                    <Route path=path!("/teams") view=|| view! { <RequireSignIn><TeamsPage /></RequireSignIn> } ssr=SsrMode::Async />
                     <Route path=path!("/teams/:name") view=TeamPublicPage ssr=SsrMode::Async />
-                    <Route path=path!("/teams/:name/settings") view=TeamSettingsPage />
+                    <Route path=path!("/teams/:name/settings") view=|| view! { <RequireSignIn><TeamSettingsPage /></RequireSignIn> } ssr=SsrMode::Async />
                 </Routes>
             </main>
             <Footer />

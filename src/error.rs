@@ -23,12 +23,33 @@ pub struct ErrorBody {
     /// For a rejected zip: the validator's findings, as `nanos-store validate --json` prints them.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub diagnostics: Option<Vec<crate::validate::Diagnostic>>,
+    /// When several fields are wrong at once: every field's error (`code`, `message` and `field`
+    /// above repeat the first), so that a form shows them all together.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub fields: Vec<FieldError>,
+}
+
+/// One form field's error, in [`ErrorBody::fields`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct FieldError {
+    /// A stable, kebab-case code such as `invalid-username`.
+    #[serde(rename = "error")]
+    pub code: String,
+    /// The form field.
+    pub field: String,
+    /// What is wrong with the value and what to do about it.
+    pub message: String,
 }
 
 impl ErrorBody {
     /// The error for `field`, if this error concerns that field.
     pub fn for_field(&self, field: &str) -> Option<String> {
-        (self.field.as_deref() == Some(field)).then(|| self.message.clone())
+        self.fields
+            .iter()
+            .find(|e| e.field == field)
+            .map(|e| e.message.clone())
+            .or_else(|| (self.field.as_deref() == Some(field)).then(|| self.message.clone()))
     }
 }
 
@@ -55,16 +76,17 @@ impl leptos::server_fn::error::FromServerFnError for ErrorBody {
             message,
             field: None,
             diagnostics: None,
+            fields: Vec::new(),
         }
     }
 }
 
 #[cfg(feature = "ssr")]
-pub use server::AppError;
+pub use server::{AppError, FieldChecks};
 
 #[cfg(feature = "ssr")]
 mod server {
-    use super::ErrorBody;
+    use super::{ErrorBody, FieldError};
     use axum::http::StatusCode;
     use axum::response::{IntoResponse, Response};
 
@@ -78,6 +100,9 @@ mod server {
             field: Option<&'static str>,
             message: String,
         },
+        /// Several fields are wrong at once (at least one); each error belongs beside its field.
+        #[error("{}", .0.first().map(|e| e.message.as_str()).unwrap_or("Some fields need attention."))]
+        InvalidFields(Vec<FieldError>),
         /// The request needs a logged-in user or a valid token.
         #[error("{message}")]
         Unauthorized { code: &'static str, message: String },
@@ -149,9 +174,9 @@ mod server {
         /// The HTTP status this error maps to.
         pub fn status(&self) -> StatusCode {
             match self {
-                AppError::Invalid { .. } | AppError::InvalidZip { .. } => {
-                    StatusCode::UNPROCESSABLE_ENTITY
-                }
+                AppError::Invalid { .. }
+                | AppError::InvalidFields(_)
+                | AppError::InvalidZip { .. } => StatusCode::UNPROCESSABLE_ENTITY,
                 AppError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
                 AppError::RequestTimeout { .. } => StatusCode::REQUEST_TIMEOUT,
                 AppError::Unauthorized { .. } => StatusCode::UNAUTHORIZED,
@@ -172,6 +197,10 @@ mod server {
                 AppError::Unauthorized { code, .. }
                 | AppError::Forbidden { code, .. }
                 | AppError::RequestTimeout { code, .. } => (code, None),
+                AppError::InvalidFields(errors) => errors
+                    .first()
+                    .map(|e| (e.code.as_str(), Some(e.field.as_str())))
+                    .unwrap_or(("invalid-fields", None)),
                 AppError::NotFound(_) => ("not-found", None),
                 AppError::InvalidZip { .. } => ("invalid-zip", None),
                 AppError::TooLarge(_) => ("too-large", None),
@@ -193,6 +222,56 @@ mod server {
                     AppError::InvalidZip { diagnostics, .. } => Some(diagnostics.clone()),
                     _ => None,
                 },
+                fields: match self {
+                    AppError::InvalidFields(errors) => errors.clone(),
+                    _ => Vec::new(),
+                },
+            }
+        }
+    }
+
+    /// Collects the errors of every field of a form, so that all are reported at once.
+    #[derive(Debug, Default)]
+    pub struct FieldChecks(Vec<FieldError>);
+
+    impl FieldChecks {
+        /// Records the outcome of checking `field`; an `Err` message becomes its error.
+        pub fn check(&mut self, code: &str, field: &str, outcome: Result<(), String>) {
+            if let Err(message) = outcome {
+                self.0.push(FieldError {
+                    code: code.into(),
+                    field: field.into(),
+                    message,
+                });
+            }
+        }
+
+        /// Records an error from a check that already made an [`AppError`]: a field error is
+        /// collected; any other error is returned, to be reported at once.
+        pub fn add(&mut self, error: AppError) -> Result<(), AppError> {
+            match error {
+                AppError::Invalid {
+                    code,
+                    field: Some(field),
+                    message,
+                } => {
+                    self.check(code, field, Err(message));
+                    Ok(())
+                }
+                AppError::InvalidFields(errors) => {
+                    self.0.extend(errors);
+                    Ok(())
+                }
+                other => Err(other),
+            }
+        }
+
+        /// `Ok` when every field passed, else all the errors together.
+        pub fn finish(self) -> Result<(), AppError> {
+            if self.0.is_empty() {
+                Ok(())
+            } else {
+                Err(AppError::InvalidFields(self.0))
             }
         }
     }

@@ -85,7 +85,7 @@ async fn authorisation_matrix(app: &TestApp) {
         [u16; 6],
     );
     //            action                  method    path (after /store/v1/teams/{t})   body                                        owner admin dev mem out anon
-    let cases: [Case; 10] = [
+    let cases: [Case; 11] = [
         (
             "view the team",
             "GET",
@@ -101,18 +101,18 @@ async fn authorisation_matrix(app: &TestApp) {
             [200, 200, 403, 403, 403, 401],
         ),
         (
-            "add a developer",
+            "invite a developer",
             "POST",
             "/members",
             Some(json!({"username": "newbie", "role": "developer"})),
-            [201, 201, 403, 403, 403, 401],
+            [202, 202, 403, 403, 403, 401],
         ),
         (
-            "add an admin",
+            "invite an admin",
             "POST",
             "/members",
             Some(json!({"username": "newbie", "role": "admin"})),
-            [201, 403, 403, 403, 403, 401],
+            [202, 403, 403, 403, 403, 401],
         ),
         (
             "demote a developer",
@@ -139,6 +139,13 @@ async fn authorisation_matrix(app: &TestApp) {
             "read the audit log",
             "GET",
             "/audit",
+            None,
+            [200, 200, 403, 403, 403, 401],
+        ),
+        (
+            "list invitations",
+            "GET",
+            "/invitations",
             None,
             [200, 200, 403, 403, 403, 401],
         ),
@@ -404,13 +411,20 @@ async fn sessions_need_the_same_origin_to_change_things(app: &TestApp) {
 
 async fn the_audit_log_records_who_did_what(app: &TestApp) {
     let (boss, token) = user_with_token(app, "boss", &Scope::ALL).await;
-    user_with_token(app, "helper", &Scope::ALL).await;
+    let (_, helper_token) = user_with_token(app, "helper", &Scope::ALL).await;
     new_team(app, &boss, "logged").await;
     app.api(
         "POST",
         "/store/v1/teams/logged/members",
         Some(&token),
         Some(json!({"username": "helper", "role": "developer"})),
+    )
+    .await;
+    app.api(
+        "POST",
+        "/store/v1/user/invitations/logged/accept",
+        Some(&helper_token),
+        None,
     )
     .await;
     app.api(
@@ -443,6 +457,7 @@ async fn the_audit_log_records_who_did_what(app: &TestApp) {
                 e["subject"].as_str().unwrap_or(""),
                 e["detail"].as_str().unwrap_or("")
             )
+            .replace("  ", " ")
             .trim()
             .to_string()
         })
@@ -452,10 +467,267 @@ async fn the_audit_log_records_who_did_what(app: &TestApp) {
         [
             "boss removed helper",
             "boss changed the role of helper from developer to member",
-            "boss added helper as developer",
+            "helper accepted the invitation and joined as developer (invited by boss)",
+            "boss invited helper as developer",
             "boss created the team",
         ]
     );
+}
+
+/// Adding a member needs their consent: an invitation that they accept (or decline); until then
+/// they are not a member. Admins may withdraw it.
+async fn members_join_by_accepting_an_invitation(app: &TestApp) {
+    let (lead, lead_token) = user_with_token(app, "lead", &Scope::ALL).await;
+    let (_, guest_token) = user_with_token(app, "guest", &Scope::ALL).await;
+    let (_, other_token) = user_with_token(app, "other", &Scope::ALL).await;
+    new_team(app, &lead, "crew").await;
+
+    let invite = |who: &str, role: &str| {
+        app.api(
+            "POST",
+            "/store/v1/teams/crew/members",
+            Some(&lead_token),
+            Some(json!({"username": who, "role": role})),
+        )
+    };
+    let invited = invite("guest", "developer").await;
+    assert_eq!(invited.status, 202, "{}", invited.body);
+    assert_eq!(
+        invited.json(),
+        json!({"team": "crew", "team_title": "Team crew", "username": "guest", "role": "developer",
+               "invited_by": "lead", "created_at": invited.json()["created_at"]})
+    );
+    let details = app
+        .api("GET", "/store/v1/teams/crew", None, None)
+        .await
+        .json();
+    assert_eq!(
+        details["members"].as_array().unwrap().len(),
+        1,
+        "not yet a member"
+    );
+    let again = invite("guest", "member").await;
+    assert_eq!(again.status, 409);
+    assert_eq!(code(&again), "already-invited");
+    assert_eq!(
+        invite("lead", "member").await.status,
+        409,
+        "already a member"
+    );
+    let unknown = invite("nobody", "member").await;
+    assert_eq!(unknown.status, 422);
+    assert_eq!(unknown.json()["field"], "username");
+
+    let pending = app
+        .api(
+            "GET",
+            "/store/v1/teams/crew/invitations",
+            Some(&lead_token),
+            None,
+        )
+        .await
+        .json();
+    assert_eq!(pending[0]["username"], "guest");
+    let mine = app
+        .api(
+            "GET",
+            "/store/v1/user/invitations",
+            Some(&guest_token),
+            None,
+        )
+        .await
+        .json();
+    assert_eq!(mine[0]["team"], "crew");
+    assert_eq!(mine[0]["role"], "developer");
+
+    // Only the invited user can accept.
+    let stolen = app
+        .api(
+            "POST",
+            "/store/v1/user/invitations/crew/accept",
+            Some(&other_token),
+            None,
+        )
+        .await;
+    assert_eq!(stolen.status, 404, "{}", stolen.body);
+    let accepted = app
+        .api(
+            "POST",
+            "/store/v1/user/invitations/crew/accept",
+            Some(&guest_token),
+            None,
+        )
+        .await;
+    assert_eq!(accepted.status, 200, "{}", accepted.body);
+    assert_eq!(
+        accepted.json(),
+        json!({"name": "crew", "title": "Team crew", "role": "developer"})
+    );
+    let details = app
+        .api("GET", "/store/v1/teams/crew", None, None)
+        .await
+        .json();
+    assert_eq!(details["members"][1]["username"], "guest");
+    assert_eq!(details["members"][1]["role"], "developer");
+    let mine = app
+        .api(
+            "GET",
+            "/store/v1/user/invitations",
+            Some(&guest_token),
+            None,
+        )
+        .await
+        .json();
+    assert_eq!(mine, json!([]));
+    let twice = app
+        .api(
+            "POST",
+            "/store/v1/user/invitations/crew/accept",
+            Some(&guest_token),
+            None,
+        )
+        .await;
+    assert_eq!(twice.status, 404);
+
+    // Declining, and withdrawing.
+    assert_eq!(invite("other", "member").await.status, 202);
+    let declined = app
+        .api(
+            "POST",
+            "/store/v1/user/invitations/crew/decline",
+            Some(&other_token),
+            None,
+        )
+        .await;
+    assert_eq!(declined.status, 204, "{}", declined.body);
+    assert_eq!(invite("other", "member").await.status, 202);
+    let withdrawn = app
+        .api(
+            "DELETE",
+            "/store/v1/teams/crew/invitations/other",
+            Some(&lead_token),
+            None,
+        )
+        .await;
+    assert_eq!(withdrawn.status, 204, "{}", withdrawn.body);
+    let late = app
+        .api(
+            "POST",
+            "/store/v1/user/invitations/crew/accept",
+            Some(&other_token),
+            None,
+        )
+        .await;
+    assert_eq!(late.status, 404);
+    let details = app
+        .api("GET", "/store/v1/teams/crew", None, None)
+        .await
+        .json();
+    assert_eq!(details["members"].as_array().unwrap().len(), 2);
+
+    let log = app
+        .api("GET", "/store/v1/teams/crew/audit", Some(&lead_token), None)
+        .await
+        .json();
+    let actions: Vec<String> = log
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            format!(
+                "{} {}",
+                e["actor"].as_str().unwrap(),
+                e["action"].as_str().unwrap()
+            )
+        })
+        .collect();
+    assert_eq!(
+        actions,
+        [
+            "lead withdrew the invitation of",
+            "lead invited",
+            "other declined the invitation",
+            "lead invited",
+            "guest accepted the invitation and joined",
+            "lead invited",
+            "lead created the team",
+        ]
+    );
+}
+
+/// The team pages: the settings page explains every role and offers invitations; the invited
+/// user sees the invitation on /teams and accepts it there (as a plain form, without JavaScript).
+async fn invitations_on_the_pages(app: &TestApp) {
+    let lead = app.register("page-lead").await;
+    let guest = app.register("page-guest").await;
+    let lead_user = accounts::session_user(
+        &app.state.pool,
+        lead.trim_start_matches("nanos_session="),
+        db::now(),
+    )
+    .await
+    .unwrap()
+    .unwrap();
+    new_team(app, &lead_user, "pages").await;
+    let settings = app.get("/teams/pages/settings", Some(&lead)).await;
+    assert_eq!(settings.status, 200);
+    for role in Role::ALL {
+        assert!(
+            settings.body.contains(role.description()),
+            "{}",
+            role.as_str()
+        );
+    }
+    let invited = app
+        .send(common::plain_form_post(
+            "/api/teams/add-member",
+            &[
+                ("team", "pages"),
+                ("username", "page-guest"),
+                ("role", "member"),
+            ],
+            Some(&lead),
+            "/teams/pages/settings",
+        ))
+        .await;
+    assert_eq!(invited.status, 302, "{}", invited.body);
+    // A mistake without JavaScript: shown beside the field, the username kept.
+    let wrong = app
+        .send(common::plain_form_post(
+            "/api/teams/add-member",
+            &[
+                ("team", "pages"),
+                ("username", "no-such-user"),
+                ("role", "member"),
+            ],
+            Some(&lead),
+            "/teams/pages/settings",
+        ))
+        .await;
+    let page = app.get(&wrong.location().unwrap(), Some(&lead)).await;
+    assert_eq!(
+        common::field_error_in(&page.body, "username").as_deref(),
+        Some("There is no user named 'no-such-user'."),
+        "{}",
+        page.body
+    );
+    assert!(page.body.contains(r#"value="no-such-user""#));
+
+    let teams = app.get("/teams", Some(&guest)).await;
+    assert!(teams.body.contains("page-lead"), "{}", teams.body);
+    assert!(teams.body.contains(r#"data-testid="invitation-pages""#));
+    let accepted = app
+        .send(common::plain_form_post(
+            "/api/teams/accept-invitation",
+            &[("team", "pages")],
+            Some(&guest),
+            "/teams",
+        ))
+        .await;
+    assert_eq!(accepted.status, 302, "{}", accepted.body);
+    let teams = app.get(&accepted.location().unwrap(), Some(&guest)).await;
+    assert!(!teams.body.contains(r#"data-testid="invitation-pages""#));
+    assert!(teams.body.contains(r#"href="/teams/pages">Team pages</a>"#));
 }
 
 on_both_databases!(
@@ -466,4 +738,6 @@ on_both_databases!(
     scopes_and_team_restrictions_hold,
     sessions_need_the_same_origin_to_change_things,
     the_audit_log_records_who_did_what,
+    members_join_by_accepting_an_invitation,
+    invitations_on_the_pages,
 );

@@ -310,7 +310,87 @@ async fn sessions_work_for_the_api_too(app: &TestApp) {
     assert_eq!(response.json()["username"], "browser");
 }
 
+/// The date picked as the expiry is the date listed: the token works through that day (UTC).
+async fn a_chosen_expiry_date_is_the_date_listed(app: &TestApp) {
+    let cookie = app.register("dated").await;
+    let picked = nanos_store::ui::format_date(db::now() + 200 * 24 * 3600);
+    let response = create(
+        app,
+        &cookie,
+        &[
+            ("label", "dated"),
+            ("expiry", "date"),
+            ("expires_on", &picked),
+            ("download", "on"),
+        ],
+    )
+    .await;
+    assert_eq!(response.status, 200, "{}", response.body);
+    let list = app
+        .call("/api/tokens/list", &[], Some(&cookie))
+        .await
+        .json();
+    let expires_at = list[0]["expires_at"].as_i64().unwrap();
+    assert_eq!(nanos_store::ui::format_date(expires_at), picked);
+    assert_eq!(
+        nanos_store::ui::format_date(expires_at + 1),
+        nanos_store::ui::format_date(db::now() + 201 * 24 * 3600),
+        "it works until the last second of that day"
+    );
+    let page = app.get("/settings/tokens", Some(&cookie)).await;
+    assert!(
+        page.body
+            .contains(&format!(r#"<td data-label="Expires">{picked}</td>"#)),
+        "{}",
+        page.body
+    );
+}
+
+/// Every wrong field is reported at once; without JavaScript the messages appear beside the
+/// fields and the label is kept.
+async fn every_wrong_field_at_once_with_and_without_javascript(app: &TestApp) {
+    let cookie = app.register("hasty").await;
+    let response = create(
+        app,
+        &cookie,
+        &[
+            ("label", "  "),
+            ("expiry", "date"),
+            ("expires_on", "2999-01-01"),
+        ],
+    )
+    .await;
+    assert_eq!(response.status, 422, "{}", response.body);
+    let fields: Vec<String> = response.json()["fields"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["field"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(fields, ["label", "expiry", "scopes"]);
+
+    let response = app
+        .send(common::plain_form_post(
+            "/api/tokens/create",
+            &[
+                ("label", "My CI"),
+                ("expiry", "date"),
+                ("expires_on", "2999-01-01"),
+            ],
+            Some(&cookie),
+            "/settings/tokens",
+        ))
+        .await;
+    assert_eq!(response.status, 302, "{}", response.body);
+    let page = app.get(&response.location().unwrap(), Some(&cookie)).await;
+    assert!(page.body.contains(r#"value="My CI""#), "{}", page.body);
+    assert!(page.body.contains("at most 2 years"));
+    assert!(page.body.contains("Pick at least one scope."));
+}
+
 on_both_databases!(
+    a_chosen_expiry_date_is_the_date_listed,
+    every_wrong_field_at_once_with_and_without_javascript,
     create_use_and_revoke,
     the_401_bodies_say_what_is_wrong,
     expired_tokens_stop_working,

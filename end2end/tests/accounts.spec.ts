@@ -37,7 +37,9 @@ test('register, log out, log in, and see your name in the header', async ({ page
   await page.getByLabel('Username').fill(username);
   await page.getByLabel('Password', { exact: true }).fill('wrong password!');
   await page.getByRole('button', { name: 'Log in' }).click();
-  await expect(page.getByRole('alert')).toHaveText('Wrong username or password.');
+  // Beside the password, where the person types again.
+  await expect(page.locator('#password-error')).toHaveText('Wrong username or password.');
+  await expect(page.getByLabel('Password', { exact: true })).toHaveAttribute('aria-invalid', 'true');
 
   await page.getByLabel('Password', { exact: true }).fill(password);
   await page.getByRole('button', { name: 'Log in' }).click();

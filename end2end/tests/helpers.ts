@@ -13,6 +13,7 @@ export function uniqueName(prefix: string): string {
 /** Registers through the page and waits until the header shows the new user. */
 export async function registerInPage(page: Page, username: string, displayName: string) {
   await page.goto('/register');
+  await hydrated(page);
   await page.getByLabel('Username').fill(username);
   await page.getByLabel('Display name').fill(displayName);
   await page.getByLabel('Password', { exact: true }).fill(password);
@@ -140,4 +141,10 @@ export async function checkPage(page: Page, testInfo: TestInfo, name: string) {
   const results = await new AxeBuilder({ page }).analyze();
   const bad = results.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
   expect.soft(bad.length, `${name}: axe found serious or critical issues:\n${bad.map(describeViolation).join('\n')}`).toBe(0);
+}
+
+/** Waits until the page is hydrated (the app marks `<body data-hydrated>`): from then on forms are
+ * sent by the app, not posted by the browser itself. */
+export async function hydrated(page: Page) {
+  await expect(page.locator('body[data-hydrated="true"]')).toHaveCount(1);
 }

@@ -1,11 +1,12 @@
 import { test, expect } from '@playwright/test';
-import { registerInPage, uniqueName } from './helpers';
+import { hydrated, registerInPage, uniqueName } from './helpers';
 
 test('create a token, see it once, use it, revoke it', async ({ page, request }) => {
   const username = uniqueName('tok');
   await registerInPage(page, username, 'Token User');
 
   await page.goto('/settings/tokens');
+  await hydrated(page);
   await expect(page.getByText('No active tokens.')).toBeVisible();
   await page.getByLabel('Label').fill('My game server');
   await page.getByLabel('Expires').selectOption('30');
@@ -41,10 +42,37 @@ test('a token may not outlive two years', async ({ page }) => {
   await registerInPage(page, username, 'Token User');
 
   await page.goto('/settings/tokens');
+  await hydrated(page);
   await page.getByLabel('Label').fill('Too long');
   await page.getByLabel('Expires').selectOption('date');
   await page.getByLabel('Expiry date').fill('2999-01-01');
   await page.getByRole('button', { name: 'Create token' }).click();
   await expect(page.locator('#expiry-error')).toContainText('at most 2 years');
   await expect(page.getByTestId('new-token')).toHaveCount(0);
+});
+
+test('the expiry date picked is the date listed', async ({ page }) => {
+  await registerInPage(page, uniqueName('tok3'), 'Token User');
+  await page.goto('/settings/tokens');
+  await hydrated(page);
+  const picked = new Date(Date.now() + 200 * 24 * 3600 * 1000).toISOString().slice(0, 10);
+  await page.getByLabel('Label').fill('Dated');
+  await page.getByLabel('Expires').selectOption('date');
+  await page.getByLabel('Expiry date').fill(picked);
+  await page.getByRole('button', { name: 'Create token' }).click();
+  await expect(page.getByTestId('new-token')).toBeVisible();
+  await expect(page.getByRole('row', { name: /Dated/ }).getByRole('cell').nth(4)).toHaveText(picked);
+});
+
+test('at 390 px the tokens page fits the screen', async ({ page }) => {
+  await page.setViewportSize({ width: 390, height: 844 });
+  await registerInPage(page, uniqueName('tok4'), 'Narrow User');
+  await page.goto('/settings/tokens');
+  await hydrated(page);
+  await page.getByLabel('Label').fill('A rather long label for my game server');
+  await page.getByRole('button', { name: 'Create token' }).click();
+  await expect(page.getByTestId('new-token')).toBeVisible();
+  await expect(page.getByText('A rather long label for my game server', { exact: true })).toBeVisible();
+  const width = await page.evaluate(() => document.documentElement.scrollWidth);
+  expect(width).toBeLessThanOrEqual(390);
 });

@@ -3,7 +3,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { registerInPage, uniqueName } from './helpers';
+import { hydrated, registerInPage, uniqueName } from './helpers';
 
 const makeZips = `
 import os, sys, zipfile
@@ -32,6 +32,7 @@ test('a new author uploads, publishes and shares a game mode', async ({ page, br
 
   // A bad zip: the browser's verdict, and nothing sent to the server.
   await page.goto('/upload');
+  await hydrated(page);
   await page.getByLabel('Choose the release zip, or drop it here').setInputFiles(join(dir, 'nested.zip'));
   await expect(page.getByTestId('diagnostics')).toContainText('manifest-nested');
   await expect(page.getByTestId('diagnostics')).toContainText("Zip the folder's contents, not the folder");

@@ -2,7 +2,7 @@
 
 use leptos::prelude::*;
 
-use super::{Profile, SignedInUser};
+use super::{DeletionPlan, Profile, SignedInUser};
 use crate::error::ErrorBody;
 
 #[cfg(feature = "ssr")]
@@ -11,7 +11,24 @@ mod server {
     pub use crate::db;
     pub use crate::error::AppError;
     pub use crate::server::{state, AppState};
+    pub use crate::ui::forms::keep_on_error;
     pub use axum::http::{header, HeaderMap, HeaderValue};
+    pub use leptos::server_fn::ServerFn;
+
+    /// Where to go after logging in or registering: `next` when it is a page of this site.
+    pub fn return_to(next: Option<&str>, otherwise: String) -> String {
+        next.and_then(super::super::safe_return_path)
+            .map(str::to_string)
+            .unwrap_or(otherwise)
+    }
+
+    /// The session secret of the current request, if any.
+    pub async fn session_token() -> Result<Option<String>, AppError> {
+        let headers: HeaderMap = leptos_axum::extract()
+            .await
+            .map_err(|e| AppError::Internal(e.to_string()))?;
+        Ok(session::token_from_headers(&headers))
+    }
 
     /// Starts a session for `user` and sets its cookie on the response.
     pub async fn sign_in(state: &AppState, user: &service::User) -> Result<(), AppError> {
@@ -59,42 +76,59 @@ mod server {
     }
 }
 
-/// Creates an account and logs it in.
+/// Creates an account and logs it in, then goes to `next` (a page of this site) or the new
+/// profile.
 #[server(prefix = "/api/accounts", endpoint = "register")]
 pub async fn register(
     username: String,
     display_name: String,
     password: String,
+    #[server(default)] next: Option<String>,
 ) -> Result<(), ErrorBody> {
     use server::*;
     let state = state()?;
     let address = client_address(&state).await?;
-    let user = service::register_from(
+    let registered = service::register_from(
         &state.pool,
         service::Registration {
-            username,
-            display_name,
+            username: username.clone(),
+            display_name: display_name.clone(),
             password,
         },
         address,
         state.settings.registrations_per_hour,
         db::now(),
     )
-    .await?;
+    .await;
+    let keep = [
+        ("username", username.as_str()),
+        ("display_name", display_name.as_str()),
+    ];
+    let user = keep_on_error(<Register as ServerFn>::PATH, &keep, registered)?;
     sign_in(&state, &user).await?;
-    leptos_axum::redirect(&format!("/u/{}", user.username));
+    leptos_axum::redirect(&return_to(next.as_deref(), format!("/u/{}", user.username)));
     Ok(())
 }
 
-/// Logs in with a username and password.
+/// Logs in with a username and password, then goes to `next` (a page of this site) or the front
+/// page.
 #[server(prefix = "/api/accounts", endpoint = "login")]
-pub async fn login(username: String, password: String) -> Result<(), ErrorBody> {
+pub async fn login(
+    username: String,
+    password: String,
+    #[server(default)] next: Option<String>,
+) -> Result<(), ErrorBody> {
     use server::*;
     let state = state()?;
     let address = client_address(&state).await?;
-    let user = service::log_in(&state.pool, &username, &password, address, db::now()).await?;
+    let logged_in = service::log_in(&state.pool, &username, &password, address, db::now()).await;
+    let user = keep_on_error(
+        <Login as ServerFn>::PATH,
+        &[("username", &username)],
+        logged_in,
+    )?;
     sign_in(&state, &user).await?;
-    leptos_axum::redirect("/");
+    leptos_axum::redirect(&return_to(next.as_deref(), "/".into()));
     Ok(())
 }
 
@@ -130,4 +164,66 @@ pub async fn user_profile(username: String) -> Result<Option<Profile>, ErrorBody
     use server::*;
     let state = state()?;
     Ok(service::profile(&state.pool, &username).await?)
+}
+
+/// Changes the signed-in user's display name; returns the new one.
+#[server(prefix = "/api/accounts", endpoint = "display-name")]
+pub async fn change_display_name(display_name: String) -> Result<String, ErrorBody> {
+    use server::*;
+    let state = state()?;
+    let user = session::require_user(&state).await?;
+    let changed = service::change_display_name(&state.pool, &user.id, &display_name).await;
+    keep_on_error(
+        <ChangeDisplayName as ServerFn>::PATH,
+        &[("display_name", &display_name)],
+        changed,
+    )
+}
+
+/// Changes the signed-in user's password (the current one is needed) and logs out every other
+/// session of the account.
+#[server(prefix = "/api/accounts", endpoint = "password")]
+pub async fn change_password(
+    current_password: String,
+    new_password: String,
+) -> Result<(), ErrorBody> {
+    use server::*;
+    let state = state()?;
+    let user = session::require_user(&state).await?;
+    let token = session_token().await?;
+    Ok(service::change_password(
+        &state.pool,
+        &user.id,
+        &current_password,
+        &new_password,
+        token.as_deref(),
+    )
+    .await?)
+}
+
+/// What deleting the signed-in user's account would do.
+#[server(prefix = "/api/accounts", endpoint = "deletion-plan")]
+pub async fn account_deletion_plan() -> Result<DeletionPlan, ErrorBody> {
+    use server::*;
+    let state = state()?;
+    let user = session::require_user(&state).await?;
+    Ok(service::deletion_plan(&state.pool, &user.id).await?)
+}
+
+/// Deletes the signed-in user's account; `confirm` repeats the username, `password` is the
+/// current password. Logs out and goes to the front page.
+#[server(prefix = "/api/accounts", endpoint = "delete")]
+pub async fn delete_account(confirm: String, password: String) -> Result<(), ErrorBody> {
+    use server::*;
+    let state = state()?;
+    let user = session::require_user(&state).await?;
+    service::delete_account(&state.pool, &user, &confirm, &password, db::now()).await?;
+    let headers: HeaderMap = leptos_axum::extract()
+        .await
+        .map_err(|e| AppError::Internal(e.to_string()))?;
+    set_cookie(&session::cleared_cookie(session::is_https(
+        &state, &headers,
+    )));
+    leptos_axum::redirect("/");
+    Ok(())
 }

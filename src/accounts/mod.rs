@@ -41,6 +41,52 @@ pub struct Profile {
     pub display_name: String,
     /// Unix seconds.
     pub joined_at: i64,
+    /// The teams the user belongs to, with their role.
+    pub teams: Vec<crate::teams::MyTeam>,
+    /// The packages and asset packs of those teams.
+    pub resources: Vec<crate::resources::ResourceInfo>,
+}
+
+/// What deleting an account would do, shown before the person confirms.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeletionPlan {
+    /// Teams the account is the only owner of that hold resources or have other members: the
+    /// account cannot be deleted until someone else owns them (or they are emptied).
+    pub blocking: Vec<BlockingTeam>,
+    /// Teams with no one else in them and no resources: deleted with the account.
+    pub deleted_teams: Vec<String>,
+    /// Teams the account leaves; they go on without it.
+    pub left_teams: Vec<String>,
+}
+
+/// A team that keeps an account from being deleted, and why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BlockingTeam {
+    pub name: String,
+    pub title: String,
+    /// The team's resources (their names).
+    pub resources: Vec<String>,
+    /// How many other members the team has.
+    pub other_members: i64,
+}
+
+/// Longest address accepted as the page to return to after logging in.
+pub const RETURN_PATH_MAX: usize = 2000;
+
+/// The page to return to after logging in or registering, if `next` is a path on this site: it
+/// starts with a single `/` (not `//` or `/\`, which browsers read as another host), has no
+/// scheme, spaces, control characters or backslashes, and is not the log-in or registration page.
+pub fn safe_return_path(next: &str) -> Option<&str> {
+    let ok = next.starts_with('/')
+        && !next.starts_with("//")
+        && next.len() <= RETURN_PATH_MAX
+        && !next
+            .chars()
+            .any(|c| c == '\\' || c.is_whitespace() || c.is_control())
+        && !["/login", "/register"]
+            .iter()
+            .any(|page| next == *page || next.starts_with(&format!("{page}?")));
+    ok.then_some(next)
 }
 
 /// Checks a username: lowercase letters, digits and `-`, 2 to 39 characters.
@@ -115,6 +161,38 @@ mod tests {
         assert!(check_display_name("   ").is_err());
         assert!(check_display_name(&"x".repeat(65)).is_err());
         assert!(check_display_name("a\u{7}b").is_err());
+    }
+
+    #[test]
+    fn return_paths_stay_on_this_site() {
+        for good in [
+            "/",
+            "/upload",
+            "/upload?kind=packages&name=x",
+            "/teams/a/settings#m",
+        ] {
+            assert_eq!(safe_return_path(good), Some(good), "{good}");
+        }
+        for hostile in [
+            "",
+            "upload",
+            "//evil.example",
+            "//evil.example/upload",
+            "/\\evil.example",
+            "/\\/evil.example",
+            "\\\\evil.example",
+            "https://evil.example/",
+            "javascript:alert(1)",
+            " /upload",
+            "/up load",
+            "/\tevil",
+            "/login",
+            "/login?next=/upload",
+            "/register",
+            &format!("/{}", "x".repeat(RETURN_PATH_MAX)),
+        ] {
+            assert_eq!(safe_return_path(hostile), None, "{hostile:?}");
+        }
     }
 
     #[test]

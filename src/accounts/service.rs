@@ -9,9 +9,12 @@ use argon2::Argon2;
 use rand::rngs::OsRng;
 
 use super::throttle::{LogInAttempt, RegistrationSlot};
-use super::{check_display_name, check_password, check_username, Profile, SignedInUser};
+use super::{
+    check_display_name, check_password, check_username, BlockingTeam, DeletionPlan, Profile,
+    SignedInUser,
+};
 use crate::db::{conflict_on_unique, new_id, Pool};
-use crate::error::AppError;
+use crate::error::{AppError, FieldChecks};
 use crate::secrets::sha256_hex;
 
 /// A user row.
@@ -40,14 +43,22 @@ pub struct Registration {
     pub password: String,
 }
 
-/// Creates an account after checking every field.
+/// Creates an account after checking every field; a refusal names every wrong field at once.
 pub async fn register(pool: &Pool, new: Registration, now: i64) -> Result<User, AppError> {
     let username = new.username.trim().to_string();
-    check_username(&username).map_err(|m| AppError::field("invalid-username", "username", m))?;
-    check_display_name(&new.display_name)
-        .map_err(|m| AppError::field("invalid-display-name", "display_name", m))?;
-    check_password(&new.password)
-        .map_err(|m| AppError::field("invalid-password", "password", m))?;
+    let mut checks = FieldChecks::default();
+    checks.check("invalid-username", "username", check_username(&username));
+    checks.check(
+        "invalid-display-name",
+        "display_name",
+        check_display_name(&new.display_name),
+    );
+    checks.check(
+        "invalid-password",
+        "password",
+        check_password(&new.password),
+    );
+    checks.finish()?;
 
     let password_hash = hash_password(new.password).await?;
     let user = User {
@@ -194,18 +205,203 @@ pub async fn end_session(pool: &Pool, token: &str, now: i64) -> Result<(), AppEr
     Ok(())
 }
 
-/// A user's public profile by username.
+/// A user's public profile by username: who they are, their teams and those teams' resources.
 pub async fn profile(pool: &Pool, username: &str) -> Result<Option<Profile>, AppError> {
-    let row: Option<(String, String, i64)> =
-        sqlx::query_as("SELECT username, display_name, created_at FROM users WHERE username = $1")
-            .bind(username)
-            .fetch_optional(pool)
-            .await?;
-    Ok(row.map(|(username, display_name, joined_at)| Profile {
+    let row: Option<(String, String, String, i64)> = sqlx::query_as(
+        "SELECT id, username, display_name, created_at FROM users WHERE username = $1",
+    )
+    .bind(username)
+    .fetch_optional(pool)
+    .await?;
+    let Some((id, username, display_name, joined_at)) = row else {
+        return Ok(None);
+    };
+    let teams = crate::teams::service::user_teams(pool, &id).await?;
+    let mut resources = Vec::new();
+    for team in &teams {
+        resources.extend(crate::teams::service::public_resources(pool, &team.name).await?);
+    }
+    Ok(Some(Profile {
         username,
         display_name,
         joined_at,
+        teams,
+        resources,
     }))
+}
+
+/// Changes a user's display name.
+pub async fn change_display_name(
+    pool: &Pool,
+    user_id: &str,
+    display_name: &str,
+) -> Result<String, AppError> {
+    check_display_name(display_name)
+        .map_err(|m| AppError::field("invalid-display-name", "display_name", m))?;
+    let display_name = display_name.trim().to_string();
+    sqlx::query("UPDATE users SET display_name = $1 WHERE id = $2")
+        .bind(&display_name)
+        .bind(user_id)
+        .execute(pool)
+        .await?;
+    Ok(display_name)
+}
+
+/// Checks `password` against the user's stored password.
+async fn password_matches(pool: &Pool, user_id: &str, password: &str) -> Result<bool, AppError> {
+    let (hash,): (String,) = sqlx::query_as("SELECT password_hash FROM users WHERE id = $1")
+        .bind(user_id)
+        .fetch_one(pool)
+        .await?;
+    verify_password(password.to_string(), hash).await
+}
+
+fn wrong_current_password(field: &'static str) -> AppError {
+    AppError::field(
+        "wrong-password",
+        field,
+        "This is not your current password.",
+    )
+}
+
+/// Changes a user's password after checking the current one, and ends every other session of the
+/// account (`keep_session` is the secret of the session making the change, which stays).
+pub async fn change_password(
+    pool: &Pool,
+    user_id: &str,
+    current: &str,
+    new: &str,
+    keep_session: Option<&str>,
+) -> Result<(), AppError> {
+    let mut checks = FieldChecks::default();
+    if !password_matches(pool, user_id, current).await? {
+        checks.add(wrong_current_password("current_password"))?;
+    }
+    checks.check("invalid-password", "new_password", check_password(new));
+    if current == new && !new.is_empty() {
+        checks.check(
+            "same-password",
+            "new_password",
+            Err("The new password is the same as the current one.".into()),
+        );
+    }
+    checks.finish()?;
+    let hash = hash_password(new.to_string()).await?;
+    let mut tx = pool.begin().await?;
+    sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2")
+        .bind(&hash)
+        .bind(user_id)
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query("DELETE FROM sessions WHERE user_id = $1 AND token_hash <> $2")
+        .bind(user_id)
+        .bind(keep_session.map(sha256_hex).unwrap_or_default())
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// What deleting the account `user_id` would do (see [`DeletionPlan`]).
+pub async fn deletion_plan(pool: &Pool, user_id: &str) -> Result<DeletionPlan, AppError> {
+    // Per team of the user: its name, title, the user's role, its other owners and other members.
+    let rows: Vec<(String, String, String, String, i64, i64)> = sqlx::query_as(
+        "SELECT t.id, t.name, t.title, m.role,                 (SELECT COUNT(*) FROM team_members o WHERE o.team_id = t.id AND o.user_id <> $1 AND o.role = 'owner'),                 (SELECT COUNT(*) FROM team_members o WHERE o.team_id = t.id AND o.user_id <> $1)          FROM team_members m JOIN teams t ON t.id = m.team_id WHERE m.user_id = $1 ORDER BY t.name",
+    )
+    .bind(user_id)
+    .fetch_all(pool)
+    .await?;
+    let mut plan = DeletionPlan::default();
+    for (team_id, name, title, role, other_owners, other_members) in rows {
+        if role != "owner" || other_owners > 0 {
+            plan.left_teams.push(name);
+            continue;
+        }
+        let resources: Vec<(String,)> =
+            sqlx::query_as("SELECT name FROM resources WHERE team_id = $1 ORDER BY name")
+                .bind(&team_id)
+                .fetch_all(pool)
+                .await?;
+        if resources.is_empty() && other_members == 0 {
+            plan.deleted_teams.push(name);
+        } else {
+            plan.blocking.push(BlockingTeam {
+                name,
+                title,
+                resources: resources.into_iter().map(|(r,)| r).collect(),
+                other_members,
+            });
+        }
+    }
+    Ok(plan)
+}
+
+/// Deletes an account, once the person has typed their username (`confirm`) and password: their
+/// sessions, tokens, invitations and memberships go with it, and so do the teams that only they
+/// were in and that hold nothing. Refused while the account is the only owner of a team that
+/// holds resources or has other members (the error names them).
+pub async fn delete_account(
+    pool: &Pool,
+    user: &User,
+    confirm: &str,
+    password: &str,
+    now: i64,
+) -> Result<(), AppError> {
+    let mut checks = FieldChecks::default();
+    if confirm.trim() != user.username {
+        checks.check(
+            "confirmation-mismatch",
+            "confirm",
+            Err(format!(
+                "Type your username, {}, to confirm.",
+                user.username
+            )),
+        );
+    }
+    if !password_matches(pool, &user.id, password).await? {
+        checks.add(wrong_current_password("password"))?;
+    }
+    checks.finish()?;
+    let plan = deletion_plan(pool, &user.id).await?;
+    if !plan.blocking.is_empty() {
+        let names: Vec<String> = plan
+            .blocking
+            .iter()
+            .map(|t| format!("'{}'", t.name))
+            .collect();
+        return Err(AppError::Conflict {
+            code: "last-owner",
+            field: None,
+            message: format!(
+                "You are the only owner of {}. Make someone else an owner, or remove what the team holds, first.",
+                names.join(", ")
+            ),
+        });
+    }
+    let mut tx = pool.begin().await?;
+    for name in &plan.left_teams {
+        sqlx::query(
+            "INSERT INTO team_audit (id, team_id, actor, action, subject, detail, created_at)              SELECT $1, id, $2, 'deleted their account and left the team', NULL, NULL, $3              FROM teams WHERE name = $4",
+        )
+        .bind(new_id())
+        .bind(&user.username)
+        .bind(now)
+        .bind(name)
+        .execute(&mut *tx)
+        .await?;
+    }
+    for name in &plan.deleted_teams {
+        sqlx::query("DELETE FROM teams WHERE name = $1")
+            .bind(name)
+            .execute(&mut *tx)
+            .await?;
+    }
+    sqlx::query("DELETE FROM users WHERE id = $1")
+        .bind(&user.id)
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    Ok(())
 }
 
 /// A hash of a random password, verified against when the username is unknown.

@@ -11,12 +11,14 @@
 //! | Route | Extractor | Without credentials |
 //! | --- | --- | --- |
 //! | `GET /openapi.json` | none | public |
-//! | `GET /user/me`, `GET /user/teams` | `Authorized<ReadAccount>` (any credential) | `401` |
+//! | `GET /user/me`, `GET /user/teams`, `GET /user/invitations` | `Authorized<ReadAccount>` (any credential) | `401` |
+//! | `POST /user/invitations/{team}/accept`, `…/decline` | `Authorized<Manage>` | `401` |
 //! | `POST /teams` | `Authorized<Manage>` | `401` |
 //! | `GET /teams/{name}` | none | public |
 //! | `PATCH`, `DELETE /teams/{name}` | `Authorized<Manage>` | `401` |
 //! | `POST /teams/{name}/members`, `PATCH`, `DELETE …/members/{username}` | `Authorized<Manage>` | `401` |
 //! | `GET /teams/{name}/audit` | `Authorized<Manage>` | `401` |
+//! | `GET /teams/{name}/invitations`, `DELETE …/invitations/{username}` | `Authorized<Manage>` | `401` |
 //! | `GET /{type}`, `GET /{type}/{name}` | none | public |
 //! | `POST /{type}`, `PATCH /{type}/{name}` | `Authorized<Manage>` | `401` |
 //! | `POST /{type}/{name}/releases` (upload) | `Authorized<Publish>` | `401` |
@@ -34,7 +36,7 @@ mod teams;
 mod users;
 
 use axum::extract::DefaultBodyLimit;
-use axum::routing::{get, patch, post};
+use axum::routing::{delete, get, patch, post};
 use axum::Router;
 
 use axum::extract::rejection::JsonRejection;
@@ -71,6 +73,15 @@ pub fn router() -> Router<AppState> {
         )
         .route("/user/me", get(users::me))
         .route("/user/teams", get(teams::my_teams))
+        .route("/user/invitations", get(teams::my_invitations))
+        .route(
+            "/user/invitations/{team}/accept",
+            post(teams::accept_invitation),
+        )
+        .route(
+            "/user/invitations/{team}/decline",
+            post(teams::decline_invitation),
+        )
         .route("/teams", post(teams::create_team))
         .route(
             "/teams/{name}",
@@ -84,6 +95,11 @@ pub fn router() -> Router<AppState> {
             patch(teams::change_role).delete(teams::remove_member),
         )
         .route("/teams/{name}/audit", get(teams::audit_log))
+        .route("/teams/{name}/invitations", get(teams::team_invitations))
+        .route(
+            "/teams/{name}/invitations/{username}",
+            delete(teams::withdraw_invitation),
+        )
         .route(
             "/{kind}",
             get(resources::list_resources).post(resources::create_resource),

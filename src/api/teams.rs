@@ -11,7 +11,7 @@ use crate::db;
 use crate::error::AppError;
 use crate::server::AppState;
 use crate::teams::service::{self, NewTeam, TeamUpdate};
-use crate::teams::{MyTeam, Role, TeamDetails};
+use crate::teams::{Invitation, MyTeam, Role, TeamDetails};
 
 #[utoipa::path(get, path = "/store/v1/teams/{name}", tag = "teams", params(("name" = String, Path)),
     responses((status = 200, body = TeamDetails), (status = 404, body = crate::error::ErrorBody)))]
@@ -100,7 +100,7 @@ pub async fn delete_team(
     Ok(StatusCode::NO_CONTENT)
 }
 
-/// Body of `POST /store/v1/teams/{name}/members`.
+/// Body of `POST /store/v1/teams/{name}/members`: whom to invite, with which role.
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct AddMember {
     pub username: String,
@@ -108,15 +108,18 @@ pub struct AddMember {
 }
 
 #[utoipa::path(post, path = "/store/v1/teams/{name}/members", tag = "teams", security(("token" = ["manage"]), ("session" = [])), params(("name" = String, Path)), request_body = AddMember,
-    responses((status = 201, body = TeamDetails), (status = 401, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody), (status = 409, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
-/// `POST /store/v1/teams/{name}/members`: add a member with a role.
+    responses((status = 202, description = "The user is invited; they become a member when they accept", body = Invitation), (status = 401, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody), (status = 409, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
+/// `POST /store/v1/teams/{name}/members`: invite a user with a role (admins: developers and
+/// members; owners: anyone). Membership starts only when the user accepts
+/// (`POST /store/v1/user/invitations/{team}/accept`), so the answer is `202 Accepted` with the
+/// invitation.
 pub async fn add_member(
     State(state): State<AppState>,
     caller: Authorized<Manage>,
     Path(name): Path<String>,
     JsonBody(body): JsonBody<AddMember>,
-) -> Result<(StatusCode, Json<TeamDetails>), AppError> {
-    service::add_member(
+) -> Result<(StatusCode, Json<Invitation>), AppError> {
+    let invitation = service::invite(
         &state.pool,
         caller.actor(),
         &name,
@@ -125,10 +128,69 @@ pub async fn add_member(
         db::now(),
     )
     .await?;
-    Ok((
-        StatusCode::CREATED,
-        Json(service::details(&state.pool, &name).await?),
+    Ok((StatusCode::ACCEPTED, Json(invitation)))
+}
+
+#[utoipa::path(get, path = "/store/v1/teams/{name}/invitations", tag = "teams", security(("token" = ["manage"]), ("session" = [])), params(("name" = String, Path)),
+    responses((status = 200, body = Vec<Invitation>), (status = 401, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody)))]
+/// `GET /store/v1/teams/{name}/invitations`: the invitations not yet answered (admin or above).
+pub async fn team_invitations(
+    State(state): State<AppState>,
+    caller: Authorized<Manage>,
+    Path(name): Path<String>,
+) -> Result<Json<Vec<Invitation>>, AppError> {
+    Ok(Json(
+        service::team_invitations(&state.pool, caller.actor(), &name).await?,
     ))
+}
+
+#[utoipa::path(delete, path = "/store/v1/teams/{name}/invitations/{username}", tag = "teams", security(("token" = ["manage"]), ("session" = [])), params(("name" = String, Path), ("username" = String, Path)),
+    responses((status = 204), (status = 401, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody)))]
+/// `DELETE /store/v1/teams/{name}/invitations/{username}`: withdraw an invitation (admin or above).
+pub async fn withdraw_invitation(
+    State(state): State<AppState>,
+    caller: Authorized<Manage>,
+    Path((name, username)): Path<(String, String)>,
+) -> Result<StatusCode, AppError> {
+    service::withdraw_invitation(&state.pool, caller.actor(), &name, &username, db::now()).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[utoipa::path(get, path = "/store/v1/user/invitations", tag = "teams", security(("token" = []), ("session" = [])),
+    responses((status = 200, body = Vec<Invitation>), (status = 401, body = crate::error::ErrorBody)))]
+/// `GET /store/v1/user/invitations`: the caller's invitations, waiting for an answer.
+pub async fn my_invitations(
+    State(state): State<AppState>,
+    caller: Authorized<ReadAccount>,
+) -> Result<Json<Vec<Invitation>>, AppError> {
+    Ok(Json(
+        service::user_invitations(&state.pool, &caller.user().id).await?,
+    ))
+}
+
+#[utoipa::path(post, path = "/store/v1/user/invitations/{team}/accept", tag = "teams", security(("token" = ["manage"]), ("session" = [])), params(("team" = String, Path)),
+    responses((status = 200, description = "The caller is now a member", body = MyTeam), (status = 401, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody)))]
+/// `POST /store/v1/user/invitations/{team}/accept`: join the team with the invited role.
+pub async fn accept_invitation(
+    State(state): State<AppState>,
+    caller: Authorized<Manage>,
+    Path(team): Path<String>,
+) -> Result<Json<MyTeam>, AppError> {
+    Ok(Json(
+        service::accept_invitation(&state.pool, caller.actor(), &team, db::now()).await?,
+    ))
+}
+
+#[utoipa::path(post, path = "/store/v1/user/invitations/{team}/decline", tag = "teams", security(("token" = ["manage"]), ("session" = [])), params(("team" = String, Path)),
+    responses((status = 204), (status = 401, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody)))]
+/// `POST /store/v1/user/invitations/{team}/decline`: refuse the invitation.
+pub async fn decline_invitation(
+    State(state): State<AppState>,
+    caller: Authorized<Manage>,
+    Path(team): Path<String>,
+) -> Result<StatusCode, AppError> {
+    service::decline_invitation(&state.pool, caller.actor(), &team, db::now()).await?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 /// Body of `PATCH /store/v1/teams/{name}/members/{username}`.

@@ -133,6 +133,7 @@ pub fn UploadPage() -> impl IntoView {
                     message,
                     field: None,
                     diagnostics: None,
+                    fields: Vec::new(),
                 })),
             }
         });
@@ -192,6 +193,7 @@ pub fn UploadPage() -> impl IntoView {
                     message,
                     field: None,
                     diagnostics: None,
+                    fields: Vec::new(),
                 }));
             }
         }
@@ -632,6 +634,7 @@ mod send_wrapper_file {
                                 message: format!("The store answered in a way this page does not understand: {e}"),
                                 field: None,
                                 diagnostics: None,
+                                fields: Vec::new(),
                             })
                         } else {
                             Err(
@@ -640,6 +643,7 @@ mod send_wrapper_file {
                                     message: format!("The upload failed (HTTP {status})."),
                                     field: None,
                                     diagnostics: None,
+                                    fields: Vec::new(),
                                 }),
                             )
                         });
@@ -653,6 +657,7 @@ mod send_wrapper_file {
                         message: "The upload was interrupted or cancelled. Nothing was stored; try again.".into(),
                         field: None,
                         diagnostics: None,
+                        fields: Vec::new(),
                     }))
                 });
                 xhr.set_onerror(Some(failed.as_ref().unchecked_ref()));

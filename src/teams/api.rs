@@ -2,7 +2,7 @@
 
 use leptos::prelude::*;
 
-use super::{AuditEntry, MyTeam, TeamPage};
+use super::{AuditEntry, Invitation, MyTeam, TeamPage};
 use crate::error::ErrorBody;
 
 #[cfg(feature = "ssr")]
@@ -13,6 +13,8 @@ mod server {
     pub use crate::server::state;
     pub use crate::teams::service::{self, Actor};
     pub use crate::teams::Role;
+    pub use crate::ui::forms::keep_on_error;
+    pub use leptos::server_fn::ServerFn;
 
     pub fn parse_role(name: &str) -> Result<Role, AppError> {
         Role::parse(name).map_err(|m| AppError::field("invalid-role", "role", m))
@@ -45,23 +47,7 @@ pub async fn load_team(name: String) -> Result<Option<TeamPage>, ErrorBody> {
             .find(|m| m.username == v.username)
             .map(|m| m.role)
     });
-    let mut resources = Vec::new();
-    for kind in [
-        crate::validate::Kind::Package,
-        crate::validate::Kind::AssetPack,
-    ] {
-        let query = crate::resources::service::ListQuery {
-            team: Some(team.name.clone()),
-            sort: Some("name".into()),
-            page_size: Some(100),
-            ..Default::default()
-        };
-        resources.extend(
-            crate::resources::service::list(&state.pool, kind, query)
-                .await?
-                .items,
-        );
-    }
+    let resources = service::public_resources(&state.pool, &team.name).await?;
     Ok(Some(TeamPage {
         description_html: service::description_html(&state.pool, &team.name).await?,
         team,
@@ -81,11 +67,13 @@ pub async fn create_team(
     let state = state()?;
     let user = require_user(&state).await?;
     let new = service::NewTeam {
-        name,
-        title,
+        name: name.clone(),
+        title: title.clone(),
         description,
     };
-    let team = service::create(&state.pool, Actor::user(&user), new, db::now()).await?;
+    let created = service::create(&state.pool, Actor::user(&user), new, db::now()).await;
+    let keep = [("name", name.as_str()), ("title", title.as_str())];
+    let team = keep_on_error(<CreateTeam as ServerFn>::PATH, &keep, created)?;
     Ok(team.name)
 }
 
@@ -106,18 +94,19 @@ pub async fn update_team(
     Ok(service::update(&state.pool, Actor::user(&user), &team, changes, db::now()).await?)
 }
 
-/// Adds a member with a role.
+/// Invites a user to join the team with a role; they become a member when they accept. (At
+/// `add-member`, its address from before invitations, which pages and scripts use.)
 #[server(prefix = "/api/teams", endpoint = "add-member")]
-pub async fn add_team_member(
+pub async fn invite_member(
     team: String,
     username: String,
     role: String,
-) -> Result<(), ErrorBody> {
+) -> Result<Invitation, ErrorBody> {
     use server::*;
     let state = state()?;
     let user = require_user(&state).await?;
     let role = parse_role(&role)?;
-    Ok(service::add_member(
+    let invited = service::invite(
         &state.pool,
         Actor::user(&user),
         &team,
@@ -125,7 +114,60 @@ pub async fn add_team_member(
         role,
         db::now(),
     )
-    .await?)
+    .await;
+    keep_on_error(
+        <InviteMember as ServerFn>::PATH,
+        &[("username", &username)],
+        invited,
+    )
+}
+
+/// The team's pending invitations (admins and owners).
+#[server(prefix = "/api/teams", endpoint = "invitations")]
+pub async fn team_invitations(team: String) -> Result<Vec<Invitation>, ErrorBody> {
+    use server::*;
+    let state = state()?;
+    let user = require_user(&state).await?;
+    Ok(service::team_invitations(&state.pool, Actor::user(&user), &team).await?)
+}
+
+/// Withdraws a pending invitation (admins and owners).
+#[server(prefix = "/api/teams", endpoint = "withdraw-invitation")]
+pub async fn withdraw_invitation(team: String, username: String) -> Result<(), ErrorBody> {
+    use server::*;
+    let state = state()?;
+    let user = require_user(&state).await?;
+    Ok(
+        service::withdraw_invitation(&state.pool, Actor::user(&user), &team, &username, db::now())
+            .await?,
+    )
+}
+
+/// The signed-in user's invitations, waiting for an answer.
+#[server(prefix = "/api/teams", endpoint = "my-invitations")]
+pub async fn my_invitations() -> Result<Vec<Invitation>, ErrorBody> {
+    use server::*;
+    let state = state()?;
+    let user = require_user(&state).await?;
+    Ok(service::user_invitations(&state.pool, &user.id).await?)
+}
+
+/// Accepts an invitation: the signed-in user joins the team.
+#[server(prefix = "/api/teams", endpoint = "accept-invitation")]
+pub async fn accept_invitation(team: String) -> Result<MyTeam, ErrorBody> {
+    use server::*;
+    let state = state()?;
+    let user = require_user(&state).await?;
+    Ok(service::accept_invitation(&state.pool, Actor::user(&user), &team, db::now()).await?)
+}
+
+/// Declines an invitation.
+#[server(prefix = "/api/teams", endpoint = "decline-invitation")]
+pub async fn decline_invitation(team: String) -> Result<(), ErrorBody> {
+    use server::*;
+    let state = state()?;
+    let user = require_user(&state).await?;
+    Ok(service::decline_invitation(&state.pool, Actor::user(&user), &team, db::now()).await?)
 }
 
 /// Changes a member's role.

@@ -41,6 +41,16 @@ impl Role {
         }
     }
 
+    /// What the role may do, for the pages where people choose a role.
+    pub fn description(self) -> &'static str {
+        match self {
+            Role::Owner => "Everything an admin can do, and also: invite, promote and remove admins and owners, and delete the team.",
+            Role::Admin => "Everything a developer can do, and also: edit the team's title and description, invite and remove developers and members, change their roles, and read the audit log.",
+            Role::Developer => "Everything a member can do, and also: create and edit the team's packages and asset packs, upload releases and publish drafts.",
+            Role::Member => "Sees and downloads the team's private releases and drafts (for testers). Cannot change anything.",
+        }
+    }
+
     /// Parses a role name.
     pub fn parse(name: &str) -> Result<Role, String> {
         Role::ALL
@@ -68,6 +78,24 @@ pub struct Member {
     pub username: String,
     pub display_name: String,
     pub role: Role,
+}
+
+/// An invitation to join a team, waiting for the invited user to accept or decline it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct Invitation {
+    /// The team's name.
+    pub team: String,
+    /// The team's title.
+    pub team_title: String,
+    /// The invited user.
+    pub username: String,
+    /// The role the user gets on accepting.
+    pub role: Role,
+    /// Who sent the invitation.
+    pub invited_by: String,
+    /// Unix seconds.
+    pub created_at: i64,
 }
 
 /// A team with its members.

@@ -5,10 +5,11 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_navigate;
 
 use super::api::{
-    load_team, my_teams, team_audit, AddTeamMember, ChangeMemberRole, CreateTeam, DeleteTeam,
-    RemoveTeamMember, UpdateTeam,
+    load_team, my_invitations, my_teams, team_audit, team_invitations, AcceptInvitation,
+    ChangeMemberRole, CreateTeam, DeclineInvitation, DeleteTeam, InviteMember, RemoveTeamMember,
+    UpdateTeam, WithdrawInvitation,
 };
-use super::{Member, Role, TeamPage};
+use super::{Invitation, Member, Role, TeamPage};
 use crate::app::use_auth;
 use crate::ui::{
     action_error, field_error, format_date, route_param, Field, FormAlert, LoadError, NotFound,
@@ -43,19 +44,44 @@ pub fn CreateTeamForm(#[prop(into)] on_created: Callback<String>) -> impl IntoVi
     }
 }
 
-/// `/teams`: my teams, and a form to create one.
+/// `/teams`: my invitations (accept or decline), my teams, and a form to create one. Wrapped in
+/// [`crate::accounts::pages::RequireSignIn`] by the router.
 #[component]
 pub fn TeamsPage() -> impl IntoView {
     let auth = use_auth();
     let navigate = use_navigate();
-    let teams = Resource::new(move || auth.user.get().map(|_| ()), |_| my_teams());
+    let accept = ServerAction::<AcceptInvitation>::new();
+    let decline = ServerAction::<DeclineInvitation>::new();
+    let answers = move || (accept.version().get(), decline.version().get());
+    let teams = Resource::new(
+        move || (auth.user.get().map(|_| ()), answers()),
+        |_| my_teams(),
+    );
+    let invitations = Resource::new(answers, |_| my_invitations());
     let on_created =
         Callback::new(move |name: String| navigate(&format!("/teams/{name}"), Default::default()));
+    let accept_error = action_error(accept);
+    let decline_error = action_error(decline);
     view! {
         <Title text="Teams" />
         <section class="stack-lg">
             <h1>"Teams"</h1>
             <p class="lead">"Teams hold resources. Members share the work with a role each: owner, admin, developer or member."</p>
+            <FormAlert error=accept_error />
+            <FormAlert error=decline_error />
+            <Transition fallback=|| ()>
+                {move || Suspend::new(async move {
+                    let list = invitations.await.unwrap_or_default();
+                    (!list.is_empty()).then(|| view! {
+                        <section class="panel stack" aria-labelledby="invitations-heading">
+                            <h2 id="invitations-heading">"Invitations"</h2>
+                            <ul class="invitations">
+                                {list.into_iter().map(|invitation| view! { <InvitationItem invitation accept decline /> }).collect_view()}
+                            </ul>
+                        </section>
+                    })
+                })}
+            </Transition>
             <Transition fallback=|| view! { <p>"Loading…"</p> }>
                 {move || Suspend::new(async move {
                     match teams.await {
@@ -65,7 +91,7 @@ pub fn TeamsPage() -> impl IntoView {
                                 view! { <p class="muted">"You are not in any team yet."</p> }.into_any()
                             } else {
                                 view! {
-                                    <ul class="team-list">
+                                    <ul class="team-list" data-testid="my-teams">
                                         {list.into_iter().map(|t| view! {
                                             <li>
                                                 <a href=format!("/teams/{}", t.name)>{t.title.clone()}</a>
@@ -86,6 +112,46 @@ pub fn TeamsPage() -> impl IntoView {
                 })}
             </Transition>
         </section>
+    }
+}
+
+/// One invitation with its Accept and Decline buttons (plain forms, so they work without
+/// JavaScript too).
+#[component]
+fn InvitationItem(
+    invitation: Invitation,
+    accept: ServerAction<AcceptInvitation>,
+    decline: ServerAction<DeclineInvitation>,
+) -> impl IntoView {
+    let testid = format!("invitation-{}", invitation.team);
+    let team_page = format!("/teams/{}", invitation.team);
+    let explained = format!(
+        "A {}: {}",
+        invitation.role.as_str(),
+        invitation.role.description()
+    );
+    let (for_accept, for_decline) = (invitation.team.clone(), invitation.team.clone());
+    view! {
+        <li class="invitation" data-testid=testid>
+            <p>
+                <strong>{invitation.invited_by.clone()}</strong>
+                " invites you to join "
+                <a href=team_page>{invitation.team_title.clone()}</a>
+                " as " <span class=format!("badge role-{}", invitation.role.as_str())>{invitation.role.as_str()}</span>
+                " (" {format_date(invitation.created_at)} ")"
+            </p>
+            <p class="hint">{explained}</p>
+            <div class="actions">
+                <ActionForm action=accept attr:class="inline-form">
+                    <input type="hidden" name="team" value=for_accept />
+                    <button type="submit" class="button small">"Accept"</button>
+                </ActionForm>
+                <ActionForm action=decline attr:class="inline-form">
+                    <input type="hidden" name="team" value=for_decline />
+                    <button type="submit" class="button-link">"Decline"</button>
+                </ActionForm>
+            </div>
+        </li>
     }
 }
 
@@ -156,7 +222,8 @@ fn TeamOverview(page: TeamPage) -> impl IntoView {
 pub fn TeamSettingsPage() -> impl IntoView {
     let name = route_param("name");
     let update = ServerAction::<UpdateTeam>::new();
-    let add = ServerAction::<AddTeamMember>::new();
+    let add = ServerAction::<InviteMember>::new();
+    let withdraw = ServerAction::<WithdrawInvitation>::new();
     let change = ServerAction::<ChangeMemberRole>::new();
     let remove = ServerAction::<RemoveTeamMember>::new();
     let delete = ServerAction::<DeleteTeam>::new();
@@ -166,10 +233,15 @@ pub fn TeamSettingsPage() -> impl IntoView {
             add.version().get(),
             change.version().get(),
             remove.version().get(),
+            withdraw.version().get(),
         )
     };
     let team = Resource::new(move || (name(), versions()), |(name, _)| load_team(name));
     let audit = Resource::new(move || (name(), versions()), |(name, _)| team_audit(name));
+    let invitations = Resource::new(
+        move || (name(), versions()),
+        |(name, _)| team_invitations(name),
+    );
     let auth = use_auth();
 
     view! {
@@ -188,6 +260,8 @@ pub fn TeamSettingsPage() -> impl IntoView {
                                 </header>
                                 {(role >= Role::Admin).then(|| view! { <EditTeam page=page.clone() update /> }.into_any())}
                                 {view! { <Members page=page.clone() me=me.username.clone() role add change remove /> }.into_any()}
+                                {(role >= Role::Admin).then(|| view! { <PendingInvitations invitations withdraw role /> }.into_any())}
+                                <RolesExplained />
                                 {(role == Role::Owner).then(|| view! { <DeleteTeamForm team=page.team.name.clone() delete /> }.into_any())}
                                 {(role >= Role::Admin).then(|| view! {
                                     <div class="panel">
@@ -219,9 +293,7 @@ pub fn TeamSettingsPage() -> impl IntoView {
                     (Ok(Some(_)), Some(_)) => view! {
                         <p class="alert error" role="alert">"Only members of this team can see its settings."</p>
                     }.into_any(),
-                    (Ok(Some(_)), None) => view! {
-                        <p>"You are not logged in. " <a href="/login">"Log in"</a> " to manage this team."</p>
-                    }.into_any(),
+                    (Ok(Some(_)), None) => ().into_any(),
                     (Ok(None), _) => view! { <NotFound /> }.into_any(),
                     (Err(e), _) => view! { <p class="alert error" role="alert">{e.message}</p> }.into_any(),
                 }
@@ -271,11 +343,12 @@ fn Members(
     page: TeamPage,
     me: String,
     role: Role,
-    add: ServerAction<AddTeamMember>,
+    add: ServerAction<InviteMember>,
     change: ServerAction<ChangeMemberRole>,
     remove: ServerAction<RemoveTeamMember>,
 ) -> impl IntoView {
     let team = page.team.name.clone();
+    let invited = move || add.value().get().and_then(Result::ok);
     let add_error = action_error(add);
     let change_error = action_error(change);
     let remove_error = action_error(remove);
@@ -300,17 +373,87 @@ fn Members(
             </table>
             {(role >= Role::Admin).then(|| view! {
                 <ActionForm action=add attr:class="stack" attr:aria-labelledby="add-heading">
-                    <h3 id="add-heading">"Add a member"</h3>
+                    <h3 id="add-heading">"Invite a member"</h3>
+                    <p class="hint">"The person becomes a member when they accept the invitation on their Teams page."</p>
                     <FormAlert error=add_error />
                     <input type="hidden" name="team" value=team.clone() />
                     <Field label="Username" name="username" error=field_error(add_error, "username") />
                     <div class="field">
                         <label for="add-role">"Role"</label>
-                        <select id="add-role" name="role">{role_options(Role::Developer, grantable)}</select>
+                        <p class="hint" id="add-role-hint">"What each role may do is explained below."</p>
+                        <select id="add-role" name="role" aria-describedby="add-role-hint">{role_options(Role::Developer, grantable)}</select>
                     </div>
-                    <button type="submit" class="button">"Add member"</button>
+                    <div>
+                        <button type="submit" class="button">"Invite"</button>
+                        {move || invited().map(|i| view! {
+                            <span class="saved" role="status">{format!(" Invited {} as {}.", i.username, i.role.as_str())}</span>
+                        })}
+                    </div>
                 </ActionForm>
             }.into_any())}
+        </div>
+    }
+}
+
+/// The invitations not answered yet, each with a Withdraw button.
+#[component]
+fn PendingInvitations(
+    invitations: Resource<Result<Vec<Invitation>, crate::error::ErrorBody>>,
+    withdraw: ServerAction<WithdrawInvitation>,
+    role: Role,
+) -> impl IntoView {
+    let error = action_error(withdraw);
+    view! {
+        <div class="panel stack" data-testid="pending-invitations">
+            <h2>"Pending invitations"</h2>
+            <FormAlert error=error />
+            <Transition fallback=|| ()>
+                {move || Suspend::new(async move {
+                    match invitations.await {
+                        Ok(list) if list.is_empty() => view! { <p class="muted">"No invitations waiting for an answer."</p> }.into_any(),
+                        Ok(list) => view! {
+                            <ul class="team-list">
+                                {list.into_iter().map(|i| {
+                                    let may_withdraw = role == Role::Owner || i.role < Role::Admin;
+                                    let testid = format!("invited-{}", i.username);
+                                    let text = format!(" as {}, invited by {} on {} ", i.role.as_str(), i.invited_by, format_date(i.created_at));
+                                    let (team, username) = (i.team.clone(), i.username.clone());
+                                    view! {
+                                        <li data-testid=testid>
+                                            <strong>{i.username}</strong>
+                                            {text}
+                                            {may_withdraw.then(move || view! {
+                                                <ActionForm action=withdraw attr:class="inline-form">
+                                                    <input type="hidden" name="team" value=team />
+                                                    <input type="hidden" name="username" value=username />
+                                                    <button type="submit" class="button-link">"Withdraw"</button>
+                                                </ActionForm>
+                                            })}
+                                        </li>
+                                    }
+                                }).collect_view()}
+                            </ul>
+                        }.into_any(),
+                        Err(e) => view! { <p class="alert error" role="alert">{e.message}</p> }.into_any(),
+                    }
+                })}
+            </Transition>
+        </div>
+    }
+}
+
+/// What each role may do, where roles are chosen.
+#[component]
+pub fn RolesExplained() -> impl IntoView {
+    view! {
+        <div class="panel stack roles-explained">
+            <h2 id="roles-heading">"What each role may do"</h2>
+            <dl class="roles" aria-labelledby="roles-heading">
+                {Role::ALL.into_iter().map(|role| view! {
+                    <dt><span class=format!("badge role-{}", role.as_str())>{role.as_str()}</span></dt>
+                    <dd>{role.description()}</dd>
+                }).collect_view()}
+            </dl>
         </div>
     }
 }

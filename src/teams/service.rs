@@ -3,7 +3,8 @@
 //! translate.
 
 use super::{
-    check_description, check_name, check_title, AuditEntry, Member, MyTeam, Role, TeamDetails,
+    check_description, check_name, check_title, AuditEntry, Invitation, Member, MyTeam, Role,
+    TeamDetails,
 };
 use crate::accounts::service::User;
 use crate::db::{conflict_on_unique, new_id, Pool};
@@ -371,7 +372,9 @@ async fn user_id_by_name(pool: &Pool, username: &str) -> Result<Option<String>, 
     Ok(row.map(|(id,)| id))
 }
 
-/// Adds a user to a team with `role`. Admins add developers and members; owners add anyone.
+/// Adds a user to a team with `role` at once, without asking them: for the store's own set-up
+/// and tests. Pages and the API invite instead ([`invite`]), and membership starts when the
+/// invited user accepts ([`accept_invitation`]). Admins add developers and members; owners anyone.
 pub async fn add_member(
     pool: &Pool,
     actor: Actor<'_>,
@@ -389,13 +392,7 @@ pub async fn add_member(
         )));
     }
     let username = username.trim().to_lowercase();
-    let Some(user_id) = user_id_by_name(pool, &username).await? else {
-        return Err(AppError::field(
-            "unknown-user",
-            "username",
-            format!("There is no user named '{username}'."),
-        ));
-    };
+    let user_id = existing_user(pool, &username).await?;
     sqlx::query(
         "INSERT INTO team_members (team_id, user_id, role, added_at) VALUES ($1, $2, $3, $4)",
     )
@@ -405,13 +402,7 @@ pub async fn add_member(
     .bind(now)
     .execute(pool)
     .await
-    .map_err(|e| {
-        conflict_on_unique(e, || AppError::Conflict {
-            code: "already-member",
-            field: Some("username"),
-            message: format!("{username} is already a member of '{}'.", team.name),
-        })
-    })?;
+    .map_err(|e| conflict_on_unique(e, || already_member(&username, &team)))?;
     audit(
         pool,
         &team.id,
@@ -422,6 +413,313 @@ pub async fn add_member(
         now,
     )
     .await
+}
+
+fn already_member(username: &str, team: &Team) -> AppError {
+    AppError::Conflict {
+        code: "already-member",
+        field: Some("username"),
+        message: format!("{username} is already a member of '{}'.", team.name),
+    }
+}
+
+/// The id of the user `username`, or an error beside the username field.
+async fn existing_user(pool: &Pool, username: &str) -> Result<String, AppError> {
+    user_id_by_name(pool, username).await?.ok_or_else(|| {
+        AppError::field(
+            "unknown-user",
+            "username",
+            format!("There is no user named '{username}'."),
+        )
+    })
+}
+
+/// Invites a user to join a team with `role`; they become a member only when they accept.
+/// Admins invite developers and members; owners invite anyone. Recorded in the audit log.
+pub async fn invite(
+    pool: &Pool,
+    actor: Actor<'_>,
+    team_name: &str,
+    username: &str,
+    role: Role,
+    now: i64,
+) -> Result<Invitation, AppError> {
+    let team = find_or_404(pool, team_name).await?;
+    let own = authorize(pool, actor, &team, Role::Admin, "invite members").await?;
+    if !may_manage(own, role) {
+        return Err(AppError::forbidden(format!(
+            "Only an owner can invite an {}.",
+            role.as_str()
+        )));
+    }
+    let username = username.trim().to_lowercase();
+    let user_id = existing_user(pool, &username).await?;
+    if role_of(pool, &team.id, &user_id).await?.is_some() {
+        return Err(already_member(&username, &team));
+    }
+    sqlx::query(
+        "INSERT INTO team_invitations (team_id, user_id, role, invited_by, created_at)          VALUES ($1, $2, $3, $4, $5)",
+    )
+    .bind(&team.id)
+    .bind(&user_id)
+    .bind(role.as_str())
+    .bind(&actor.user.username)
+    .bind(now)
+    .execute(pool)
+    .await
+    .map_err(|e| {
+        conflict_on_unique(e, || AppError::Conflict {
+            code: "already-invited",
+            field: Some("username"),
+            message: format!(
+                "{username} already has an invitation to '{}'. Withdraw it first to invite them with another role.",
+                team.name
+            ),
+        })
+    })?;
+    audit(
+        pool,
+        &team.id,
+        actor.user,
+        "invited",
+        Some(&username),
+        Some(&format!("as {}", role.as_str())),
+        now,
+    )
+    .await?;
+    Ok(Invitation {
+        team: team.name,
+        team_title: team.title,
+        username,
+        role,
+        invited_by: actor.user.username.clone(),
+        created_at: now,
+    })
+}
+
+type InvitationRow = (String, String, String, String, String, i64);
+
+const INVITATION_COLUMNS: &str = "t.name, t.title, u.username, i.role, i.invited_by, i.created_at \
+     FROM team_invitations i JOIN teams t ON t.id = i.team_id JOIN users u ON u.id = i.user_id";
+
+fn invitations_from_rows(rows: Vec<InvitationRow>) -> Vec<Invitation> {
+    rows.into_iter()
+        .filter_map(
+            |(team, team_title, username, role, invited_by, created_at)| {
+                Role::parse(&role).ok().map(|role| Invitation {
+                    team,
+                    team_title,
+                    username,
+                    role,
+                    invited_by,
+                    created_at,
+                })
+            },
+        )
+        .collect()
+}
+
+/// The invitations waiting for a user's answer, oldest first.
+pub async fn user_invitations(pool: &Pool, user_id: &str) -> Result<Vec<Invitation>, AppError> {
+    let rows: Vec<InvitationRow> = sqlx::query_as(&format!(
+        "SELECT {INVITATION_COLUMNS} WHERE i.user_id = $1 ORDER BY i.created_at, t.name"
+    ))
+    .bind(user_id)
+    .fetch_all(pool)
+    .await?;
+    Ok(invitations_from_rows(rows))
+}
+
+/// A team's pending invitations (admin or above), oldest first.
+pub async fn team_invitations(
+    pool: &Pool,
+    actor: Actor<'_>,
+    team_name: &str,
+) -> Result<Vec<Invitation>, AppError> {
+    let team = find_or_404(pool, team_name).await?;
+    authorize(pool, actor, &team, Role::Admin, "see invitations").await?;
+    let rows: Vec<InvitationRow> = sqlx::query_as(&format!(
+        "SELECT {INVITATION_COLUMNS} WHERE i.team_id = $1 ORDER BY i.created_at, u.username"
+    ))
+    .bind(&team.id)
+    .fetch_all(pool)
+    .await?;
+    Ok(invitations_from_rows(rows))
+}
+
+fn no_invitation(team: &str) -> AppError {
+    AppError::NotFound(format!(
+        "You have no invitation to join '{team}'. It may have been withdrawn."
+    ))
+}
+
+/// The invited user accepts: they become a member with the invited role. The credential must be
+/// allowed to act in that team (a token restricted to another team is not).
+pub async fn accept_invitation(
+    pool: &Pool,
+    actor: Actor<'_>,
+    team_name: &str,
+    now: i64,
+) -> Result<MyTeam, AppError> {
+    let team = find(pool, team_name)
+        .await?
+        .ok_or_else(|| no_invitation(team_name))?;
+    if !actor.may_act_in(&team.id) {
+        return Err(restricted_elsewhere(&team, "join it"));
+    }
+    let mut tx = pool.begin().await?;
+    let row: Option<(String, String)> = sqlx::query_as(
+        "DELETE FROM team_invitations WHERE team_id = $1 AND user_id = $2 RETURNING role, invited_by",
+    )
+    .bind(&team.id)
+    .bind(&actor.user.id)
+    .fetch_optional(&mut *tx)
+    .await?;
+    let Some((role, invited_by)) = row else {
+        return Err(no_invitation(team_name));
+    };
+    let role = Role::parse(&role).map_err(AppError::Internal)?;
+    sqlx::query(
+        "INSERT INTO team_members (team_id, user_id, role, added_at) VALUES ($1, $2, $3, $4)",
+    )
+    .bind(&team.id)
+    .bind(&actor.user.id)
+    .bind(role.as_str())
+    .bind(now)
+    .execute(&mut *tx)
+    .await
+    .map_err(|e| conflict_on_unique(e, || already_member(&actor.user.username, &team)))?;
+    tx.commit().await?;
+    audit(
+        pool,
+        &team.id,
+        actor.user,
+        "accepted the invitation and joined",
+        None,
+        Some(&format!("as {} (invited by {invited_by})", role.as_str())),
+        now,
+    )
+    .await?;
+    Ok(MyTeam {
+        name: team.name,
+        title: team.title,
+        role,
+    })
+}
+
+/// The invited user declines: the invitation is removed, and the audit log says so.
+pub async fn decline_invitation(
+    pool: &Pool,
+    actor: Actor<'_>,
+    team_name: &str,
+    now: i64,
+) -> Result<(), AppError> {
+    let team = find(pool, team_name)
+        .await?
+        .ok_or_else(|| no_invitation(team_name))?;
+    if !actor.may_act_in(&team.id) {
+        return Err(restricted_elsewhere(&team, "decline its invitation"));
+    }
+    let removed = sqlx::query("DELETE FROM team_invitations WHERE team_id = $1 AND user_id = $2")
+        .bind(&team.id)
+        .bind(&actor.user.id)
+        .execute(pool)
+        .await?;
+    if removed.rows_affected() == 0 {
+        return Err(no_invitation(team_name));
+    }
+    audit(
+        pool,
+        &team.id,
+        actor.user,
+        "declined the invitation",
+        None,
+        None,
+        now,
+    )
+    .await
+}
+
+/// A team admin withdraws a pending invitation (owners any; admins those for developers and
+/// members).
+pub async fn withdraw_invitation(
+    pool: &Pool,
+    actor: Actor<'_>,
+    team_name: &str,
+    username: &str,
+    now: i64,
+) -> Result<(), AppError> {
+    let team = find_or_404(pool, team_name).await?;
+    let own = authorize(pool, actor, &team, Role::Admin, "withdraw invitations").await?;
+    let not_invited =
+        || AppError::NotFound(format!("{username} has no invitation to '{}'.", team.name));
+    let user_id = user_id_by_name(pool, username)
+        .await?
+        .ok_or_else(not_invited)?;
+    let row: Option<(String,)> =
+        sqlx::query_as("SELECT role FROM team_invitations WHERE team_id = $1 AND user_id = $2")
+            .bind(&team.id)
+            .bind(&user_id)
+            .fetch_optional(pool)
+            .await?;
+    let role = row
+        .and_then(|(role,)| Role::parse(&role).ok())
+        .ok_or_else(not_invited)?;
+    if !may_manage(own, role) {
+        return Err(AppError::forbidden(
+            "Only an owner can withdraw an invitation to become an admin or owner.",
+        ));
+    }
+    sqlx::query("DELETE FROM team_invitations WHERE team_id = $1 AND user_id = $2")
+        .bind(&team.id)
+        .bind(&user_id)
+        .execute(pool)
+        .await?;
+    audit(
+        pool,
+        &team.id,
+        actor.user,
+        "withdrew the invitation of",
+        Some(username),
+        None,
+        now,
+    )
+    .await
+}
+
+fn restricted_elsewhere(team: &Team, what: &str) -> AppError {
+    AppError::Forbidden {
+        code: "token-team-restricted",
+        message: format!(
+            "This token is restricted to another team; it cannot {what} for '{}'.",
+            team.name
+        ),
+    }
+}
+
+/// A team's packages and asset packs as the public sees them, by name.
+pub async fn public_resources(
+    pool: &Pool,
+    team_name: &str,
+) -> Result<Vec<crate::resources::ResourceInfo>, AppError> {
+    let mut resources = Vec::new();
+    for kind in [
+        crate::validate::Kind::Package,
+        crate::validate::Kind::AssetPack,
+    ] {
+        let query = crate::resources::service::ListQuery {
+            team: Some(team_name.to_string()),
+            sort: Some("name".into()),
+            page_size: Some(100),
+            ..Default::default()
+        };
+        resources.extend(
+            crate::resources::service::list(pool, kind, query)
+                .await?
+                .items,
+        );
+    }
+    Ok(resources)
 }
 
 fn last_owner(team: &Team) -> AppError {

@@ -35,7 +35,11 @@ pub async fn create_token(
     let expiry = match expiry.as_str() {
         "date" => Expiry::Date(expires_on.unwrap_or_default()),
         days => Expiry::Days(days.parse().map_err(|_| {
-            AppError::field("invalid-expiry", "expiry", "Pick when the token expires.")
+            ErrorBody::from(AppError::field(
+                "invalid-expiry",
+                "expiry",
+                "Pick when the token expires.",
+            ))
         })?),
     };
     let scopes = [
@@ -47,12 +51,17 @@ pub async fn create_token(
     .filter_map(|(on, scope)| on.map(|_| scope))
     .collect();
     let new = NewToken {
-        label,
+        label: label.clone(),
         expiry,
         scopes,
         team,
     };
-    Ok(service::create(&state.pool, &user.id, new, db::now()).await?)
+    let created = service::create(&state.pool, &user.id, new, db::now()).await;
+    crate::ui::forms::keep_on_error(
+        <CreateToken as leptos::server_fn::ServerFn>::PATH,
+        &[("label", &label)],
+        created,
+    )
 }
 
 /// Revokes one of the signed-in user's tokens.

@@ -8,7 +8,8 @@ use super::{Scope, TokenInfo, EXPIRY_PRESETS};
 use crate::teams::api::my_teams;
 use crate::ui::{action_error, format_date, Field, FormAlert, LoadError};
 
-/// The tokens page: create a token (shown once), list and revoke active ones.
+/// The tokens page: create a token (shown once), list and revoke active ones. Wrapped in
+/// [`crate::accounts::pages::RequireSignIn`] by the router, so only a signed-in user sees the form.
 #[component]
 pub fn TokensPage() -> impl IntoView {
     let create = ServerAction::<CreateToken>::new();
@@ -20,7 +21,6 @@ pub fn TokensPage() -> impl IntoView {
     let created = create.value();
     let error = action_error(create);
     let field_error = move |field| crate::ui::field_error(error, field);
-    let (custom_date, set_custom_date) = signal(false);
     let teams = Resource::new(|| (), |_| my_teams());
 
     view! {
@@ -39,7 +39,7 @@ pub fn TokensPage() -> impl IntoView {
                     .map(|new| view! { <NewTokenPanel token=new.token label=new.info.label /> })
             }}
 
-            <ActionForm action=create attr:class="stack panel" attr:aria-labelledby="create-heading">
+            <ActionForm action=create attr:class="stack panel token-form" attr:aria-labelledby="create-heading">
                 <h2 id="create-heading">"Create a token"</h2>
                 <FormAlert error=error />
                 <Field
@@ -51,11 +51,7 @@ pub fn TokensPage() -> impl IntoView {
                 />
                 <div class="field">
                     <label for="expiry">"Expires"</label>
-                    <select
-                        id="expiry"
-                        name="expiry"
-                        on:change=move |ev| set_custom_date.set(event_target_value(&ev) == "date")
-                    >
+                    <select id="expiry" name="expiry">
                         {EXPIRY_PRESETS
                             .into_iter()
                             .map(|(days, label)| {
@@ -64,10 +60,12 @@ pub fn TokensPage() -> impl IntoView {
                             .collect_view()}
                         <option value="date">"On a date…"</option>
                     </select>
-                    <Show when=move || custom_date.get()>
+                    // Shown by the stylesheet while "On a date…" is chosen, so that it works
+                    // without JavaScript too.
+                    <div class="expiry-date">
                         <label for="expires_on">"Expiry date (at most 2 years ahead)"</label>
-                        <input id="expires_on" name="expires_on" type="date" required=true />
-                    </Show>
+                        <input id="expires_on" name="expires_on" type="date" />
+                    </div>
                     <p class="field-error" id="expiry-error" aria-live="polite">{move || field_error("expiry").get()}</p>
                 </div>
                 <fieldset class="field">
@@ -139,7 +137,7 @@ fn NewTokenPanel(token: String, label: String) -> impl IntoView {
         }
     };
     view! {
-        <div class="panel success" role="status">
+        <div class="panel success new-token" role="status">
             <h2>"Your new token “" {label} "”"</h2>
             <p><strong>"Copy it now: it will not be shown again."</strong></p>
             <div class="token-row">
@@ -163,7 +161,7 @@ fn NewTokenPanel(token: String, label: String) -> impl IntoView {
 #[component]
 fn TokenTable(tokens: Vec<TokenInfo>, revoke: ServerAction<RevokeToken>) -> impl IntoView {
     view! {
-        <table class="table">
+        <table class="table token-table">
             <thead>
                 <tr>
                     <th scope="col">"Label"</th>
@@ -193,13 +191,13 @@ fn TokenRow(token: TokenInfo, revoke: ServerAction<RevokeToken>) -> impl IntoVie
     let label = token.label.clone();
     view! {
         <tr>
-            <td>{token.label.clone()}</td>
-            <td>{scopes}</td>
-            <td>{token.team.clone().unwrap_or_else(|| "all".into())}</td>
-            <td>{format_date(token.created_at)}</td>
-            <td>{format_date(token.expires_at)}</td>
-            <td>{token.last_used_at.map(format_date).unwrap_or_else(|| "never".into())}</td>
-            <td>
+            <td data-label="Label">{token.label.clone()}</td>
+            <td data-label="Scopes">{scopes}</td>
+            <td data-label="Team">{token.team.clone().unwrap_or_else(|| "all".into())}</td>
+            <td data-label="Created">{format_date(token.created_at)}</td>
+            <td data-label="Expires">{format_date(token.expires_at)}</td>
+            <td data-label="Last used">{token.last_used_at.map(format_date).unwrap_or_else(|| "never".into())}</td>
+            <td class="token-actions">
                 <Show
                     when=move || confirming.get()
                     fallback=move || view! {

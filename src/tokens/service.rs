@@ -7,7 +7,7 @@ use super::{
 };
 use crate::accounts::service::User;
 use crate::db::{new_id, Pool};
-use crate::error::AppError;
+use crate::error::{AppError, FieldChecks};
 use crate::secrets::{random_alphanumeric, sha256_hex};
 use crate::ui::format_date;
 
@@ -20,7 +20,7 @@ pub const LAST_USED_RESOLUTION_SECS: i64 = 60;
 pub enum Expiry {
     /// This many days from now.
     Days(i64),
-    /// At the end of this day (UTC), written `YYYY-MM-DD`.
+    /// Through this day (UTC), written `YYYY-MM-DD`: the token works until its last second.
     Date(String),
 }
 
@@ -50,8 +50,9 @@ impl Expiry {
                         "A token can last at most 2 years: pick {latest} or earlier."
                     )));
                 }
-                // The token works until the end of that day, UTC.
-                Ok(date.midnight().assume_utc().unix_timestamp() + DAY)
+                // The token works through that day, UTC: it expires at its last second, so the
+                // date shown for it (the day of `expires_at`) is the date picked.
+                Ok(date.midnight().assume_utc().unix_timestamp() + DAY - 1)
             }
         }
     }
@@ -82,15 +83,23 @@ pub async fn create(
     new: NewToken,
     now: i64,
 ) -> Result<CreatedToken, AppError> {
-    check_label(&new.label).map_err(|m| AppError::field("invalid-label", "label", m))?;
-    let expires_at = new.expiry.resolve(now)?;
+    let mut checks = FieldChecks::default();
+    checks.check("invalid-label", "label", check_label(&new.label));
+    let expires_at = match new.expiry.resolve(now) {
+        Ok(expires_at) => expires_at,
+        Err(error) => {
+            checks.add(error)?;
+            now
+        }
+    };
     if new.scopes.is_empty() {
-        return Err(AppError::field(
+        checks.check(
             "invalid-scopes",
             "scopes",
-            "Pick at least one scope.",
-        ));
+            Err("Pick at least one scope.".into()),
+        );
     }
+    checks.finish()?;
     let (active,): (i64,) = sqlx::query_as(
         "SELECT COUNT(*) FROM api_tokens WHERE user_id = $1 AND revoked_at IS NULL AND expires_at > $2",
     )
@@ -336,10 +345,12 @@ mod tests {
 
     #[test]
     fn expiry_on_a_date() {
-        // The end of 2026-11-19, UTC.
+        // Through 2026-11-19, UTC: its last second, so the date shown is the date picked.
         let end = Expiry::Date("2026-11-19".into()).resolve(NOW).unwrap();
-        assert_eq!(format_date(end - 1), "2026-11-19");
-        assert_eq!(format_date(end), "2026-11-20");
+        assert_eq!(format_date(end), "2026-11-19");
+        assert_eq!(format_date(end + 1), "2026-11-20");
+        let picked = Expiry::Date("2027-06-01".into()).resolve(NOW).unwrap();
+        assert_eq!(format_date(picked), "2027-06-01", "listed as picked");
         // Today still counts (it ends tonight); yesterday does not.
         assert!(Expiry::Date("2026-11-18".into()).resolve(NOW).is_ok());
         assert!(Expiry::Date("2026-11-17".into()).resolve(NOW).is_err());

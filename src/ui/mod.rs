@@ -1,5 +1,7 @@
 //! The page shell and small building blocks shared by every page.
 
+pub mod forms;
+
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
@@ -116,9 +118,17 @@ pub fn Field(
     /// The longest value the browser accepts.
     #[prop(optional)]
     maxlength: Option<usize>,
+    /// The value the field starts with.
+    #[prop(optional, into)]
+    value: Option<String>,
 ) -> impl IntoView {
     let error_id = format!("{name}-error");
     let hint_id = format!("{name}-hint");
+    // After a failed post without JavaScript: what the person typed, when it is safe to keep.
+    let kept = (input_type.get_untracked() != "password")
+        .then(|| forms::kept_value(name))
+        .flatten()
+        .or(value);
     let described_by = {
         let (error_id, hint_id) = (error_id.clone(), hint_id.clone());
         move || {
@@ -140,6 +150,7 @@ pub fn Field(
                 id=name
                 name=name
                 type=move || input_type.get()
+                value=kept
                 autocomplete=autocomplete
                 required=true
                 pattern=pattern
@@ -222,14 +233,20 @@ pub fn route_param(key: &'static str) -> impl Fn() -> String + Copy + Send + Syn
     move || params.read().get(key).unwrap_or_default()
 }
 
-/// The latest error of a server action, as a signal.
+/// The latest error of a server action, as a signal: the error it returned (with JavaScript), or
+/// before it has run here, the error a plain form post left in the page's address (without
+/// JavaScript; see [`forms`]).
 pub fn action_error<I, O>(action: ServerAction<I>) -> Signal<Option<ErrorBody>>
 where
     I: leptos::server_fn::ServerFn<Output = O, Error = ErrorBody> + Clone + Send + Sync + 'static,
     O: Clone + Send + Sync + 'static,
 {
     let value = action.value();
-    Signal::derive(move || value.get().and_then(Result::err))
+    let from_address = forms::error_in_address(I::PATH);
+    Signal::derive(move || match value.get() {
+        Some(outcome) => outcome.err(),
+        None => from_address.get(),
+    })
 }
 
 /// The part of an error that belongs to form field `field`.

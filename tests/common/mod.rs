@@ -261,6 +261,48 @@ pub fn form_request(path: &str, form: &[(&str, &str)]) -> Request<Body> {
         .unwrap()
 }
 
+/// A form posted by the browser itself, without JavaScript, from the page at `referer` (a path on
+/// the store): HTML accepted, so a server function answers with a redirect.
+pub fn plain_form_post(
+    path: &str,
+    form: &[(&str, &str)],
+    cookie: Option<&str>,
+    referer: &str,
+) -> Request<Body> {
+    let mut request = form_request(path, form);
+    let headers = request.headers_mut();
+    headers.insert(
+        header::ACCEPT,
+        "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
+            .parse()
+            .unwrap(),
+    );
+    headers.insert(
+        header::REFERER,
+        format!("http://store.test{referer}").parse().unwrap(),
+    );
+    if let Some(cookie) = cookie {
+        headers.insert(header::COOKIE, cookie.parse().unwrap());
+    }
+    request
+}
+
+/// The text of the error shown beside form field `field` (`<p id="FIELD-error">`) in a page.
+pub fn field_error_in(page: &str, field: &str) -> Option<String> {
+    let start = page.find(&format!(r#"id="{field}-error""#))?;
+    let rest = &page[start..];
+    let text = &rest[rest.find('>')? + 1..rest.find("</p>")?];
+    Some(html_escape_decode(text))
+}
+
+fn html_escape_decode(text: &str) -> String {
+    text.replace("&#39;", "'")
+        .replace("&quot;", "\"")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&amp;", "&")
+}
+
 /// A response read whole.
 pub struct TestResponse {
     pub status: StatusCode,
@@ -287,6 +329,14 @@ impl TestResponse {
     pub fn session_cookie(&self) -> Option<String> {
         self.session_set_cookie()
             .map(|v| v.split(';').next().unwrap_or_default().to_string())
+    }
+
+    /// The `Location` header, if any.
+    pub fn location(&self) -> Option<String> {
+        self.headers
+            .get(header::LOCATION)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string)
     }
 
     /// The whole `Set-Cookie` header for the session.
