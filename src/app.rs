@@ -88,6 +88,8 @@ pub fn App() -> impl IntoView {
         register,
         user,
     });
+    // The upload wizard's state outlives its page, so Back and Forward keep what it holds.
+    provide_context(crate::resources::wizard::WizardState::new());
 
     view! {
         <Stylesheet id="leptos" href="/pkg/nanos-store.css" />
