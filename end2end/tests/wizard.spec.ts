@@ -189,3 +189,17 @@ test('a duplicate version is shown before anything is sent; a resource is delete
   await page.goto(`/packages/${name}`);
   await expect(page.getByText('Page not found')).toBeVisible();
 });
+
+test('a zip chosen before the page has started its script is checked once it has', async ({ page }) => {
+  const dir = zips();
+  await registerInPage(page, uniqueName('early'), 'Early');
+  // Hold the bundle back, as on a slow connection, and choose the file meanwhile.
+  let release = () => {};
+  const held = new Promise<void>((resolve) => { release = resolve; });
+  await page.route('**/pkg/*.wasm', async (route) => { await held; await route.continue(); });
+  await page.goto('/upload', { waitUntil: 'domcontentloaded' });
+  await zipInput(page).setInputFiles(join(dir, 'kart-1.0.0.zip'));
+  release();
+  await expect(page.getByText('This zip is valid.')).toBeVisible();
+  await expect(page.getByTestId('chosen-file')).toContainText('kart-1.0.0.zip');
+});

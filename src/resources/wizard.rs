@@ -734,11 +734,17 @@ fn ChooseZip(
 ) -> impl IntoView {
     let (dragging, set_dragging) = signal(false);
     let input = NodeRef::<leptos::html::Input>::new();
-    // Back at this step with a file chosen: the input names it, as if just chosen.
+    // Back at this step with a file chosen: the input names it, as if just chosen. A file chosen
+    // before the page came to life (its script still loading) is taken now.
     Effect::new(move |_| {
         if let Some(input) = input.get() {
-            if let Some(file) = state.file.get_value() {
-                file.show_in(&input);
+            match state.file.get_value() {
+                Some(file) => file.show_in(&input),
+                None => {
+                    if let Some(file) = send_wrapper_file::FileHandle::from_element(&input) {
+                        on_file.run(file);
+                    }
+                }
             }
         }
     });
@@ -954,24 +960,8 @@ fn UploadStep(
                 .get()
                 .is_some_and(|p| p.total > 0.0 && p.sent >= p.total)
     };
-    // What screen readers hear: a few milestones, not every progress event.
-    let announcement = Memo::new(move |_| {
-        if sent_all() {
-            return "Upload sent. Checking the zip on the server…".to_string();
-        }
-        match progress.get() {
-            Some(p) if uploading.get() && p.total > 0.0 => {
-                let quarter = (4.0 * p.sent / p.total).floor().clamp(0.0, 4.0) as u32 * 25;
-                if quarter == 0 {
-                    "Upload started.".to_string()
-                } else {
-                    format!("{quarter}% uploaded.")
-                }
-            }
-            _ if uploading.get() => "Upload started.".to_string(),
-            _ => String::new(),
-        }
-    });
+    // A memo: the status below changes (and is announced) only when the milestone does.
+    let announcement = Memo::new(move |_| announcement(progress.get(), uploading.get()));
     view! {
         <div class="panel stack">
             <h2 id="wizard-step-heading" tabindex="-1">"Upload"</h2>
@@ -1003,6 +993,28 @@ fn UploadStep(
                 </div>
             })}
         </div>
+    }
+}
+
+/// What screen readers hear of an upload's progress: a few milestones (started, 25, 50, 75 and
+/// 100 %, then the server's check), not every progress event.
+fn announcement(progress: Option<Progress>, uploading: bool) -> String {
+    if !uploading {
+        return String::new();
+    }
+    match progress {
+        Some(p) if p.total > 0.0 && p.sent >= p.total => {
+            "100% uploaded. Checking the zip on the server…".to_string()
+        }
+        Some(p) if p.total > 0.0 => {
+            let quarter = (4.0 * p.sent / p.total).floor().clamp(0.0, 3.0) as u32 * 25;
+            if quarter == 0 {
+                "Upload started.".to_string()
+            } else {
+                format!("{quarter}% uploaded.")
+            }
+        }
+        _ => "Upload started.".to_string(),
     }
 }
 
@@ -1046,6 +1058,10 @@ mod send_wrapper_file {
         impl FileHandle {
             pub fn from_input(ev: &web_sys::Event) -> Option<FileHandle> {
                 let input: web_sys::HtmlInputElement = ev.target()?.dyn_into().ok()?;
+                Self::from_element(&input)
+            }
+
+            pub fn from_element(input: &web_sys::HtmlInputElement) -> Option<FileHandle> {
                 input.files()?.get(0).map(|file| FileHandle { file })
             }
 
@@ -1213,6 +1229,9 @@ mod send_wrapper_file {
             pub fn from_drop(_: &leptos::ev::DragEvent) -> Option<FileHandle> {
                 None
             }
+            pub fn from_element(_: &leptos::web_sys::HtmlInputElement) -> Option<FileHandle> {
+                None
+            }
             pub fn show_in(&self, _: &leptos::web_sys::HtmlInputElement) {}
             pub fn name(&self) -> String {
                 String::new()
@@ -1250,4 +1269,48 @@ mod send_wrapper_file {
     }
     #[cfg(not(feature = "hydrate"))]
     pub use server::{focus_step_heading_soon, history_back};
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn progress_is_announced_at_a_few_milestones() {
+        let at = |sent: f64| {
+            announcement(
+                Some(Progress {
+                    sent,
+                    total: 1000.0,
+                    started_ms: 0.0,
+                    now_ms: 1.0,
+                }),
+                true,
+            )
+        };
+        assert_eq!(at(0.0), "Upload started.");
+        assert_eq!(at(249.0), "Upload started.");
+        assert_eq!(at(250.0), "25% uploaded.");
+        assert_eq!(at(499.0), at(260.0), "nothing new between milestones");
+        assert_eq!(at(500.0), "50% uploaded.");
+        assert_eq!(at(999.0), "75% uploaded.");
+        assert_eq!(at(1000.0), "100% uploaded. Checking the zip on the server…");
+        assert_eq!(announcement(None, true), "Upload started.");
+        assert_eq!(announcement(None, false), "");
+    }
+
+    #[test]
+    fn each_step_has_its_address() {
+        let release_of = (Kind::Package, "racer".to_string());
+        assert_eq!(step_url(Step::Choose, None), "/upload");
+        assert_eq!(step_url(Step::Details, None), "/upload?step=details");
+        assert_eq!(
+            step_url(Step::Release, Some(&release_of)),
+            "/upload?kind=packages&name=racer&step=release"
+        );
+        for step in [Step::Choose, Step::Details, Step::Release] {
+            assert_eq!(Step::from_param(step.param()), step);
+        }
+        assert_eq!(Step::from_param(Some("upload")), Step::Choose);
+    }
 }
