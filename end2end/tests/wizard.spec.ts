@@ -203,3 +203,23 @@ test('a zip chosen before the page has started its script is checked once it has
   await expect(page.getByText('This zip is valid.')).toBeVisible();
   await expect(page.getByTestId('chosen-file')).toContainText('kart-1.0.0.zip');
 });
+
+test("the wizard takes the store's size limit from the store and refuses a larger zip at once", async ({ page }) => {
+  const dir = zips();
+  await registerInPage(page, uniqueName('big'), 'Big');
+  // The store's real answer, with its limit lowered to 100 bytes (as NANOS_STORE_MAX_UPLOAD_SIZE=100
+  // would), so that a small zip is over it.
+  await page.route('**/api/resources/upload-limits', async (route) => {
+    const response = await route.fetch();
+    const limits = await response.json();
+    expect(limits.validator.max_archive_size).toBe(limits.max_upload_size);
+    limits.max_upload_size = 100;
+    limits.validator.max_archive_size = 100;
+    await route.fulfill({ response, json: limits });
+  });
+  await page.goto('/upload');
+  await expect(page.getByText('Up to 100 bytes per upload on this store.')).toBeVisible();
+  await zipInput(page).setInputFiles(join(dir, 'kart-1.0.0.zip'));
+  await expect(page.getByTestId('choose-error')).toContainText("over this store's upload limit of 100 bytes");
+  await expect(page.getByRole('button', { name: 'Continue' })).toHaveCount(0);
+});
