@@ -536,6 +536,65 @@ async fn a_small_limit_refuses_a_zip_over_it_as_too_large(app: &TestApp) {
     assert_eq!(counts(app).await, [0; 5]);
 }
 
+async fn a_name_taken_during_the_upload_is_409_and_leaves_nothing(app: &TestApp) {
+    let w = world(app).await;
+    let new = || service::NewResource {
+        name: "racer".into(),
+        team: "studio".into(),
+        title: "Racer".into(),
+        short_description: String::new(),
+        description: String::new(),
+        category: "game-mode".into(),
+        tags: vec!["Fun Stuff".into()],
+    };
+    // The checks pass before the upload...
+    let checked = service::check_new(&app.state.pool, Actor::user(&w.owner), Kind::Package, new())
+        .await
+        .unwrap();
+    // ...then someone else takes the name while the file is on its way.
+    service::create(
+        &app.state.pool,
+        Actor::user(&w.owner),
+        Kind::Package,
+        new(),
+        db::now(),
+    )
+    .await
+    .unwrap();
+    let before = counts(app).await;
+    let bytes = package("1.0.0");
+    let mut temp = app.state.blobs.create_temp().await.unwrap();
+    temp.write(&bytes).await.unwrap();
+    let taken = releases::create(
+        &app.state.pool,
+        &app.state.blobs,
+        Actor::user(&w.owner),
+        UploadTarget::New(Box::new(checked)),
+        UploadedZip {
+            blob: temp.finish().await.unwrap(),
+            max_upload_size: app.state.settings.max_upload_size,
+        },
+        NewRelease {
+            changelog: String::new(),
+            channel: Channel::Stable,
+            publish: true,
+        },
+        db::now(),
+    )
+    .await;
+    match taken {
+        Err(AppError::Conflict { code, field, .. }) => {
+            assert_eq!((code, field), ("name-taken", Some("name")));
+        }
+        other => panic!("expected name-taken, got {other:?}"),
+    }
+    assert_eq!(
+        counts(app).await,
+        before,
+        "no release, no blob, no temporary file"
+    );
+}
+
 async fn deleting_a_resource_removes_its_rows_and_unshared_blobs(app: &TestApp) {
     let w = world(app).await;
     let create = |name: &'static str, version: &'static str| {
@@ -693,6 +752,7 @@ on_both_databases!(
     version_checks_respect_visibility,
     the_wizard_gets_the_store_limits,
     a_small_limit_refuses_a_zip_over_it_as_too_large,
+    a_name_taken_during_the_upload_is_409_and_leaves_nothing,
     deleting_a_resource_removes_its_rows_and_unshared_blobs,
     the_resource_page_deletes_after_the_name_is_typed,
 );

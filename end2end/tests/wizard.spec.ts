@@ -143,7 +143,13 @@ test('a duplicate version is shown before anything is sent; a resource is delete
   await page.goto('/upload');
   await chooseZip(page, join(dir, 'kart-1.0.0.zip'));
   await fillDetails(page, name, team);
-  // A stale error goes as soon as the field changes.
+  // A stale error goes as soon as its field changes.
+  const nameError = page.locator('.field', { has: page.getByLabel('Name', { exact: true }) }).locator('.field-error');
+  await page.getByLabel('Name', { exact: true }).fill('Bad Name');
+  await page.getByRole('button', { name: 'Continue' }).click();
+  await expect(nameError).toContainText('lowercase letters');
+  await page.getByLabel('Name', { exact: true }).fill(name);
+  await expect(nameError).toBeEmpty();
   await page.getByLabel('Tags (comma-separated, up to 10)').fill('Fun Stuff, ' + 'y'.repeat(40));
   await page.getByRole('button', { name: 'Continue' }).click();
   const tagsError = page.locator('.field', { has: page.getByLabel('Tags (comma-separated, up to 10)') }).locator('.field-error');
