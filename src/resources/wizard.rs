@@ -259,19 +259,15 @@ pub fn Diagnostics(diagnostics: Vec<Diagnostic>) -> impl IntoView {
 
 /// The wizard's address for `step`.
 fn step_url(step: Step, target: Option<&(Kind, String)>) -> String {
-    let mut params = Vec::new();
+    let mut query = leptos_router::params::ParamsMap::new();
     if let Some((kind, name)) = target {
-        params.push(format!("kind={}", path_of_kind(*kind)));
-        params.push(format!("name={name}"));
+        query.insert("kind", path_of_kind(*kind).to_string());
+        query.insert("name", name.clone());
     }
     if let Some(step) = step.param() {
-        params.push(format!("step={step}"));
+        query.insert("step", step.to_string());
     }
-    if params.is_empty() {
-        "/upload".to_string()
-    } else {
-        format!("/upload?{}", params.join("&"))
-    }
+    format!("/upload{}", query.to_query_string())
 }
 
 /// The message that the resource already has `version`.
@@ -381,14 +377,21 @@ pub fn UploadPage() -> impl IntoView {
         }
         current
     });
-    // Leaving the Release step cancels an upload in flight (nothing is stored then).
-    Effect::new(move |_| {
-        if step.get() != Step::Release && state.uploading.get_untracked() {
+    // Leaving the Release step, or the wizard, cancels an upload in flight (nothing is stored
+    // then, and the page does not jump to the release later, wherever the person went).
+    let cancel_upload = move || {
+        if state.uploading.get_untracked() {
             if let Some(c) = state.canceller.get_value() {
                 c.cancel();
             }
         }
+    };
+    Effect::new(move |_| {
+        if step.get() != Step::Release {
+            cancel_upload();
+        }
     });
+    on_cleanup(cancel_upload);
     // At the Release step, ask again whether the version exists (someone may have uploaded it
     // since the zip was chosen).
     Effect::new(move |_| {
@@ -553,7 +556,6 @@ pub fn UploadPage() -> impl IntoView {
                     // A detail the store refused goes back beside its field.
                     Err(e) if e.field.as_deref().is_some_and(is_details_field) => {
                         state.progress.set(None);
-                        state.details_checked.set(false);
                         state.details_error.set(Some(e));
                         back(Step::Release);
                     }
@@ -1303,6 +1305,11 @@ mod tests {
     fn each_step_has_its_address() {
         let release_of = (Kind::Package, "racer".to_string());
         assert_eq!(step_url(Step::Choose, None), "/upload");
+        let odd = (Kind::AssetPack, "a&b c".to_string());
+        assert_eq!(
+            step_url(Step::Choose, Some(&odd)),
+            "/upload?kind=assets&name=a%26b%20c"
+        );
         assert_eq!(step_url(Step::Details, None), "/upload?step=details");
         assert_eq!(
             step_url(Step::Release, Some(&release_of)),
