@@ -95,6 +95,8 @@ pub fn App() -> impl IntoView {
             let _ = body.set_attribute("data-hydrated", "true");
         }
     });
+    // The upload wizard's state outlives its page, so Back and Forward keep what it holds.
+    provide_context(crate::resources::wizard::WizardState::new());
 
     view! {
         <Stylesheet id="leptos" href="/pkg/nanos-store.css" />

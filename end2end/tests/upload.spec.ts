@@ -60,6 +60,9 @@ test('a new author uploads, publishes and shares a game mode', async ({ page, br
   await page.getByLabel('Short description').fill('Slide around corners');
   await page.getByLabel('Tags (comma-separated, up to 10)').fill('racing, cars');
   await page.getByRole('button', { name: 'Continue' }).click();
+  // The details are checked, not stored: the resource is created with its first release.
+  await expect(page).toHaveURL(/\/upload\?step=release$/);
+  expect((await page.request.get(`/store/v1/packages/${name}`)).status()).toBe(404);
 
   // Release: keep as a draft.
   await page.getByLabel('Changelog (Markdown)').fill('**First** release');

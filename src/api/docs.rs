@@ -32,6 +32,7 @@ use super::{resources, teams, users};
         resources::list_resources,
         resources::get_resource,
         resources::update_resource,
+        resources::delete_resource,
         resources::upload_release,
         resources::list_releases,
         resources::get_release,
@@ -41,6 +42,7 @@ use super::{resources, teams, users};
         resources::download_release,
         resources::download_latest,
     ),
+    components(schemas(crate::resources::NewResourceDetails)),
     modifiers(&Security),
     tags(
         (name = "users", description = "The authenticated user"),

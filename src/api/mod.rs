@@ -20,8 +20,8 @@
 //! | `GET /teams/{name}/audit` | `Authorized<Manage>` | `401` |
 //! | `GET /teams/{name}/invitations`, `DELETE …/invitations/{username}` | `Authorized<Manage>` | `401` |
 //! | `GET /{type}`, `GET /{type}/{name}` | none | public |
-//! | `POST /{type}`, `PATCH /{type}/{name}` | `Authorized<Manage>` | `401` |
-//! | `POST /{type}/{name}/releases` (upload) | `Authorized<Publish>` | `401` |
+//! | `POST /{type}`, `PATCH`, `DELETE /{type}/{name}` | `Authorized<Manage>` | `401` |
+//! | `POST /{type}/{name}/releases` (upload, optionally creating the resource) | `Authorized<Publish>` | `401` |
 //! | `GET /{type}/{name}/releases`, `GET …/releases/{version}` | `MaybeAuthorized<Download>` | public releases |
 //! | `PATCH`, `DELETE …/releases/{version}`, `POST …/publish` | `Authorized<Manage>` | `401` |
 //! | `GET …/releases/{version}/download`, `GET /{type}/{name}/download` | `MaybeAuthorized<Download>` | public releases |
@@ -106,7 +106,9 @@ pub fn router() -> Router<AppState> {
         )
         .route(
             "/{kind}/{name}",
-            get(resources::get_resource).patch(resources::update_resource),
+            get(resources::get_resource)
+                .patch(resources::update_resource)
+                .delete(resources::delete_resource),
         )
         .route(
             "/{kind}/{name}/releases",

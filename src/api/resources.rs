@@ -13,9 +13,11 @@ use super::auth::{Authorized, Download, Manage, MaybeAuthorized, Publish};
 use super::JsonBody;
 use crate::db;
 use crate::error::AppError;
-use crate::resources::releases::{self, NewRelease, Release};
+use crate::resources::releases::{self, NewRelease, Release, UploadTarget, UploadedZip};
 use crate::resources::service::{self, ListQuery, NewResource, Resource, ResourceUpdate};
-use crate::resources::{kind_from_path, Channel, Page, ReleaseInfo, ResourceInfo};
+use crate::resources::{
+    kind_from_path, Channel, NewResourceDetails, Page, ReleaseInfo, ResourceInfo,
+};
 use crate::server::AppState;
 use crate::teams::service as teams;
 use crate::validate::Kind;
@@ -157,6 +159,27 @@ pub async fn update_resource(
     ))
 }
 
+#[utoipa::path(delete, path = "/store/v1/{kind}/{name}", tag = "resources", security(("token" = ["manage"]), ("session" = [])), params(("kind" = String, Path, description = "packages or assets"), ("name" = String, Path, description = "the resource name")),
+    responses((status = 204, description = "The resource, its releases and tags are gone, with every release file no other release shares; the team's audit log records it."), (status = 401, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody)))]
+/// `DELETE /store/v1/{type}/{name}`: delete a resource with all its releases, published ones
+/// included (team admins and owners, `manage` scope).
+pub async fn delete_resource(
+    State(state): State<AppState>,
+    caller: Authorized<Manage>,
+    Path((kind_segment, name)): Path<(String, String)>,
+) -> Result<StatusCode, AppError> {
+    releases::delete_resource(
+        &state.pool,
+        &state.blobs,
+        caller.actor(),
+        kind(&kind_segment)?,
+        &name,
+        db::now(),
+    )
+    .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
 fn bad_multipart(error: MultipartError) -> AppError {
     AppError::Invalid {
         code: "bad-upload",
@@ -264,25 +287,30 @@ async fn read_text(
 }
 
 #[utoipa::path(post, path = "/store/v1/{kind}/{name}/releases", tag = "releases", security(("token" = ["publish"]), ("session" = [])), params(("kind" = String, Path, description = "packages or assets"), ("name" = String, Path, description = "the resource name")),
-    request_body(content_type = "multipart/form-data", description = "Parts: file (the zip), and optional changelog, channel (private, alpha, beta, stable), publish (true for a published release; otherwise a draft)."),
-    responses((status = 201, body = ReleaseInfo), (status = 401, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody), (status = 409, body = crate::error::ErrorBody), (status = 408, description = "The upload stalled or was too slow.", body = crate::error::ErrorBody), (status = 413, body = crate::error::ErrorBody), (status = 422, description = "The zip was refused; diagnostics lists why.", body = crate::error::ErrorBody)))]
+    request_body(content_type = "multipart/form-data", description = "Parts: file (the zip), and optional changelog, channel (private, alpha, beta, stable), publish (true for a published release; otherwise a draft).\n\n\
+To create the resource together with its first release, send a text part `resource` BEFORE the `file` part: JSON `{\"team\", \"title\", \"short_description\", \"description\", \"category\", \"tags\": [..]}` (NewResourceDetails). The name is the one in the path. The caller's rights in that team (developer or above) and the details are checked before any byte of the file is read; the resource, its tags and the release are then created in one transaction once the zip is valid, so a refused upload leaves nothing. A name that is taken (already, or by another upload meanwhile) is `409 name-taken`. Without a `resource` part the resource must exist (`404` otherwise)."),
+    responses((status = 201, body = ReleaseInfo), (status = 401, body = crate::error::ErrorBody), (status = 403, description = "No right to upload to this resource, or to create resources in the team.", body = crate::error::ErrorBody), (status = 404, description = "No such resource, and no resource part before the file to create it.", body = crate::error::ErrorBody), (status = 409, description = "version-exists: the resource has this version; name-taken: the resource part asks for a name that is taken.", body = crate::error::ErrorBody), (status = 408, description = "The upload stalled or was too slow.", body = crate::error::ErrorBody), (status = 413, body = crate::error::ErrorBody), (status = 422, description = "The zip was refused (diagnostics lists why), or the resource part is invalid (field names the detail).", body = crate::error::ErrorBody)))]
 /// `POST /store/v1/{type}/{name}/releases`: upload a release zip (multipart: `file`, and optional
-/// `changelog`, `channel`, `publish`). Without `publish=true` the release is a draft.
+/// `changelog`, `channel`, `publish`). Without `publish=true` the release is a draft. With a
+/// `resource` part before the file, the resource is created with this first release.
 pub async fn upload_release(
     State(state): State<AppState>,
     caller: Authorized<Publish>,
     Path((kind_segment, name)): Path<(String, String)>,
     multipart: Result<Multipart, MultipartRejection>,
 ) -> Result<(StatusCode, Json<ReleaseInfo>), AppError> {
-    let resource = resource(&state, &kind_segment, &name).await?;
+    let kind = kind(&kind_segment)?;
+    let existing = service::find(&state.pool, kind, &name).await?;
     // Check rights before reading a byte of the body.
-    service::authorize(
-        &state.pool,
-        caller.actor(),
-        &resource.team_id,
-        "upload releases",
-    )
-    .await?;
+    if let Some(resource) = &existing {
+        service::authorize(
+            &state.pool,
+            caller.actor(),
+            &resource.team_id,
+            "upload releases",
+        )
+        .await?;
+    }
     let mut multipart = multipart.map_err(|e| AppError::Invalid {
         code: "bad-upload",
         field: None,
@@ -293,6 +321,7 @@ pub async fn upload_release(
     })?;
 
     let limit = state.settings.max_upload_size;
+    let mut target = existing.as_ref().map(UploadTarget::Existing);
     let mut file = None;
     let mut new = NewRelease {
         changelog: String::new(),
@@ -302,7 +331,42 @@ pub async fn upload_release(
     let mut pace = UploadPace::new(state.settings.upload_stall_timeout);
     while let Some(mut field) = pace.next_field(&mut multipart).await? {
         match field.name().unwrap_or_default() {
+            "resource" => {
+                if file.is_some() || matches!(target, Some(UploadTarget::New(_))) {
+                    return Err(AppError::field(
+                        "misplaced-resource",
+                        "resource",
+                        "Send one resource part, before the file part.",
+                    ));
+                }
+                let text = read_text(field, &mut pace, "resource", 256 * 1024).await?;
+                let details: NewResourceDetails = serde_json::from_str(&text).map_err(|e| {
+                    AppError::field(
+                        "invalid-resource",
+                        "resource",
+                        format!("The resource part is not the JSON this endpoint takes: {e}"),
+                    )
+                })?;
+                // The name is free (a taken one, existing included, is `409 name-taken`), the
+                // caller may create resources in the team, and the details are valid: all before
+                // the file is read.
+                let new_resource = NewResource {
+                    name: name.clone(),
+                    team: details.team,
+                    title: details.title,
+                    short_description: details.short_description,
+                    description: details.description,
+                    category: details.category,
+                    tags: details.tags,
+                };
+                target = Some(UploadTarget::New(Box::new(
+                    service::check_new(&state.pool, caller.actor(), kind, new_resource).await?,
+                )));
+            }
             "file" => {
+                if target.is_none() {
+                    return Err(no_such_resource(kind, &name));
+                }
                 let mut temp = state
                     .blobs
                     .create_temp()
@@ -340,7 +404,8 @@ pub async fn upload_release(
             _ => while pace.chunk(&mut field).await?.is_some() {},
         }
     }
-    let file = file.ok_or_else(|| {
+    let target = target.ok_or_else(|| no_such_resource(kind, &name))?;
+    let blob = file.ok_or_else(|| {
         AppError::field(
             "missing-file",
             "file",
@@ -351,13 +416,28 @@ pub async fn upload_release(
         &state.pool,
         &state.blobs,
         caller.actor(),
-        &resource,
-        file,
+        target,
+        UploadedZip {
+            blob,
+            max_upload_size: limit,
+        },
         new,
         db::now(),
     )
     .await?;
     Ok((StatusCode::CREATED, Json(info)))
+}
+
+/// The `404` of an upload to a resource that does not exist, saying how to create it.
+fn no_such_resource(kind: Kind, name: &str) -> AppError {
+    AppError::NotFound(format!(
+        "There is no {} named '{name}'. To create it with this upload, send a resource part before the file part.",
+        if kind == Kind::Package {
+            "package"
+        } else {
+            "asset pack"
+        }
+    ))
 }
 
 #[utoipa::path(get, path = "/store/v1/{kind}/{name}/releases", tag = "releases", security((), ("token" = ["download"]), ("session" = [])), params(("kind" = String, Path, description = "packages or assets"), ("name" = String, Path, description = "the resource name")),

@@ -5,7 +5,7 @@
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use super::{Page, ReleaseInfo, ResourceInfo};
+use super::{NewResourceDetails, Page, ReleaseInfo, ResourceInfo, UploadLimits};
 use crate::error::ErrorBody;
 use crate::teams::Role;
 
@@ -134,44 +134,95 @@ pub async fn markdown_preview(text: String) -> Result<String, ErrorBody> {
     )
 }
 
-/// What the wizard's details step sends. `tags` is comma-separated.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ResourceDetails {
-    pub name: String,
-    pub team: String,
-    pub title: String,
-    pub short_description: String,
-    pub description: String,
-    pub category: String,
-    pub tags: String,
-}
-
-/// Creates a resource (the wizard's details step).
-#[server(prefix = "/api/resources", endpoint = "create")]
-pub async fn create_resource(
+/// Checks a new resource's name and details without creating anything (the wizard's Details
+/// step): the same checks as creating it, including whether the name is free and whether the
+/// user may create resources in the team. The resource is created with its first release, by the
+/// upload (`POST /store/v1/{type}/{name}/releases` with a `resource` part).
+#[server(prefix = "/api/resources", endpoint = "check-new")]
+pub async fn check_new_resource(
     kind: String,
-    details: ResourceDetails,
-) -> Result<ResourceInfo, ErrorBody> {
+    name: String,
+    details: NewResourceDetails,
+) -> Result<(), ErrorBody> {
     use server::*;
     let state = state()?;
     let user = require_user(&state).await?;
     let new = service::NewResource {
-        name: details.name,
+        name,
         team: details.team,
         title: details.title,
         short_description: details.short_description,
         description: details.description,
         category: details.category,
-        tags: split_tags(&details.tags),
+        tags: details.tags,
     };
-    Ok(service::create(
+    service::check_new(&state.pool, Actor::user(&user), parse_kind(&kind)?, new).await?;
+    Ok(())
+}
+
+/// Whether the resource already has release `version`, as far as the viewer may see (team
+/// members see drafts and private releases); `false` when there is no such resource.
+#[server(prefix = "/api/resources", endpoint = "version-exists")]
+pub async fn version_exists(
+    kind: String,
+    name: String,
+    version: String,
+) -> Result<bool, ErrorBody> {
+    use server::*;
+    let state = state()?;
+    let Some(resource) = service::find(&state.pool, parse_kind(&kind)?, &name).await? else {
+        return Ok(false);
+    };
+    let member = match current_user(&state).await? {
+        Some(user) => teams::role_of(&state.pool, &resource.team_id, &user.id)
+            .await?
+            .is_some(),
+        None => false,
+    };
+    Ok(releases::exists(&state.pool, &resource, &version, member).await?)
+}
+
+/// The store's upload limits (`NANOS_STORE_MAX_UPLOAD_SIZE` and the validator's limits it gives).
+#[server(prefix = "/api/resources", endpoint = "upload-limits")]
+pub async fn get_upload_limits() -> Result<UploadLimits, ErrorBody> {
+    use server::*;
+    let state = state()?;
+    Ok(UploadLimits::new(state.settings.max_upload_size))
+}
+
+/// Deletes a resource with all its releases (team admins and owners); `confirm` must repeat its
+/// name. Then goes to the team's page.
+#[server(prefix = "/api/resources", endpoint = "delete")]
+pub async fn delete_resource(kind: String, name: String, confirm: String) -> Result<(), ErrorBody> {
+    use server::*;
+    let state = state()?;
+    let user = require_user(&state).await?;
+    if confirm.trim() != name {
+        return Err(AppError::field(
+            "confirmation-mismatch",
+            "confirm",
+            format!("Type the resource's name, {name}, to confirm."),
+        )
+        .into());
+    }
+    let kind = parse_kind(&kind)?;
+    let team = service::info(
         &state.pool,
+        &service::find_or_404(&state.pool, kind, &name).await?,
+    )
+    .await?
+    .team;
+    releases::delete_resource(
+        &state.pool,
+        &state.blobs,
         Actor::user(&user),
-        parse_kind(&kind)?,
-        new,
+        kind,
+        &name,
         db::now(),
     )
-    .await?)
+    .await?;
+    leptos_axum::redirect(&format!("/teams/{team}"));
+    Ok(())
 }
 
 /// Edits a resource's information (developers of its team).

@@ -1,6 +1,7 @@
 //! Resources (packages and asset packs) and their releases.
 
 pub mod api;
+pub mod manage;
 pub mod pages;
 #[cfg(feature = "ssr")]
 pub mod releases;
@@ -10,7 +11,7 @@ pub mod wizard;
 
 use serde::{Deserialize, Serialize};
 
-use crate::validate::{Kind, ManifestSummary};
+use crate::validate::{Kind, Limits, ManifestSummary};
 
 /// Longest short description, in characters.
 pub const SHORT_DESCRIPTION_MAX: usize = 256;
@@ -123,6 +124,46 @@ pub struct ReleaseInfo {
     pub created_at: i64,
     pub published_at: Option<i64>,
     pub download_count: i64,
+}
+
+/// The details of a new resource: the `resource` part of an upload that creates its resource
+/// (`POST /store/v1/{type}/{name}/releases`, the name being the path's), and what the wizard's
+/// Details step checks.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct NewResourceDetails {
+    /// The team's name; the caller must be a developer or above in it.
+    pub team: String,
+    pub title: String,
+    #[serde(default)]
+    pub short_description: String,
+    /// Markdown.
+    #[serde(default)]
+    pub description: String,
+    /// A package's type (`game-mode`, `script`, ...) or an asset pack's category.
+    pub category: String,
+    /// Normalised by the store: "Fun Stuff" is kept as `fun-stuff`.
+    #[serde(default)]
+    pub tags: Vec<String>,
+}
+
+/// The store's upload limits, as the wizard needs them before anything is sent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UploadLimits {
+    /// Largest upload the store accepts, in bytes (`NANOS_STORE_MAX_UPLOAD_SIZE`).
+    pub max_upload_size: u64,
+    /// The validator's limits that size gives, the same as the server's full check uses.
+    pub validator: Limits,
+}
+
+impl UploadLimits {
+    /// The limits of a store that accepts uploads of up to `max_upload_size` bytes.
+    pub fn new(max_upload_size: u64) -> UploadLimits {
+        UploadLimits {
+            max_upload_size,
+            validator: Limits::for_upload_size(max_upload_size),
+        }
+    }
 }
 
 /// One page of a listing.

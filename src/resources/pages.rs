@@ -8,6 +8,7 @@ use super::api::{
     browse, resource_page, DeleteRelease, PublishRelease, ReleaseView, ResourcePageData,
     UpdateRelease, UpdateResource,
 };
+use super::manage::DeleteResourceSection;
 use super::{path_of_kind, Channel, ReleaseState, ResourceInfo};
 use crate::teams::Role;
 use crate::ui::{
@@ -307,6 +308,7 @@ fn ResourceView(
                 }}
             </section>
             {developer.then(|| view! { <EditResource resource=page.resource.clone() update /> }.into_any())}
+            {page.viewer_role.is_some_and(|role| role >= Role::Admin).then(|| view! { <DeleteResourceSection kind=r.kind name=r.name.clone() /> })}
         </article>
     }
 }

@@ -1,15 +1,19 @@
-//! Release services: the upload pipeline, listing and visibility, editing, publishing, deleting
-//! drafts, and what a download serves.
+//! Release services: the upload pipeline (a new release, or a new resource with its first
+//! release), listing and visibility, editing, publishing, deleting drafts and whole resources,
+//! and what a download serves.
 
-use super::service::{authorize, Resource};
-use super::{Channel, ReleaseInfo, ReleaseState};
+use std::collections::BTreeSet;
+
+use super::service::{self, authorize, CheckedResource, Resource};
+use super::{path_of_kind, Channel, ReleaseInfo, ReleaseState};
 use crate::db::{is_unique_violation, new_id, Pool};
 use crate::error::AppError;
 use crate::markdown::{self, StoredColumn};
-use crate::storage::{BlobStore, WrittenBlob};
-use crate::teams::service::Actor;
+use crate::storage::{BlobStore, DetachedBlob, WrittenBlob};
+use crate::teams::service::{self as teams, Actor};
+use crate::teams::Role;
 use crate::validate::source::{block_on, FileSource};
-use crate::validate::{self, Kind, Mode, Options, Report, Severity};
+use crate::validate::{self, Kind, Limits, Mode, Options, Report, Severity};
 
 /// Longest changelog, in characters.
 pub const CHANGELOG_MAX: usize = 20_000;
@@ -100,16 +104,23 @@ pub async fn changelogs_html(pool: &Pool, releases: &[Release]) -> Result<Vec<St
     Ok(html)
 }
 
-/// Validates an uploaded zip in full mode, off the async threads.
-pub async fn validate_upload(blob: &WrittenBlob, kind: Kind) -> Result<Report, AppError> {
+/// The validator's options for an upload to a store that accepts uploads of up to
+/// `max_upload_size` bytes: full mode, the resource's kind, and the archive limit that setting
+/// gives (see [`Limits::for_upload_size`]).
+pub fn upload_options(kind: Kind, max_upload_size: u64) -> Options {
+    Options {
+        mode: Mode::Full,
+        expected_kind: Some(kind),
+        limits: Limits::for_upload_size(max_upload_size),
+        ..Options::default()
+    }
+}
+
+/// Validates an uploaded zip with `options`, off the async threads.
+pub async fn validate_upload(blob: &WrittenBlob, options: Options) -> Result<Report, AppError> {
     let path = blob.path.clone();
     tokio::task::spawn_blocking(move || {
         let source = FileSource::open(&path)?;
-        let options = Options {
-            mode: Mode::Full,
-            expected_kind: Some(kind),
-            ..Options::default()
-        };
         block_on(validate::validate(&source, &options))
     })
     .await
@@ -125,21 +136,57 @@ pub struct NewRelease {
     pub publish: bool,
 }
 
-/// Stores a validated upload as a new release. The version comes from the zip's manifest. On any
-/// failure nothing remains: no row, and no blob unless an identical upload already had it.
+/// Where an upload goes.
+#[derive(Debug, Clone)]
+pub enum UploadTarget<'a> {
+    /// A new release of an existing resource.
+    Existing(&'a Resource),
+    /// The first release of a new resource, created with it in one transaction.
+    New(Box<CheckedResource>),
+}
+
+/// An uploaded zip, with the store's upload limit (`max_upload_size`) it is validated against.
+#[derive(Debug)]
+pub struct UploadedZip {
+    pub blob: WrittenBlob,
+    pub max_upload_size: u64,
+}
+
+/// Stores a validated upload as a new release, creating its resource first when `target` is
+/// [`UploadTarget::New`]. The version comes from the zip's manifest. On any failure nothing
+/// remains: no resource, no release row, and no blob unless an identical upload already had it.
 pub async fn create(
     pool: &Pool,
     blobs: &BlobStore,
     actor: Actor<'_>,
-    resource: &Resource,
-    blob: WrittenBlob,
+    target: UploadTarget<'_>,
+    zip: UploadedZip,
     new: NewRelease,
     now: i64,
 ) -> Result<ReleaseInfo, AppError> {
-    authorize(pool, actor, &resource.team_id, "upload releases").await?;
+    // The rights again, even when the caller checked them before the upload: an upload can take
+    // minutes, and rights can be taken away meanwhile.
+    let (kind, name) = match &target {
+        UploadTarget::Existing(resource) => {
+            authorize(pool, actor, &resource.team_id, "upload releases").await?;
+            let kind: Kind = resource.kind.parse().map_err(AppError::Internal)?;
+            (kind, resource.name.clone())
+        }
+        UploadTarget::New(checked) => {
+            teams::authorize(
+                pool,
+                actor,
+                &checked.team,
+                Role::Developer,
+                "create resources",
+            )
+            .await?;
+            (checked.kind, checked.name.clone())
+        }
+    };
     let changelog_html = render_changelog(&new.changelog).await?;
-    let kind: Kind = resource.kind.parse().map_err(AppError::Internal)?;
-    let report = validate_upload(&blob, kind).await?;
+    let blob = zip.blob;
+    let report = validate_upload(&blob, upload_options(kind, zip.max_upload_size)).await?;
     if !report.valid {
         let first = report
             .diagnostics
@@ -163,28 +210,16 @@ pub async fn create(
             "validated version {version:?} has no three numbers"
         )));
     };
-    let exists: Option<(String,)> =
-        sqlx::query_as("SELECT id FROM releases WHERE resource_id = $1 AND version = $2")
-            .bind(&resource.id)
-            .bind(&version)
-            .fetch_optional(pool)
-            .await?;
-    let conflict = || AppError::Conflict {
-        code: "version-exists",
-        field: None,
-        message: format!(
-            "{} {version} already exists. Raise the version in {} and upload again.",
-            resource.name,
-            kind.manifest_name()
-        ),
-    };
-    if exists.is_some() {
-        return Err(conflict());
+    let conflict = || version_exists(&name, &version, kind);
+    if let UploadTarget::Existing(resource) = &target {
+        if exists(pool, resource, &version, true).await? {
+            return Err(conflict());
+        }
     }
 
-    let release = Release {
+    let mut release = Release {
         id: new_id(),
-        resource_id: resource.id.clone(),
+        resource_id: String::new(),
         version: version.clone(),
         channel: new.channel.as_str().to_string(),
         state: if new.publish { "published" } else { "draft" }.to_string(),
@@ -216,6 +251,13 @@ pub async fn create(
     .bind(now)
     .execute(&mut *tx)
     .await?;
+    // A new resource and its tags in the same transaction: if anything below fails, it was never
+    // there.
+    let resource = match target {
+        UploadTarget::Existing(resource) => resource.clone(),
+        UploadTarget::New(checked) => service::insert(&mut tx, &checked, now).await?,
+    };
+    release.resource_id = resource.id.clone();
     let inserted = sqlx::query(&format!(
         "INSERT INTO releases ({COLUMNS}, version_major, version_minor, version_patch) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)"
@@ -249,7 +291,7 @@ pub async fn create(
         });
     }
     if release.is_public() {
-        touch_resource(&mut *tx, resource, now).await?;
+        touch_resource(&mut *tx, &resource, now).await?;
     }
     blobs
         .commit(blob)
@@ -366,6 +408,33 @@ pub async fn publish(
     Ok(release.info())
 }
 
+/// The conflict of an upload whose version the resource already has.
+fn version_exists(name: &str, version: &str, kind: Kind) -> AppError {
+    AppError::Conflict {
+        code: "version-exists",
+        field: None,
+        message: format!(
+            "{name} {version} already exists. Raise the version in {} and upload again.",
+            kind.manifest_name()
+        ),
+    }
+}
+
+/// Whether the resource has a release `version` the viewer may see (`include_private` for the
+/// team's members, who see drafts and private releases).
+pub async fn exists(
+    pool: &Pool,
+    resource: &Resource,
+    version: &str,
+    include_private: bool,
+) -> Result<bool, AppError> {
+    match find(pool, resource, version, include_private).await {
+        Ok(_) => Ok(true),
+        Err(AppError::NotFound(_)) => Ok(false),
+        Err(e) => Err(e),
+    }
+}
+
 /// Deletes a draft and, when no other release shares it, its blob.
 pub async fn delete_draft(
     pool: &Pool,
@@ -387,43 +456,136 @@ pub async fn delete_draft(
     // down): between parking the file and committing, a cancelled removal would leave the draft
     // without its file.
     let (pool, blobs) = (pool.clone(), blobs.clone());
-    tokio::spawn(async move { remove_release(&pool, &blobs, &release).await })
-        .await
-        .map_err(|e| AppError::Internal(format!("the removal failed: {e}")))?
+    tokio::spawn(async move {
+        let mut tx = pool.begin().await?;
+        let mut detached = Vec::new();
+        let removed = remove_releases(&mut tx, &blobs, &[release], &mut detached).await;
+        settle(tx, detached, removed).await
+    })
+    .await
+    .map_err(|e| AppError::Internal(format!("the removal failed: {e}")))?
 }
 
-/// Deletes a release row and, when no other release shares it, its file.
-async fn remove_release(pool: &Pool, blobs: &BlobStore, release: &Release) -> Result<(), AppError> {
-    // As in `create`: the blob's row first, so that no upload of the same file can place it
-    // between the check for other releases and the removal.
-    let mut tx = pool.begin().await?;
-    sqlx::query("UPDATE blobs SET size = size WHERE sha256 = $1")
-        .bind(&release.sha256)
-        .execute(&mut *tx)
-        .await?;
-    sqlx::query("DELETE FROM releases WHERE id = $1")
-        .bind(&release.id)
-        .execute(&mut *tx)
-        .await?;
-    let (others,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM releases WHERE sha256 = $1")
-        .bind(&release.sha256)
-        .fetch_one(&mut *tx)
-        .await?;
-    if others > 0 {
-        tx.commit().await?;
-        return Ok(());
+/// Deletes a resource with its releases, tags and every release file no other resource's
+/// release shares (team admins and owners), and writes it to the team's audit log. Published
+/// releases go too: servers that use the resource will no longer find it.
+pub async fn delete_resource(
+    pool: &Pool,
+    blobs: &BlobStore,
+    actor: Actor<'_>,
+    kind: Kind,
+    name: &str,
+    now: i64,
+) -> Result<(), AppError> {
+    let resource = service::find_or_404(pool, kind, name).await?;
+    let team = teams::find_by_id(pool, &resource.team_id)
+        .await?
+        .ok_or_else(|| AppError::Internal("resource without team".into()))?;
+    teams::authorize(pool, actor, &team, Role::Admin, "delete resources").await?;
+    let user = actor.user.clone();
+    let (pool, blobs) = (pool.clone(), blobs.clone());
+    // Run to the end even if the request is dropped (as in `delete_draft`).
+    tokio::spawn(async move {
+        let mut tx = pool.begin().await?;
+        let mut detached = Vec::new();
+        let removed = async {
+            let all: Vec<Release> = sqlx::query_as(&format!(
+                "SELECT {COLUMNS} FROM releases WHERE resource_id = $1"
+            ))
+            .bind(&resource.id)
+            .fetch_all(&mut *tx)
+            .await?;
+            remove_releases(&mut tx, &blobs, &all, &mut detached).await?;
+            sqlx::query("DELETE FROM resource_tags WHERE resource_id = $1")
+                .bind(&resource.id)
+                .execute(&mut *tx)
+                .await?;
+            sqlx::query("DELETE FROM resources WHERE id = $1")
+                .bind(&resource.id)
+                .execute(&mut *tx)
+                .await?;
+            let count = all.len();
+            teams::audit(
+                &mut *tx,
+                &team.id,
+                &user,
+                "deleted",
+                Some(&format!("{}/{}", path_of_kind(kind), resource.name)),
+                Some(&format!(
+                    "with {count} release{}",
+                    if count == 1 { "" } else { "s" }
+                )),
+                now,
+            )
+            .await
+        }
+        .await;
+        settle(tx, detached, removed).await
+    })
+    .await
+    .map_err(|e| AppError::Internal(format!("the removal failed: {e}")))?
+}
+
+/// Deletes release rows in `tx` and, for each of their files that no other release shares, its
+/// blob row, taking the file out of place into `detached` (see [`settle`]). The blob rows are
+/// written first, in a fixed order, as in `create`: so no upload of the same file can place it
+/// between the check for other releases and the removal, and two removals cannot deadlock.
+async fn remove_releases(
+    tx: &mut sqlx::AnyConnection,
+    blobs: &BlobStore,
+    releases: &[Release],
+    detached: &mut Vec<DetachedBlob>,
+) -> Result<(), AppError> {
+    let hashes: BTreeSet<&str> = releases.iter().map(|r| r.sha256.as_str()).collect();
+    for sha256 in &hashes {
+        sqlx::query("UPDATE blobs SET size = size WHERE sha256 = $1")
+            .bind(sha256)
+            .execute(&mut *tx)
+            .await?;
     }
-    sqlx::query("DELETE FROM blobs WHERE sha256 = $1")
-        .bind(&release.sha256)
-        .execute(&mut *tx)
-        .await?;
-    let detached = blobs
-        .detach(&release.sha256)
-        .await
-        .map_err(|e| AppError::Internal(format!("cannot remove the release file: {e}")))?;
-    match tx.commit().await {
+    for release in releases {
+        sqlx::query("DELETE FROM releases WHERE id = $1")
+            .bind(&release.id)
+            .execute(&mut *tx)
+            .await?;
+    }
+    for sha256 in hashes {
+        let (others,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM releases WHERE sha256 = $1")
+            .bind(sha256)
+            .fetch_one(&mut *tx)
+            .await?;
+        if others > 0 {
+            continue;
+        }
+        sqlx::query("DELETE FROM blobs WHERE sha256 = $1")
+            .bind(sha256)
+            .execute(&mut *tx)
+            .await?;
+        if let Some(file) = blobs
+            .detach(sha256)
+            .await
+            .map_err(|e| AppError::Internal(format!("cannot remove a release file: {e}")))?
+        {
+            detached.push(file);
+        }
+    }
+    Ok(())
+}
+
+/// Ends a removal: commits `tx` when `outcome` is a success, then deletes the detached files for
+/// good; otherwise (or when the commit fails) rolls back and puts every detached file back.
+async fn settle(
+    tx: sqlx::Transaction<'static, sqlx::Any>,
+    detached: Vec<DetachedBlob>,
+    outcome: Result<(), AppError>,
+) -> Result<(), AppError> {
+    let outcome = match outcome {
+        Ok(()) => tx.commit().await.map_err(AppError::from),
+        Err(e) => Err(e), // dropping `tx` rolls it back
+    };
+    match outcome {
         Ok(()) => {
-            if let Some(file) = detached {
+            for file in detached {
                 if let Err(e) = file.discard().await {
                     tracing::warn!(error = %e, "a removed release file stays in the temporary folder");
                 }
@@ -431,12 +593,12 @@ async fn remove_release(pool: &Pool, blobs: &BlobStore, release: &Release) -> Re
             Ok(())
         }
         Err(e) => {
-            if let Some(file) = detached {
+            for file in detached {
                 file.restore().await.map_err(|e| {
                     AppError::Internal(format!("cannot restore a release file: {e}"))
                 })?;
             }
-            Err(e.into())
+            Err(e)
         }
     }
 }
@@ -471,4 +633,22 @@ pub async fn count_download(pool: &Pool, release: &Release) -> Result<(), AppErr
         .execute(pool)
         .await?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn uploads_are_validated_against_the_store_upload_limit() {
+        let small = upload_options(Kind::Package, 100);
+        assert_eq!(small.mode, Mode::Full);
+        assert_eq!(small.expected_kind, Some(Kind::Package));
+        assert_eq!(small.limits.max_archive_size, 100);
+        // Above the validator's built-in 1 GiB, the archive limit follows the setting.
+        let three_gib = 3 * validate::limits::GIB;
+        let large = upload_options(Kind::AssetPack, three_gib);
+        assert_eq!(large.limits.max_archive_size, three_gib);
+        assert!(large.limits.max_archive_size > Limits::default().max_archive_size);
+    }
 }

@@ -125,10 +125,31 @@ fn check_fields(
     Ok(())
 }
 
+/// A tag as the store keeps it: trimmed, lowercase, with spaces and underscores turned into '-'
+/// and repeated or outer '-' removed, so that "Fun Stuff" becomes `fun-stuff`.
+pub fn normalise_tag(tag: &str) -> String {
+    let mut out = String::with_capacity(tag.len());
+    for c in tag.trim().chars().flat_map(char::to_lowercase) {
+        let c = if c.is_whitespace() || c == '_' {
+            '-'
+        } else {
+            c
+        };
+        if c == '-' && (out.is_empty() || out.ends_with('-')) {
+            continue;
+        }
+        out.push(c);
+    }
+    while out.ends_with('-') {
+        out.pop();
+    }
+    out
+}
+
 fn normalise_tags(tags: Vec<String>) -> Vec<String> {
     let mut tags: Vec<String> = tags
-        .into_iter()
-        .map(|t| t.trim().to_lowercase())
+        .iter()
+        .map(|t| normalise_tag(t))
         .filter(|t| !t.is_empty())
         .collect();
     tags.sort();
@@ -169,14 +190,44 @@ pub async fn authorize(
     Ok(team)
 }
 
-/// Creates a resource in a team (developer or above).
-pub async fn create(
+fn name_taken(kind: Kind, name: &str) -> AppError {
+    AppError::Conflict {
+        code: "name-taken",
+        field: Some("name"),
+        message: format!(
+            "There is already {} named '{name}'. Pick another name.",
+            if kind == Kind::Package {
+                "a package"
+            } else {
+                "an asset pack"
+            }
+        ),
+    }
+}
+
+/// A new resource whose details passed every check: ready to be inserted.
+#[derive(Debug, Clone)]
+pub struct CheckedResource {
+    pub kind: Kind,
+    pub name: String,
+    pub team: Team,
+    title: String,
+    short_description: String,
+    description: String,
+    description_html: String,
+    category: String,
+    tags: Vec<String>,
+}
+
+/// Checks everything creating a resource needs, without creating anything: the name (valid and
+/// free), the team (exists, and the actor may create resources in it: developer or above), and
+/// the details. Errors name the field they concern.
+pub async fn check_new(
     pool: &Pool,
     actor: Actor<'_>,
     kind: Kind,
     new: NewResource,
-    now: i64,
-) -> Result<ResourceInfo, AppError> {
+) -> Result<CheckedResource, AppError> {
     let name = new.name.trim().to_string();
     if !is_resource_name(&name) {
         return Err(AppError::field(
@@ -185,6 +236,25 @@ pub async fn create(
             "A name has 1 to 64 lowercase letters, digits and '-'. It is the folder name on game servers and cannot change later.",
         ));
     }
+    if find(pool, kind, &name).await?.is_some() {
+        return Err(name_taken(kind, &name));
+    }
+    let team_name = new.team.trim();
+    if team_name.is_empty() {
+        return Err(AppError::field(
+            "missing-team",
+            "team",
+            "Choose the team the resource belongs to.",
+        ));
+    }
+    let team = teams::find(pool, team_name).await?.ok_or_else(|| {
+        AppError::field(
+            "unknown-team",
+            "team",
+            format!("There is no team named '{team_name}'."),
+        )
+    })?;
+    teams::authorize(pool, actor, &team, Role::Developer, "create resources").await?;
     let tags = normalise_tags(new.tags);
     check_fields(
         kind,
@@ -193,51 +263,75 @@ pub async fn create(
         &new.category,
         &tags,
     )?;
-    let team = teams::find(pool, new.team.trim()).await?.ok_or_else(|| {
-        AppError::field(
-            "unknown-team",
-            "team",
-            format!("There is no team named '{}'.", new.team.trim()),
-        )
-    })?;
-    teams::authorize(pool, actor, &team, Role::Developer, "create resources").await?;
     let description_html =
         markdown::render_field(&new.description, "invalid-description", "description").await?;
+    Ok(CheckedResource {
+        kind,
+        name,
+        team,
+        title: new.title.trim().to_string(),
+        short_description: new.short_description.trim().to_string(),
+        description: new.description,
+        description_html,
+        category: new.category,
+        tags,
+    })
+}
 
-    let id = new_id();
-    let mut tx = pool.begin().await?;
+/// Inserts a checked resource and its tags in the caller's transaction and returns its row. A
+/// name taken since the check is a `409 name-taken`.
+pub async fn insert(
+    tx: &mut sqlx::AnyConnection,
+    checked: &CheckedResource,
+    now: i64,
+) -> Result<Resource, AppError> {
+    let resource = Resource {
+        id: new_id(),
+        kind: checked.kind.as_str().to_string(),
+        name: checked.name.clone(),
+        team_id: checked.team.id.clone(),
+        title: checked.title.clone(),
+        short_description: checked.short_description.clone(),
+        description: checked.description.clone(),
+        category: checked.category.clone(),
+        created_at: now,
+        updated_at: now,
+        download_count: 0,
+    };
     sqlx::query(
         "INSERT INTO resources (id, kind, name, team_id, title, short_description, description, description_html, category, created_at, updated_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10)",
     )
-    .bind(&id)
-    .bind(kind.as_str())
-    .bind(&name)
-    .bind(&team.id)
-    .bind(new.title.trim())
-    .bind(new.short_description.trim())
-    .bind(&new.description)
-    .bind(&description_html)
-    .bind(&new.category)
+    .bind(&resource.id)
+    .bind(&resource.kind)
+    .bind(&resource.name)
+    .bind(&resource.team_id)
+    .bind(&resource.title)
+    .bind(&resource.short_description)
+    .bind(&resource.description)
+    .bind(&checked.description_html)
+    .bind(&resource.category)
     .bind(now)
     .execute(&mut *tx)
     .await
-    .map_err(|e| {
-        conflict_on_unique(e, || AppError::Conflict {
-                code: "name-taken",
-                field: Some("name"),
-                message: format!("There is already {} named '{name}'.", if kind == Kind::Package { "a package" } else { "an asset pack" }),
-            })
-    })?;
-    replace_tags(&mut tx, &id, &tags).await?;
+    .map_err(|e| conflict_on_unique(e, || name_taken(checked.kind, &checked.name)))?;
+    replace_tags(tx, &resource.id, &checked.tags).await?;
+    Ok(resource)
+}
+
+/// Creates a resource in a team (developer or above), without releases.
+pub async fn create(
+    pool: &Pool,
+    actor: Actor<'_>,
+    kind: Kind,
+    new: NewResource,
+    now: i64,
+) -> Result<ResourceInfo, AppError> {
+    let checked = check_new(pool, actor, kind, new).await?;
+    let mut tx = pool.begin().await?;
+    let resource = insert(&mut tx, &checked, now).await?;
     tx.commit().await?;
-    info(
-        pool,
-        &find(pool, kind, &name)
-            .await?
-            .ok_or_else(|| AppError::Internal("resource vanished".into()))?,
-    )
-    .await
+    info(pool, &resource).await
 }
 
 /// A resource by kind and name.
@@ -418,4 +512,30 @@ pub async fn update(
     replace_tags(&mut tx, &resource.id, &tags).await?;
     tx.commit().await?;
     info(pool, &find_or_404(pool, kind, name).await?).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tags_are_normalised() {
+        assert_eq!(normalise_tag("Fun Stuff"), "fun-stuff");
+        assert_eq!(normalise_tag("  Fun   Stuff  "), "fun-stuff");
+        assert_eq!(normalise_tag("snake_case__tag"), "snake-case-tag");
+        assert_eq!(normalise_tag("a - b"), "a-b");
+        assert_eq!(normalise_tag("-edge-"), "edge");
+        assert_eq!(normalise_tag("   "), "");
+        assert_eq!(
+            normalise_tags(vec![
+                "Fun Stuff".into(),
+                "fun_stuff".into(),
+                "".into(),
+                "Cars".into()
+            ]),
+            ["cars", "fun-stuff"]
+        );
+        // What stays invalid after normalising is still refused by the checks.
+        assert!(!is_resource_name(&normalise_tag("café")));
+    }
 }

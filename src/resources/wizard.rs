@@ -1,25 +1,63 @@
 //! The upload wizard (`/upload`): choose a zip (checked at once in the browser by the WASM
-//! validator, reading only the bytes it needs), describe a new resource, set the release, and
-//! upload with a real progress bar.
+//! validator, reading only the bytes it needs, against the store's own limits), describe a new
+//! resource (checked by the store, nothing created), set the release, and upload with a real
+//! progress bar. A new resource is created together with its first release by the upload itself,
+//! so leaving the wizard half-way leaves nothing behind.
+//!
+//! Each step has its own URL (`/upload?step=details`, `?step=release`, with `kind` and `name` for a
+//! new release of an existing resource): Continue adds a history entry, and the browser's Back and
+//! Forward move between steps. What the wizard holds lives in [`WizardState`], provided once by
+//! the app, so it outlives the page: leaving the wizard and coming back with Forward keeps the
+//! file, the details and the release fields.
 
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_navigate, use_query_map};
+use leptos_router::NavigateOptions;
 
-use super::api::{create_resource, markdown_preview, name_available, ResourceDetails};
-use super::{kind_from_path, path_of_kind, Channel, ReleaseInfo};
+use super::api::{
+    check_new_resource, get_upload_limits, markdown_preview, name_available, version_exists,
+};
+use super::{kind_from_path, path_of_kind, Channel, NewResourceDetails, ReleaseInfo, UploadLimits};
 use crate::error::ErrorBody;
 use crate::teams::api::my_teams;
 use crate::teams::pages::CreateTeamForm;
 use crate::validate::{human_size, Diagnostic, Kind, PackageType, Report, Severity};
 
-/// Where the wizard is.
+/// Where the wizard is. The upload itself runs on the Release step's page.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Step {
     Choose,
     Details,
     Release,
-    Upload,
+}
+
+impl Step {
+    /// The `step` query parameter's value.
+    fn param(self) -> Option<&'static str> {
+        match self {
+            Step::Choose => None,
+            Step::Details => Some("details"),
+            Step::Release => Some("release"),
+        }
+    }
+
+    fn from_param(value: Option<&str>) -> Step {
+        match value {
+            Some("details") => Step::Details,
+            Some("release") => Step::Release,
+            _ => Step::Choose,
+        }
+    }
+
+    /// This step's bit in [`WizardState::continued_into`].
+    fn bit(self) -> u8 {
+        match self {
+            Step::Choose => 0,
+            Step::Details => 1,
+            Step::Release => 2,
+        }
+    }
 }
 
 /// Upload progress.
@@ -29,6 +67,174 @@ struct Progress {
     total: f64,
     started_ms: f64,
     now_ms: f64,
+}
+
+/// Everything the wizard holds between its steps. Provided once by the app (see
+/// [`crate::app::App`]) so that it outlives the upload page: Back, Forward, and leaving the wizard
+/// and returning with Forward keep the chosen file, the details and the release fields.
+#[derive(Clone, Copy)]
+pub struct WizardState {
+    /// The existing resource a new release is for; `None` for a new resource.
+    target: RwSignal<Option<(Kind, String)>>,
+    // Choose
+    file: StoredValue<Option<send_wrapper_file::FileHandle>, BrowserStorage>,
+    file_name: RwSignal<String>,
+    file_size: RwSignal<u64>,
+    report: RwSignal<Option<Report>>,
+    checked_ms: RwSignal<Option<f64>>,
+    /// Why the chosen file cannot be used before any check (too large, unreadable).
+    choose_error: RwSignal<Option<String>>,
+    /// The store's limits, fetched once.
+    limits: RwSignal<Option<UploadLimits>>,
+    /// The zip's version when the resource already has it.
+    duplicate: RwSignal<Option<String>>,
+    /// Why the page shows another step than its address asked for.
+    notice: RwSignal<Option<String>>,
+    /// Set when an upload succeeded: the next visit starts afresh.
+    completed: RwSignal<bool>,
+    /// The steps reached with Continue (bits of [`Step::bit`]): their Back button is the browser's.
+    continued_into: RwSignal<u8>,
+    // Details
+    name: RwSignal<String>,
+    team: RwSignal<String>,
+    title: RwSignal<String>,
+    short_description: RwSignal<String>,
+    description: RwSignal<String>,
+    category: RwSignal<String>,
+    tags: RwSignal<String>,
+    details_error: RwSignal<Option<ErrorBody>>,
+    /// Set once the store accepted the details (nothing is created until the upload).
+    details_checked: RwSignal<bool>,
+    // Release
+    channel: RwSignal<Channel>,
+    changelog: RwSignal<String>,
+    publish_now: RwSignal<bool>,
+    // Upload
+    progress: RwSignal<Option<Progress>>,
+    upload_error: RwSignal<Option<ErrorBody>>,
+    uploading: RwSignal<bool>,
+    canceller: StoredValue<Option<send_wrapper_file::Canceller>, BrowserStorage>,
+}
+
+impl Default for WizardState {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl WizardState {
+    /// An empty wizard.
+    pub fn new() -> Self {
+        WizardState {
+            target: RwSignal::new(None),
+            file: StoredValue::new_with_storage(None),
+            file_name: RwSignal::new(String::new()),
+            file_size: RwSignal::new(0),
+            report: RwSignal::new(None),
+            checked_ms: RwSignal::new(None),
+            choose_error: RwSignal::new(None),
+            limits: RwSignal::new(None),
+            duplicate: RwSignal::new(None),
+            notice: RwSignal::new(None),
+            completed: RwSignal::new(false),
+            continued_into: RwSignal::new(0),
+            name: RwSignal::new(String::new()),
+            team: RwSignal::new(String::new()),
+            title: RwSignal::new(String::new()),
+            short_description: RwSignal::new(String::new()),
+            description: RwSignal::new(String::new()),
+            category: RwSignal::new(String::new()),
+            tags: RwSignal::new(String::new()),
+            details_error: RwSignal::new(None),
+            details_checked: RwSignal::new(false),
+            channel: RwSignal::new(Channel::Stable),
+            changelog: RwSignal::new(String::new()),
+            publish_now: RwSignal::new(false),
+            progress: RwSignal::new(None),
+            upload_error: RwSignal::new(None),
+            uploading: RwSignal::new(false),
+            canceller: StoredValue::new_with_storage(None),
+        }
+    }
+
+    /// Empties the wizard for `target` (the store's limits stay).
+    fn reset(&self, target: Option<(Kind, String)>) {
+        self.target.set(target);
+        self.file.set_value(None);
+        self.file_name.set(String::new());
+        self.file_size.set(0);
+        self.report.set(None);
+        self.checked_ms.set(None);
+        self.choose_error.set(None);
+        self.duplicate.set(None);
+        self.notice.set(None);
+        self.completed.set(false);
+        self.continued_into.set(0);
+        for text in [
+            self.name,
+            self.team,
+            self.title,
+            self.short_description,
+            self.description,
+            self.category,
+            self.tags,
+            self.changelog,
+        ] {
+            text.set(String::new());
+        }
+        self.details_error.set(None);
+        self.details_checked.set(false);
+        self.channel.set(Channel::Stable);
+        self.publish_now.set(false);
+        self.progress.set(None);
+        self.upload_error.set(None);
+        self.uploading.set(false);
+        self.canceller.set_value(None);
+    }
+
+    /// Whether a valid zip is chosen.
+    fn has_valid_zip(&self) -> bool {
+        self.file.with_value(Option::is_some)
+            && self.report.with(|r| r.as_ref().is_some_and(|r| r.valid))
+    }
+
+    /// Clears the details error if it belongs to `field` (the user is changing that field).
+    fn clear_field_error(&self, field: &str) {
+        let stale = self.details_error.with_untracked(|e| {
+            e.as_ref()
+                .is_some_and(|e| e.field.as_deref() == Some(field))
+        });
+        if stale {
+            self.details_error.set(None);
+        }
+    }
+
+    /// The details as the store takes them.
+    fn details(&self) -> NewResourceDetails {
+        NewResourceDetails {
+            team: self.team.get_untracked(),
+            title: self.title.get_untracked(),
+            short_description: self.short_description.get_untracked(),
+            description: self.description.get_untracked(),
+            category: self.category.get_untracked(),
+            tags: self
+                .tags
+                .get_untracked()
+                .split(',')
+                .map(|t| t.trim().to_string())
+                .filter(|t| !t.is_empty())
+                .collect(),
+        }
+    }
+}
+
+/// The wizard's state: the app's, or (outside the app) a new one.
+fn use_wizard_state() -> WizardState {
+    use_context::<WizardState>().unwrap_or_else(|| {
+        let state = WizardState::new();
+        provide_context(state);
+        state
+    })
 }
 
 /// The diagnostics list, shared by the browser's and the server's verdicts.
@@ -51,11 +257,55 @@ pub fn Diagnostics(diagnostics: Vec<Diagnostic>) -> impl IntoView {
     }
 }
 
-/// `/upload`, or `/upload?kind=packages&name=NAME` for a new release of an existing resource.
+/// The wizard's address for `step`.
+fn step_url(step: Step, target: Option<&(Kind, String)>) -> String {
+    let mut query = leptos_router::params::ParamsMap::new();
+    if let Some((kind, name)) = target {
+        query.insert("kind", path_of_kind(*kind).to_string());
+        query.insert("name", name.clone());
+    }
+    if let Some(step) = step.param() {
+        query.insert("step", step.to_string());
+    }
+    format!("/upload{}", query.to_query_string())
+}
+
+/// The message that the resource already has `version`.
+fn duplicate_message(version: &str, kind: Kind) -> String {
+    format!(
+        "{version} already exists; raise the version in {} and choose the zip again.",
+        kind.manifest_name()
+    )
+}
+
+/// Asks the store whether the existing resource already has `version`, and keeps the answer.
+fn check_duplicate(state: WizardState, kind: Kind, name: String, version: String) {
+    leptos::task::spawn_local(async move {
+        if let Ok(exists) =
+            version_exists(path_of_kind(kind).to_string(), name, version.clone()).await
+        {
+            state.duplicate.set(exists.then_some(version));
+        }
+    });
+}
+
+/// The store's limits, fetched the first time they are needed.
+async fn store_limits(state: WizardState) -> Result<UploadLimits, ErrorBody> {
+    if let Some(limits) = state.limits.get_untracked() {
+        return Ok(limits);
+    }
+    let limits = get_upload_limits().await?;
+    state.limits.set(Some(limits));
+    Ok(limits)
+}
+
+/// `/upload`, or `/upload?kind=packages&name=NAME` for a new release of an existing resource; each
+/// step adds `step=details` or `step=release`.
 #[component]
 pub fn UploadPage() -> impl IntoView {
+    let state = use_wizard_state();
     let query = use_query_map();
-    let existing = move || {
+    let existing = Memo::new(move |_| {
         let q = query.read();
         match (
             q.get("kind").and_then(|k| kind_from_path(&k)),
@@ -64,185 +314,329 @@ pub fn UploadPage() -> impl IntoView {
             (Some(kind), Some(name)) => Some((kind, name)),
             _ => None,
         }
-    };
-    let step = RwSignal::new(Step::Choose);
-    let report = RwSignal::new(None::<Report>);
-    let checked_ms = RwSignal::new(None::<f64>);
-    let file_name = RwSignal::new(String::new());
-    let file_size = RwSignal::new(0u64);
-    // Details
-    let name = RwSignal::new(String::new());
-    let team = RwSignal::new(String::new());
-    let title = RwSignal::new(String::new());
-    let short_description = RwSignal::new(String::new());
-    let description = RwSignal::new(String::new());
-    let category = RwSignal::new(String::new());
-    let tags = RwSignal::new(String::new());
-    let details_error = RwSignal::new(None::<ErrorBody>);
-    // Set once the resource exists, so that going back and forth does not create it twice.
-    let created = RwSignal::new(false);
-    // Release
-    let channel = RwSignal::new(Channel::Stable);
-    let changelog = RwSignal::new(String::new());
-    let publish_now = RwSignal::new(false);
-    // Upload
-    let progress = RwSignal::new(None::<Progress>);
-    let upload_error = RwSignal::new(None::<ErrorBody>);
-    let uploading = RwSignal::new(false);
-    let file =
-        StoredValue::<_, BrowserStorage>::new_with_storage(None::<send_wrapper_file::FileHandle>);
-    let canceller =
-        StoredValue::<_, BrowserStorage>::new_with_storage(None::<send_wrapper_file::Canceller>);
+    });
+    // Another resource (or a new one instead of a release), or a visit after a finished upload,
+    // starts afresh.
+    if state.completed.get_untracked() || state.target.get_untracked() != existing.get_untracked() {
+        state.reset(existing.get_untracked());
+    }
+    Effect::new(move |_| {
+        let target = existing.get();
+        if state.target.get_untracked() != target {
+            state.reset(target);
+        }
+    });
     let navigate = use_navigate();
+    let go = {
+        let navigate = navigate.clone();
+        move |step: Step, replace: bool| {
+            navigate(
+                &step_url(step, existing.get_untracked().as_ref()),
+                NavigateOptions {
+                    replace,
+                    ..Default::default()
+                },
+            )
+        }
+    };
+    let requested = Memo::new(move |_| Step::from_param(query.read().get("step").as_deref()));
+    // The step shown: the one asked for, when the wizard holds what it needs.
+    let step = Memo::new(move |_| {
+        let wanted = requested.get();
+        if wanted == Step::Choose || !state.has_valid_zip() {
+            return Step::Choose;
+        }
+        match (wanted, existing.get().is_some()) {
+            (_, true) => Step::Release,
+            (Step::Release, false) if !state.details_checked.get() => Step::Details,
+            (wanted, false) => wanted,
+        }
+    });
+    // An address whose step cannot be shown (a bookmark, a reload, Forward after the wizard was
+    // emptied) is replaced with the step shown, saying why.
+    Effect::new({
+        let go = go.clone();
+        move |_| {
+            let (wanted, shown) = (requested.get(), step.get());
+            if wanted != shown {
+                if shown == Step::Choose {
+                    state.notice.set(Some(
+                        "Choose the zip first: the wizard starts again here, since it no longer holds a file (after a reload or a new visit).".into(),
+                    ));
+                }
+                go(shown, true);
+            }
+        }
+    });
+    // Focus moves to the new step's heading, so that keyboard and screen reader users continue
+    // there (not on the first load).
+    Effect::new(move |previous: Option<Step>| {
+        let current = step.get();
+        if previous.is_some_and(|p| p != current) {
+            send_wrapper_file::focus_step_heading_soon();
+        }
+        current
+    });
+    // Leaving the Release step, or the wizard, cancels an upload in flight (nothing is stored
+    // then, and the page does not jump to the release later, wherever the person went).
+    let cancel_upload = move || {
+        if state.uploading.get_untracked() {
+            if let Some(c) = state.canceller.get_value() {
+                c.cancel();
+            }
+        }
+    };
+    Effect::new(move |_| {
+        if step.get() != Step::Release {
+            cancel_upload();
+        }
+    });
+    on_cleanup(cancel_upload);
+    // At the Release step, ask again whether the version exists (someone may have uploaded it
+    // since the zip was chosen).
+    Effect::new(move |_| {
+        if step.get() != Step::Release {
+            return;
+        }
+        let version = state.report.with_untracked(|r| {
+            r.as_ref()
+                .and_then(|r| r.manifest.as_ref()?.version.clone())
+        });
+        if let (Some((kind, name)), Some(version)) = (existing.get_untracked(), version) {
+            check_duplicate(state, kind, name, version);
+        }
+    });
+    // The limits, early, so that a file can be refused at once.
+    Effect::new(move |_| {
+        leptos::task::spawn_local(async move {
+            let _ = store_limits(state).await;
+        })
+    });
 
     let kind = Memo::new(move |_| {
-        existing()
+        existing
+            .get()
             .map(|(k, _)| k)
-            .or_else(|| report.get().and_then(|r| r.kind))
+            .or_else(|| state.report.get().and_then(|r| r.kind))
             .unwrap_or(Kind::Package)
     });
 
     let on_file = move |picked: send_wrapper_file::FileHandle| {
-        file_name.set(picked.name());
-        file_size.set(picked.size());
-        report.set(None);
-        checked_ms.set(None);
-        let expected = existing().map(|(k, _)| k);
-        file.set_value(Some(picked.clone()));
+        state.notice.set(None);
+        state.file_name.set(picked.name());
+        state.file_size.set(picked.size());
+        state.report.set(None);
+        state.checked_ms.set(None);
+        state.choose_error.set(None);
+        state.duplicate.set(None);
+        state.file.set_value(None);
+        let expected = existing.get_untracked().map(|(k, _)| k);
         leptos::task::spawn_local(async move {
-            let (result, ms) = picked.validate(expected).await;
-            checked_ms.set(Some(ms));
+            let limits = match store_limits(state).await {
+                Ok(limits) => limits,
+                Err(e) => {
+                    state.choose_error.set(Some(e.message));
+                    return;
+                }
+            };
+            if picked.size() > limits.max_upload_size {
+                state.choose_error.set(Some(format!(
+                    "{} is {}, over this store's upload limit of {}. Leave out files the game does not need, or ask the store's operator to raise the limit.",
+                    picked.name(),
+                    human_size(picked.size()),
+                    human_size(limits.max_upload_size)
+                )));
+                return;
+            }
+            let (result, ms) = picked.validate(expected, limits.validator).await;
+            state.checked_ms.set(Some(ms));
             match result {
                 Ok(r) => {
                     if let Some(m) = &r.manifest {
-                        if title.get_untracked().is_empty() {
-                            title.set(m.title.clone().unwrap_or_default());
+                        if state.title.get_untracked().is_empty() {
+                            state.title.set(m.title.clone().unwrap_or_default());
                         }
-                        if category.get_untracked().is_empty() {
-                            category.set(
+                        if state.category.get_untracked().is_empty() {
+                            state.category.set(
                                 m.package_type
                                     .map(|t| t.as_str().to_string())
                                     .unwrap_or_default(),
                             );
                         }
                     }
-                    report.set(Some(r));
+                    if let (Some((kind, name)), true, Some(version)) = (
+                        existing.get_untracked(),
+                        r.valid,
+                        r.manifest.as_ref().and_then(|m| m.version.clone()),
+                    ) {
+                        check_duplicate(state, kind, name, version);
+                    }
+                    state.file.set_value(Some(picked));
+                    state.report.set(Some(r));
                 }
-                Err(message) => upload_error.set(Some(ErrorBody {
-                    code: "read-error".into(),
-                    message,
-                    field: None,
-                    diagnostics: None,
-                    fields: Vec::new(),
-                })),
+                Err(message) => state.choose_error.set(Some(message)),
             }
         });
     };
 
-    let start_upload = move || {
-        let Some(handle) = file.get_value() else {
-            return;
-        };
-        let (kind, resource) = match existing() {
-            Some((k, n)) => (k, n),
-            None => (kind.get_untracked(), name.get_untracked()),
-        };
-        step.set(Step::Upload);
-        upload_error.set(None);
-        uploading.set(true);
-        let url = format!("/store/v1/{}/{}/releases", path_of_kind(kind), resource);
-        let fields = vec![
-            ("changelog", changelog.get_untracked()),
-            ("channel", channel.get_untracked().as_str().to_string()),
-            ("publish", publish_now.get_untracked().to_string()),
-        ];
-        let navigate = navigate.clone();
-        let on_done = move |result: Result<ReleaseInfo, ErrorBody>| {
-            uploading.set(false);
-            match result {
-                Ok(release) => navigate(
-                    &format!(
-                        "/{}/{}/releases/{}",
-                        path_of_kind(kind),
-                        resource,
-                        release.version
-                    ),
-                    Default::default(),
-                ),
-                Err(e) => upload_error.set(Some(e)),
-            }
-        };
-        let on_progress = move |sent: f64, total: f64, now_ms: f64| {
-            progress.update(|p| {
-                let started_ms = p.map(|p| p.started_ms).unwrap_or(now_ms);
-                *p = Some(Progress {
-                    sent,
-                    total,
-                    started_ms,
-                    now_ms,
-                });
-            })
-        };
-        progress.set(None);
-        match handle.upload(&url, fields, on_progress, on_done) {
-            Ok(c) => canceller.set_value(Some(c)),
-            Err(message) => {
-                uploading.set(false);
-                upload_error.set(Some(ErrorBody {
-                    code: "upload-failed".into(),
-                    message,
-                    field: None,
-                    diagnostics: None,
-                    fields: Vec::new(),
-                }));
-            }
+    let continue_to = {
+        let go = go.clone();
+        move |next: Step| {
+            state.continued_into.update(|bits| *bits |= 1 << next.bit());
+            go(next, false);
         }
     };
-
-    let start_upload = StoredValue::<_, BrowserStorage>::new_with_storage(start_upload);
-    let submit_details = move || {
-        details_error.set(None);
-        if created.get_untracked() {
-            step.set(Step::Release);
-            return;
-        }
-        let kind = kind.get_untracked();
-        leptos::task::spawn_local(async move {
-            let details = ResourceDetails {
-                name: name.get_untracked(),
-                team: team.get_untracked(),
-                title: title.get_untracked(),
-                short_description: short_description.get_untracked(),
-                description: description.get_untracked(),
-                category: category.get_untracked(),
-                tags: tags.get_untracked(),
+    // Back: the browser's own Back when this step was reached with Continue (so history stays
+    // in order), else the previous step's address in place of this one.
+    let back = {
+        let go = go.clone();
+        move |from: Step| {
+            let previous = match from {
+                Step::Release if existing.get_untracked().is_none() => Step::Details,
+                _ => Step::Choose,
             };
-            match create_resource(path_of_kind(kind).to_string(), details).await {
-                Ok(_) => {
-                    created.set(true);
-                    step.set(Step::Release);
-                }
-                Err(e) => details_error.set(Some(e)),
+            if state.continued_into.get_untracked() & (1 << from.bit()) != 0
+                && send_wrapper_file::history_back()
+            {
+                return;
             }
-        });
+            go(previous, true);
+        }
     };
+
+    let start_upload = {
+        let navigate = navigate.clone();
+        let back = back.clone();
+        move || {
+            let Some(handle) = state.file.get_value() else {
+                return;
+            };
+            let (kind, resource, new_resource) = match existing.get_untracked() {
+                Some((k, n)) => (k, n, None),
+                None => (
+                    kind.get_untracked(),
+                    state.name.get_untracked().trim().to_string(),
+                    Some(state.details()),
+                ),
+            };
+            state.upload_error.set(None);
+            state.uploading.set(true);
+            let url = format!("/store/v1/{}/{}/releases", path_of_kind(kind), resource);
+            // The resource part comes first: the store checks it before reading the file.
+            let mut fields = Vec::new();
+            if let Some(details) = new_resource {
+                fields.push((
+                    "resource",
+                    serde_json::to_string(&details).unwrap_or_default(),
+                ));
+            }
+            fields.push(("changelog", state.changelog.get_untracked()));
+            fields.push((
+                "channel",
+                state.channel.get_untracked().as_str().to_string(),
+            ));
+            fields.push(("publish", state.publish_now.get_untracked().to_string()));
+            let navigate = navigate.clone();
+            let back = back.clone();
+            let on_done = move |result: Result<ReleaseInfo, ErrorBody>| {
+                state.uploading.set(false);
+                match result {
+                    Ok(release) => {
+                        let to = format!(
+                            "/{}/{}/releases/{}",
+                            path_of_kind(kind),
+                            resource,
+                            release.version
+                        );
+                        // Emptied on the next visit: emptying it now would show step 1 here
+                        // before the release page.
+                        state.completed.set(true);
+                        navigate(&to, Default::default());
+                    }
+                    // A detail the store refused goes back beside its field.
+                    Err(e) if e.field.as_deref().is_some_and(is_details_field) => {
+                        state.progress.set(None);
+                        state.details_error.set(Some(e));
+                        back(Step::Release);
+                    }
+                    Err(e) => state.upload_error.set(Some(e)),
+                }
+            };
+            let on_progress = move |sent: f64, total: f64, now_ms: f64| {
+                state.progress.update(|p| {
+                    let started_ms = p.map(|p| p.started_ms).unwrap_or(now_ms);
+                    *p = Some(Progress {
+                        sent,
+                        total,
+                        started_ms,
+                        now_ms,
+                    });
+                })
+            };
+            state.progress.set(None);
+            match handle.upload(&url, fields, on_progress, on_done) {
+                Ok(c) => state.canceller.set_value(Some(c)),
+                Err(message) => {
+                    state.uploading.set(false);
+                    state.upload_error.set(Some(ErrorBody {
+                        code: "upload-failed".into(),
+                        message,
+                        field: None,
+                        diagnostics: None,
+                        fields: Vec::new(),
+                    }));
+                }
+            }
+        }
+    };
+    let start_upload = StoredValue::<_, BrowserStorage>::new_with_storage(start_upload);
+
+    let submit_details = {
+        let continue_to = continue_to.clone();
+        move || {
+            state.details_error.set(None);
+            let kind = kind.get_untracked();
+            let name = state.name.get_untracked().trim().to_string();
+            let details = state.details();
+            let continue_to = continue_to.clone();
+            leptos::task::spawn_local(async move {
+                match check_new_resource(path_of_kind(kind).to_string(), name, details).await {
+                    Ok(()) => {
+                        state.details_checked.set(true);
+                        continue_to(Step::Release);
+                    }
+                    Err(e) => state.details_error.set(Some(e)),
+                }
+            });
+        }
+    };
+    let submit_details = StoredValue::<_, BrowserStorage>::new_with_storage(submit_details);
+    let continue_to = StoredValue::<_, BrowserStorage>::new_with_storage(continue_to);
+    let back = StoredValue::<_, BrowserStorage>::new_with_storage(back);
+
+    // The upload's panel replaces the release form once it starts, until it is retried.
+    let upload_shown = move || state.uploading.get() || state.upload_error.get().is_some();
 
     view! {
         <Title text="Upload" />
         <section class="stack-lg wizard">
-            <h1>{move || match existing() { Some((_, n)) => format!("New release of {n}"), None => "Upload a new resource".into() }}</h1>
+            <h1>{move || match existing.get() { Some((_, n)) => format!("New release of {n}"), None => "Upload a new resource".into() }}</h1>
             <ol class="steps" aria-label="Steps">
-                <li class:current=move || step.get() == Step::Choose>"Choose the zip"</li>
-                {move || existing().is_none().then(|| view! { <li class:current=move || step.get() == Step::Details>"Details"</li> })}
-                <li class:current=move || step.get() == Step::Release>"Release"</li>
-                <li class:current=move || step.get() == Step::Upload>"Upload"</li>
+                <li class:current=move || step.get() == Step::Choose aria-current=move || (step.get() == Step::Choose).then_some("step")>"Choose the zip"</li>
+                {move || existing.get().is_none().then(|| view! { <li class:current=move || step.get() == Step::Details aria-current=move || (step.get() == Step::Details).then_some("step")>"Details"</li> })}
+                <li class:current=move || step.get() == Step::Release && !upload_shown() aria-current=move || (step.get() == Step::Release && !upload_shown()).then_some("step")>"Release"</li>
+                <li class:current=move || step.get() == Step::Release && upload_shown() aria-current=move || (step.get() == Step::Release && upload_shown()).then_some("step")>"Upload"</li>
             </ol>
+            {move || state.notice.get().map(|n| view! { <p class="alert" role="status" data-testid="wizard-notice">{n}</p> })}
 
             <Show when=move || step.get() == Step::Choose>
-                <ChooseZip on_file=on_file file_name file_size />
-                {move || checked_ms.get().map(|ms| view! { <p class="muted" data-testid="check-time">{format!("Checked in your browser in {ms:.0} ms, without uploading anything.")}</p> })}
-                {move || report.get().map(|r| {
+                <h2 id="wizard-step-heading" tabindex="-1">"Choose the zip"</h2>
+                <ChooseZip on_file=on_file state />
+                {move || state.choose_error.get().map(|message| view! { <p class="alert error" role="alert" data-testid="choose-error">{message}</p> })}
+                {move || state.checked_ms.get().map(|ms| view! { <p class="muted" data-testid="check-time">{format!("Checked in your browser in {ms:.0} ms, without uploading anything.")}</p> })}
+                {move || state.report.get().map(|r| {
                     let valid = r.valid;
+                    let blocked = move || !valid || state.duplicate.get().is_some();
                     view! {
                         <div class="panel stack" data-testid="verdict">
                             {if valid {
@@ -250,6 +644,7 @@ pub fn UploadPage() -> impl IntoView {
                             } else {
                                 view! { <p class="verdict bad" role="alert">"✗ This zip cannot be uploaded. Fix the errors below and choose it again."</p> }.into_any()
                             }}
+                            <DuplicateAlert state kind />
                             {r.manifest.clone().map(|m| view! {
                                 <dl class="facts" data-testid="manifest">
                                     <dt>"Kind"</dt><dd>{m.kind.as_str()}</dd>
@@ -261,8 +656,9 @@ pub fn UploadPage() -> impl IntoView {
                             })}
                             {(!r.diagnostics.is_empty()).then(|| view! { <Diagnostics diagnostics=r.diagnostics.clone() /> })}
                             <p>
-                                <button type="button" class="button" disabled=!valid on:click=move |_| {
-                                    step.set(if existing().is_some() { Step::Release } else { Step::Details })
+                                <button type="button" class="button" disabled=blocked on:click=move |_| {
+                                    let next = if existing.get_untracked().is_some() { Step::Release } else { Step::Details };
+                                    continue_to.with_value(|go| go(next));
                                 }>"Continue"</button>
                             </p>
                         </div>
@@ -271,26 +667,49 @@ pub fn UploadPage() -> impl IntoView {
             </Show>
 
             <Show when=move || step.get() == Step::Details>
-                <DetailsStep kind name team title short_description description category tags error=details_error.into() />
+                <DetailsStep kind state />
                 <p>
-                    <button type="button" class="button-link" on:click=move |_| step.set(Step::Choose)>"← Back"</button> " "
-                    <button type="button" class="button" on:click=move |_| submit_details()>"Continue"</button>
+                    <button type="button" class="button-link" on:click=move |_| back.with_value(|back| back(Step::Details))>"← Back"</button> " "
+                    <button type="button" class="button" on:click=move |_| submit_details.with_value(|submit| submit())>"Continue"</button>
                 </p>
             </Show>
 
             <Show when=move || step.get() == Step::Release>
-                <ReleaseStep channel changelog publish_now />
-                <p>
-                    <button type="button" class="button" on:click=move |_| start_upload.with_value(|start| start())>"Upload"</button>
-                </p>
-            </Show>
-
-            <Show when=move || step.get() == Step::Upload>
-                <UploadStep progress uploading error=upload_error.into() on_cancel=move || {
-                    if let Some(c) = canceller.get_value() { c.cancel(); }
-                } on_retry=move || step.set(Step::Release) />
+                <Show when=move || !upload_shown() fallback=move || view! {
+                    <UploadStep state on_cancel=move || {
+                        if let Some(c) = state.canceller.get_value() { c.cancel(); }
+                    } on_retry=move || {
+                        state.upload_error.set(None);
+                        state.progress.set(None);
+                    } />
+                }>
+                    <ReleaseStep state />
+                    <DuplicateAlert state kind />
+                    <p>
+                        <button type="button" class="button-link" on:click=move |_| back.with_value(|back| back(Step::Release))>"← Back"</button> " "
+                        <button type="button" class="button" disabled=move || state.duplicate.get().is_some() on:click=move |_| start_upload.with_value(|start| start())>"Upload"</button>
+                    </p>
+                </Show>
             </Show>
         </section>
+    }
+}
+
+/// Whether an upload error's field is one of the Details step's.
+fn is_details_field(field: &str) -> bool {
+    matches!(
+        field,
+        "name" | "team" | "title" | "short_description" | "description" | "category" | "tags"
+    )
+}
+
+/// "1.2.0 already exists": shown, before anything is sent, when the resource has the zip's version.
+#[component]
+fn DuplicateAlert(state: WizardState, kind: Memo<Kind>) -> impl IntoView {
+    move || {
+        state.duplicate.get().map(|version| {
+            view! { <p class="alert error" role="alert" data-testid="duplicate-version">{duplicate_message(&version, kind.get())}</p> }
+        })
     }
 }
 
@@ -314,10 +733,24 @@ fn MarkdownPreview(text: RwSignal<String>) -> impl IntoView {
 #[component]
 fn ChooseZip(
     #[prop(into)] on_file: Callback<send_wrapper_file::FileHandle>,
-    file_name: RwSignal<String>,
-    file_size: RwSignal<u64>,
+    state: WizardState,
 ) -> impl IntoView {
     let (dragging, set_dragging) = signal(false);
+    let input = NodeRef::<leptos::html::Input>::new();
+    // Back at this step with a file chosen: the input names it, as if just chosen. A file chosen
+    // before the page came to life (its script still loading) is taken now.
+    Effect::new(move |_| {
+        if let Some(input) = input.get() {
+            match state.file.get_value() {
+                Some(file) => file.show_in(&input),
+                None => {
+                    if let Some(file) = send_wrapper_file::FileHandle::from_element(&input) {
+                        on_file.run(file);
+                    }
+                }
+            }
+        }
+    });
     view! {
         <div
             class="dropzone"
@@ -327,34 +760,48 @@ fn ChooseZip(
             on:drop=move |ev| {
                 ev.prevent_default();
                 set_dragging.set(false);
-                if let Some(f) = send_wrapper_file::FileHandle::from_drop(&ev) { on_file.run(f); }
+                if let Some(f) = send_wrapper_file::FileHandle::from_drop(&ev) {
+                    // The input then names the dropped file, not the one chosen before.
+                    if let Some(input) = input.get_untracked() { f.show_in(&input); }
+                    on_file.run(f);
+                }
             }
         >
             <label for="zip">"Choose the release zip, or drop it here"</label>
-            <input id="zip" name="zip" type="file" accept=".zip,application/zip" on:change=move |ev| {
+            <input id="zip" name="zip" type="file" accept=".zip,application/zip" node_ref=input on:change=move |ev| {
                 if let Some(f) = send_wrapper_file::FileHandle::from_input(&ev) { on_file.run(f); }
             } />
-            {move || (!file_name.get().is_empty()).then(|| view! {
-                <p class="muted">{format!("{} ({})", file_name.get(), human_size(file_size.get()))}</p>
+            {move || state.limits.get().map(|l| view! {
+                <p class="hint">{format!("Up to {} per upload on this store.", human_size(l.max_upload_size))}</p>
+            })}
+            {move || (!state.file_name.get().is_empty()).then(|| view! {
+                <p class="muted" data-testid="chosen-file">{format!("{} ({})", state.file_name.get(), human_size(state.file_size.get()))}</p>
             })}
         </div>
     }
 }
 
 #[component]
-#[allow(clippy::too_many_arguments)]
-fn DetailsStep(
-    kind: Memo<Kind>,
-    name: RwSignal<String>,
-    team: RwSignal<String>,
-    title: RwSignal<String>,
-    short_description: RwSignal<String>,
-    description: RwSignal<String>,
-    category: RwSignal<String>,
-    tags: RwSignal<String>,
-    error: Signal<Option<ErrorBody>>,
-) -> impl IntoView {
+fn DetailsStep(kind: Memo<Kind>, state: WizardState) -> impl IntoView {
+    let WizardState {
+        name,
+        team,
+        title,
+        short_description,
+        description,
+        category,
+        tags,
+        details_error: error,
+        ..
+    } = state;
     let field = move |f: &'static str| move || error.get().and_then(|e| e.for_field(f));
+    // Each input: its value, and its error cleared as soon as it changes.
+    let edit = move |signal: RwSignal<String>, f: &'static str| {
+        move |ev: leptos::ev::Event| {
+            signal.set(event_target_value(&ev));
+            state.clear_field_error(f);
+        }
+    };
     let teams_version = RwSignal::new(0);
     let teams = Resource::new(move || teams_version.get(), |_| my_teams());
     let availability = Resource::new(
@@ -371,12 +818,13 @@ fn DetailsStep(
     let (creating_team, set_creating_team) = signal(false);
     view! {
         <div class="panel stack">
-            <h2>"Details"</h2>
+            <h2 id="wizard-step-heading" tabindex="-1">"Details"</h2>
+            <p class="hint">"Nothing is created yet: the resource appears in the store with its first release, when you upload."</p>
             {move || error.get().filter(|e| e.field.is_none()).map(|e| view! { <p class="alert error" role="alert">{e.message}</p> })}
             <div class="field">
                 <label for="res-name">"Name"</label>
                 <p class="hint">"The folder name on game servers: lowercase letters, digits and '-'. It cannot change later."</p>
-                <input id="res-name" type="text" pattern="[a-z0-9\\-]{1,64}" prop:value=name on:input=move |ev| name.set(event_target_value(&ev)) />
+                <input id="res-name" type="text" pattern="[a-z0-9\\-]{1,64}" prop:value=name on:input=edit(name, "name") />
                 <p class="field-hint" aria-live="polite">
                     <Transition fallback=|| ()>
                         {move || Suspend::new(async move {
@@ -392,7 +840,7 @@ fn DetailsStep(
             </div>
             <div class="field">
                 <label for="res-team">"Team"</label>
-                <select id="res-team" on:change=move |ev| team.set(event_target_value(&ev)) prop:value=team>
+                <select id="res-team" on:change=edit(team, "team") prop:value=team>
                     <option value="">"Choose a team"</option>
                     <Transition fallback=|| ()>
                         {move || Suspend::new(async move {
@@ -407,6 +855,7 @@ fn DetailsStep(
                 <Show when=move || creating_team.get()>
                     <CreateTeamForm on_created=move |created: String| {
                         team.set(created);
+                        state.clear_field_error("team");
                         set_creating_team.set(false);
                         teams_version.update(|v| *v += 1);
                     } />
@@ -414,38 +863,40 @@ fn DetailsStep(
             </div>
             <div class="field">
                 <label for="res-title">"Title"</label>
-                <input id="res-title" type="text" prop:value=title on:input=move |ev| title.set(event_target_value(&ev)) />
+                <input id="res-title" type="text" prop:value=title on:input=edit(title, "title") />
                 <p class="field-error">{field("title")}</p>
             </div>
             <div class="field">
                 <label for="res-short">"Short description"</label>
-                <input id="res-short" type="text" maxlength=super::SHORT_DESCRIPTION_MAX prop:value=short_description on:input=move |ev| short_description.set(event_target_value(&ev)) />
+                <input id="res-short" type="text" maxlength=super::SHORT_DESCRIPTION_MAX prop:value=short_description on:input=edit(short_description, "short_description") />
                 <p class="field-error">{field("short_description")}</p>
             </div>
             <div class="field">
                 <label for="res-description">"Description (Markdown)"</label>
-                <textarea id="res-description" rows=6 prop:value=description on:input=move |ev| description.set(event_target_value(&ev))></textarea>
+                <textarea id="res-description" rows=6 prop:value=description on:input=edit(description, "description")></textarea>
+                <p class="field-error">{field("description")}</p>
                 <MarkdownPreview text=description />
             </div>
             <div class="field">
                 <label for="res-category">"Category"</label>
                 {move || match kind.get() {
                     Kind::Package => view! {
-                        <select id="res-category" on:change=move |ev| category.set(event_target_value(&ev))>
+                        <select id="res-category" on:change=edit(category, "category")>
                             {PackageType::TABLES.into_iter().map(|(t, _)| view! {
                                 <option value=t.as_str() selected=move || category.get() == t.as_str()>{t.as_str()}</option>
                             }).collect_view()}
                         </select>
                     }.into_any(),
                     Kind::AssetPack => view! {
-                        <input id="res-category" type="text" placeholder="vehicles" prop:value=category on:input=move |ev| category.set(event_target_value(&ev)) />
+                        <input id="res-category" type="text" placeholder="vehicles" prop:value=category on:input=edit(category, "category") />
                     }.into_any(),
                 }}
                 <p class="field-error">{field("category")}</p>
             </div>
             <div class="field">
                 <label for="res-tags">"Tags (comma-separated, up to 10)"</label>
-                <input id="res-tags" type="text" prop:value=tags on:input=move |ev| tags.set(event_target_value(&ev)) />
+                <p class="hint">"Kept in lowercase with '-' between words: \"Fun Stuff\" becomes fun-stuff."</p>
+                <input id="res-tags" type="text" prop:value=tags on:input=edit(tags, "tags") />
                 <p class="field-error">{field("tags")}</p>
             </div>
         </div>
@@ -453,44 +904,71 @@ fn DetailsStep(
 }
 
 #[component]
-fn ReleaseStep(
-    channel: RwSignal<Channel>,
-    changelog: RwSignal<String>,
-    publish_now: RwSignal<bool>,
-) -> impl IntoView {
+fn ReleaseStep(state: WizardState) -> impl IntoView {
+    let WizardState {
+        channel,
+        changelog,
+        publish_now,
+        ..
+    } = state;
     view! {
         <div class="panel stack">
-            <h2>"Release"</h2>
+            <h2 id="wizard-step-heading" tabindex="-1">"Release"</h2>
             <div class="field">
                 <label for="rel-channel">"Channel"</label>
-                <select id="rel-channel" on:change=move |ev| { if let Ok(c) = Channel::parse(&event_target_value(&ev)) { channel.set(c) } }>
+                <select id="rel-channel" aria-describedby="rel-channel-help" on:change=move |ev| { if let Ok(c) = Channel::parse(&event_target_value(&ev)) { channel.set(c) } }>
                     {Channel::ALL.into_iter().rev().map(|c| view! { <option value=c.as_str() selected=move || channel.get() == c>{c.as_str()}</option> }).collect_view()}
                 </select>
+                <div id="rel-channel-help" class="hint channel-help" data-testid="channel-help">
+                    <p>"The channel says who the release is for, once it is published:"</p>
+                    <ul>
+                        <li><strong>"stable"</strong>": for everyone; game servers get the newest stable release by default."</li>
+                        <li><strong>"beta"</strong>": nearly ready; only servers that ask for beta (or alpha) get it."</li>
+                        <li><strong>"alpha"</strong>": early and experimental; only servers that ask for alpha get it."</li>
+                        <li><strong>"private"</strong>": only your team's members see and download it, even when published."</li>
+                    </ul>
+                </div>
             </div>
             <div class="field">
                 <label for="rel-changelog">"Changelog (Markdown)"</label>
                 <textarea id="rel-changelog" rows=5 prop:value=changelog on:input=move |ev| changelog.set(event_target_value(&ev))></textarea>
                 <MarkdownPreview text=changelog />
             </div>
-            <label class="check">
-                <input type="checkbox" prop:checked=publish_now on:change=move |ev| publish_now.set(event_target_checked(&ev)) />
-                " Publish now (otherwise it is kept as a draft only your team sees)"
-            </label>
+            <div class="field">
+                <label class="check">
+                    <input type="checkbox" aria-describedby="rel-draft-help" prop:checked=publish_now on:change=move |ev| publish_now.set(event_target_checked(&ev)) />
+                    " Publish now (otherwise it is kept as a draft only your team sees)"
+                </label>
+                <p id="rel-draft-help" class="hint">"A draft is not a channel: it is a release that is not out yet, on any channel. Only your team sees it, to download and test it; publish it from the resource's page when it is ready. Drafts can be deleted; published releases stay, so that servers using them keep working."</p>
+            </div>
         </div>
     }
 }
 
 #[component]
 fn UploadStep(
-    progress: RwSignal<Option<Progress>>,
-    uploading: RwSignal<bool>,
-    error: Signal<Option<ErrorBody>>,
+    state: WizardState,
     #[prop(into)] on_cancel: Callback<()>,
     #[prop(into)] on_retry: Callback<()>,
 ) -> impl IntoView {
+    let WizardState {
+        progress,
+        uploading,
+        upload_error: error,
+        ..
+    } = state;
+    let sent_all = move || {
+        uploading.get()
+            && progress
+                .get()
+                .is_some_and(|p| p.total > 0.0 && p.sent >= p.total)
+    };
+    // A memo: the status below changes (and is announced) only when the milestone does.
+    let announcement = Memo::new(move |_| announcement(progress.get(), uploading.get()));
     view! {
         <div class="panel stack">
-            <h2>"Upload"</h2>
+            <h2 id="wizard-step-heading" tabindex="-1">"Upload"</h2>
+            <p class="visually-hidden" role="status" data-testid="upload-announcement">{move || announcement.get()}</p>
             {move || {
                 let p = progress.get().unwrap_or_default();
                 let percent = if p.total > 0.0 { 100.0 * p.sent / p.total } else { 0.0 };
@@ -499,13 +977,13 @@ fn UploadStep(
                 let left = if speed > 0.0 { (p.total - p.sent) / speed } else { 0.0 };
                 view! {
                     <progress data-testid="upload-progress" max="100" value=format!("{percent:.1}") aria-label="Upload progress"></progress>
-                    <p class="muted" aria-live="polite">
+                    <p class="muted" data-testid="upload-progress-text">
                         {format!("{} of {} sent · {}/s · {:.0} s left", human_size(p.sent as u64), human_size(p.total as u64), human_size(speed as u64), left)}
                     </p>
                 }
             }}
-            {move || (uploading.get() && progress.get().is_some_and(|p| p.sent >= p.total)).then(|| view! {
-                <p role="status">"Checking the zip on the server…"</p>
+            {move || sent_all().then(|| view! {
+                <p>"Checking the zip on the server…"</p>
             })}
             {move || uploading.get().then(|| view! {
                 <button type="button" class="button-link" on:click=move |_| on_cancel.run(())>"Cancel"</button>
@@ -521,6 +999,28 @@ fn UploadStep(
     }
 }
 
+/// What screen readers hear of an upload's progress: a few milestones (started, 25, 50, 75 and
+/// 100 %, then the server's check), not every progress event.
+fn announcement(progress: Option<Progress>, uploading: bool) -> String {
+    if !uploading {
+        return String::new();
+    }
+    match progress {
+        Some(p) if p.total > 0.0 && p.sent >= p.total => {
+            "100% uploaded. Checking the zip on the server…".to_string()
+        }
+        Some(p) if p.total > 0.0 => {
+            let quarter = (4.0 * p.sent / p.total).floor().clamp(0.0, 3.0) as u32 * 25;
+            if quarter == 0 {
+                "Upload started.".to_string()
+            } else {
+                format!("{quarter}% uploaded.")
+            }
+        }
+        _ => "Upload started.".to_string(),
+    }
+}
+
 /// Where the wizard keeps values that hold browser objects (the chosen file, the upload in flight).
 /// In the browser these are not `Send`, so they need local storage. On the server the handles
 /// are empty, and local storage would be wrong: a server render may end on another thread than
@@ -531,12 +1031,12 @@ type BrowserStorage = LocalStorage;
 #[cfg(not(feature = "hydrate"))]
 type BrowserStorage = SyncStorage;
 
-/// The browser's `File` and `XMLHttpRequest`, behind small handles that compile (and do nothing)
-/// on the server, where the wizard only renders its first step.
+/// The browser's `File`, `XMLHttpRequest`, history and focus, behind small handles that compile
+/// (and do nothing) on the server, where the wizard only renders its first step.
 mod send_wrapper_file {
     use crate::error::ErrorBody;
     use crate::resources::ReleaseInfo;
-    use crate::validate::{Kind, Report};
+    use crate::validate::{Kind, Limits, Report};
 
     /// A file chosen in the page.
     #[derive(Clone)]
@@ -561,6 +1061,10 @@ mod send_wrapper_file {
         impl FileHandle {
             pub fn from_input(ev: &web_sys::Event) -> Option<FileHandle> {
                 let input: web_sys::HtmlInputElement = ev.target()?.dyn_into().ok()?;
+                Self::from_element(&input)
+            }
+
+            pub fn from_element(input: &web_sys::HtmlInputElement) -> Option<FileHandle> {
                 input.files()?.get(0).map(|file| FileHandle { file })
             }
 
@@ -571,6 +1075,22 @@ mod send_wrapper_file {
                     .map(|file| FileHandle { file })
             }
 
+            /// Makes `input` hold this file, so that it names the file the wizard has.
+            pub fn show_in(&self, input: &web_sys::HtmlInputElement) {
+                if input
+                    .files()
+                    .and_then(|f| f.get(0))
+                    .is_some_and(|f| f == self.file)
+                {
+                    return;
+                }
+                if let Ok(transfer) = web_sys::DataTransfer::new() {
+                    if transfer.items().add_with_file(&self.file).is_ok() {
+                        input.set_files(transfer.files().as_ref());
+                    }
+                }
+            }
+
             pub fn name(&self) -> String {
                 self.file.name()
             }
@@ -579,11 +1099,17 @@ mod send_wrapper_file {
                 self.file.size() as u64
             }
 
-            /// Validates in metadata mode, reading slices of the file; returns the time it took.
-            pub async fn validate(&self, expected: Option<Kind>) -> (Result<Report, String>, f64) {
+            /// Validates in metadata mode with the store's `limits`, reading slices of the file;
+            /// returns the time it took.
+            pub async fn validate(
+                &self,
+                expected: Option<Kind>,
+                limits: Limits,
+            ) -> (Result<Report, String>, f64) {
                 let started = js_sys::Date::now();
                 let options = crate::validate::Options {
                     expected_kind: expected,
+                    limits,
                     ..Default::default()
                 };
                 let source = crate::validate::source::BlobSource::new(self.file.clone().into());
@@ -593,7 +1119,8 @@ mod send_wrapper_file {
                 (result, js_sys::Date::now() - started)
             }
 
-            /// Uploads the file with `fields` to `url` as multipart, reporting progress.
+            /// Uploads the file to `url` as multipart, after the text parts `fields` (in their
+            /// order), reporting progress.
             pub fn upload(
                 &self,
                 url: &str,
@@ -607,11 +1134,11 @@ mod send_wrapper_file {
                 xhr.set_request_header("Accept", "application/json")
                     .map_err(js)?;
                 let form = web_sys::FormData::new().map_err(js)?;
-                form.append_with_blob_and_filename("file", &self.file, "release.zip")
-                    .map_err(js)?;
                 for (name, value) in fields {
                     form.append_with_str(name, &value).map_err(js)?;
                 }
+                form.append_with_blob_and_filename("file", &self.file, "release.zip")
+                    .map_err(js)?;
                 let progress = Closure::<dyn Fn(web_sys::ProgressEvent)>::new(
                     move |e: web_sys::ProgressEvent| {
                         on_progress(e.loaded(), e.total(), js_sys::Date::now());
@@ -673,7 +1200,29 @@ mod send_wrapper_file {
                 let _ = self.xhr.abort();
             }
         }
+
+        /// Moves focus to the shown step's heading once the page has drawn it.
+        pub fn focus_step_heading_soon() {
+            leptos::prelude::request_animation_frame(|| {
+                let heading = web_sys::window()
+                    .and_then(|w| w.document())
+                    .and_then(|d| d.get_element_by_id("wizard-step-heading"))
+                    .and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok());
+                if let Some(heading) = heading {
+                    let _ = heading.focus();
+                }
+            });
+        }
+
+        /// The browser's Back; `false` when it cannot go back.
+        pub fn history_back() -> bool {
+            web_sys::window()
+                .and_then(|w| w.history().ok())
+                .is_some_and(|h| h.back().is_ok())
+        }
     }
+    #[cfg(feature = "hydrate")]
+    pub use browser::{focus_step_heading_soon, history_back};
 
     #[cfg(not(feature = "hydrate"))]
     mod server {
@@ -686,13 +1235,21 @@ mod send_wrapper_file {
             pub fn from_drop(_: &leptos::ev::DragEvent) -> Option<FileHandle> {
                 None
             }
+            pub fn from_element(_: &leptos::web_sys::HtmlInputElement) -> Option<FileHandle> {
+                None
+            }
+            pub fn show_in(&self, _: &leptos::web_sys::HtmlInputElement) {}
             pub fn name(&self) -> String {
                 String::new()
             }
             pub fn size(&self) -> u64 {
                 0
             }
-            pub async fn validate(&self, _: Option<Kind>) -> (Result<Report, String>, f64) {
+            pub async fn validate(
+                &self,
+                _: Option<Kind>,
+                _: Limits,
+            ) -> (Result<Report, String>, f64) {
                 (Err("validation runs in the browser".into()), 0.0)
             }
             pub fn upload(
@@ -709,5 +1266,62 @@ mod send_wrapper_file {
         impl Canceller {
             pub fn cancel(&self) {}
         }
+
+        pub fn focus_step_heading_soon() {}
+
+        pub fn history_back() -> bool {
+            false
+        }
+    }
+    #[cfg(not(feature = "hydrate"))]
+    pub use server::{focus_step_heading_soon, history_back};
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn progress_is_announced_at_a_few_milestones() {
+        let at = |sent: f64| {
+            announcement(
+                Some(Progress {
+                    sent,
+                    total: 1000.0,
+                    started_ms: 0.0,
+                    now_ms: 1.0,
+                }),
+                true,
+            )
+        };
+        assert_eq!(at(0.0), "Upload started.");
+        assert_eq!(at(249.0), "Upload started.");
+        assert_eq!(at(250.0), "25% uploaded.");
+        assert_eq!(at(499.0), at(260.0), "nothing new between milestones");
+        assert_eq!(at(500.0), "50% uploaded.");
+        assert_eq!(at(999.0), "75% uploaded.");
+        assert_eq!(at(1000.0), "100% uploaded. Checking the zip on the server…");
+        assert_eq!(announcement(None, true), "Upload started.");
+        assert_eq!(announcement(None, false), "");
+    }
+
+    #[test]
+    fn each_step_has_its_address() {
+        let release_of = (Kind::Package, "racer".to_string());
+        assert_eq!(step_url(Step::Choose, None), "/upload");
+        let odd = (Kind::AssetPack, "a&b c".to_string());
+        assert_eq!(
+            step_url(Step::Choose, Some(&odd)),
+            "/upload?kind=assets&name=a%26b%20c"
+        );
+        assert_eq!(step_url(Step::Details, None), "/upload?step=details");
+        assert_eq!(
+            step_url(Step::Release, Some(&release_of)),
+            "/upload?kind=packages&name=racer&step=release"
+        );
+        for step in [Step::Choose, Step::Details, Step::Release] {
+            assert_eq!(Step::from_param(step.param()), step);
+        }
+        assert_eq!(Step::from_param(Some("upload")), Step::Choose);
     }
 }

@@ -139,8 +139,10 @@ pub async fn authorize(
     }
 }
 
-async fn audit(
-    pool: &Pool,
+/// Writes a line of the team's audit log, through `executor` (the pool, or a transaction that
+/// makes the change it records).
+pub(crate) async fn audit<'e>(
+    executor: impl sqlx::Executor<'e, Database = sqlx::Any>,
     team_id: &str,
     actor: &User,
     action: &str,
@@ -159,7 +161,7 @@ async fn audit(
     .bind(subject)
     .bind(detail)
     .bind(now)
-    .execute(pool)
+    .execute(executor)
     .await?;
     Ok(())
 }
