@@ -15,7 +15,7 @@ use crate::db;
 use crate::error::AppError;
 use crate::resources::releases::{self, NewRelease, Release};
 use crate::resources::service::{self, ListQuery, NewResource, Resource, ResourceUpdate};
-use crate::resources::{kind_from_path, Channel, Page, ReleaseInfo, ResourceInfo};
+use crate::resources::{kind_from_path, Channel, Page, ReleaseInfo, ResourceInfo, ResourceLinks};
 use crate::server::AppState;
 use crate::teams::service as teams;
 use crate::validate::Kind;
@@ -126,6 +126,10 @@ pub struct UpdateResource {
     pub description: Option<String>,
     pub category: Option<String>,
     pub tags: Option<Vec<String>>,
+    /// An SPDX license expression (`MIT`, `Apache-2.0 OR MIT`); blank removes it.
+    pub license: Option<String>,
+    /// Replaces all four links (http or https addresses); a missing or blank one is removed.
+    pub links: Option<ResourceLinks>,
 }
 
 #[utoipa::path(patch, path = "/store/v1/{kind}/{name}", tag = "resources", security(("token" = ["manage"]), ("session" = [])), params(("kind" = String, Path, description = "packages or assets"), ("name" = String, Path, description = "the resource name")), request_body = UpdateResource,
@@ -143,6 +147,8 @@ pub async fn update_resource(
         description: body.description,
         category: body.category,
         tags: body.tags,
+        license: body.license,
+        links: body.links,
     };
     Ok(Json(
         service::update(
@@ -357,6 +363,14 @@ pub async fn upload_release(
         db::now(),
     )
     .await?;
+    crate::resources::media::take_from_release(
+        &state.pool,
+        &state.blobs,
+        &crate::resources::media::MediaStore::new(&state.settings.data_dir),
+        &resource,
+        &info.sha256,
+    )
+    .await;
     Ok((StatusCode::CREATED, Json(info)))
 }
 
