@@ -86,8 +86,8 @@ for (const width of [1280, 390]) {
     await expect(page.getByTestId('description')).toContainText('Hello from the README inside the zip.');
     const sidebar = page.getByTestId('sidebar');
     await expect(sidebar).toContainText('Latest stable');
-    await expect(sidebar.locator('time')).toHaveText(/just now|minute/);
-    await expect(sidebar.locator('time')).toHaveAttribute('title', /UTC$/);
+    await expect(sidebar.locator('time').first()).toHaveText(/just now|minute/);
+    await expect(sidebar.locator('time').first()).toHaveAttribute('title', /UTC$/);
     await expect(page.getByTestId('requirements')).toContainText('default-weapons');
     await expectNoHorizontalOverflow(page);
 

@@ -60,8 +60,16 @@ const FILTER_KEYS: [(&str, &str); 4] = [
 
 /// The current query with `key` set to `value` (or removed when `None`), back on the first page.
 fn query_with(path: &str, query: &ParamsMap, key: &str, value: Option<&str>) -> String {
+    let blank: Vec<String> = query
+        .clone()
+        .into_iter()
+        .filter(|(key, value)| key == "page" || value.is_empty())
+        .map(|(key, _)| key.into_owned())
+        .collect();
     let mut query = query.clone();
-    query.remove("page");
+    for key in blank {
+        query.remove(&key);
+    }
     match value {
         Some(value) => query.replace(key.to_string(), value.to_string()),
         None => {
@@ -84,15 +92,8 @@ fn Browse(listing: Listing) -> impl IntoView {
         Listing::Only(kind) => format!("/{}", path_of_kind(kind)),
     };
     let chips_path = action.clone();
-    let sort = move || {
-        get("sort").unwrap_or_else(|| {
-            if get("q").is_some() {
-                "relevance".into()
-            } else {
-                "updated".into()
-            }
-        })
-    };
+    // Blank is the default: relevance when searching, else recently updated.
+    let sort = move || get("sort").filter(|s| s != "relevance").unwrap_or_default();
     view! {
         <Title text=title />
         <section class="stack-lg browse">
@@ -106,7 +107,7 @@ fn Browse(listing: Listing) -> impl IntoView {
                 <div class="field">
                     <label for="sort">"Sort by"</label>
                     <select id="sort" name="sort">
-                        {[("relevance", "Best match"), ("updated", "Recently updated"), ("downloads", "Most downloaded"), ("name", "Name")]
+                        {[("", "Best match"), ("updated", "Recently updated"), ("downloads", "Most downloaded"), ("name", "Name")]
                             .into_iter()
                             .map(|(value, label)| view! { <option value=value selected=move || sort() == value>{label}</option> })
                             .collect_view()}
@@ -1058,6 +1059,7 @@ mod tests {
         query.insert("q", "car".to_string());
         query.insert("tag", "vehicles".to_string());
         query.insert("page", "3".to_string());
+        query.insert("sort", String::new());
         let removed = query_with("/assets", &query, "tag", None);
         assert_eq!(removed, "/assets?q=car");
         let set = query_with("/assets", &query, "category", Some("maps"));
