@@ -113,6 +113,7 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/healthz", get(|| async { "ok" }))
         .nest("/store/v1", crate::api::router())
+        .route("/media/{file}", get(crate::api::media::serve_media))
         .merge(
             utoipa_swagger_ui::SwaggerUi::new("/store/docs")
                 .config(utoipa_swagger_ui::Config::from("/store/v1/openapi.json")),

@@ -3,7 +3,7 @@
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use super::{resources, teams, users};
+use super::{media, resources, teams, users};
 
 /// The API description served at `/store/v1/openapi.json`.
 #[derive(OpenApi)]
@@ -41,6 +41,11 @@ use super::{resources, teams, users};
         resources::delete_release,
         resources::download_release,
         resources::download_latest,
+        media::set_icon,
+        media::remove_icon,
+        media::list_screenshots,
+        media::add_screenshot,
+        media::remove_screenshot,
     ),
     components(schemas(crate::resources::NewResourceDetails)),
     modifiers(&Security),

@@ -25,12 +25,15 @@
 //! | `GET /{type}/{name}/releases`, `GET …/releases/{version}` | `MaybeAuthorized<Download>` | public releases |
 //! | `PATCH`, `DELETE …/releases/{version}`, `POST …/publish` | `Authorized<Manage>` | `401` |
 //! | `GET …/releases/{version}/download`, `GET /{type}/{name}/download` | `MaybeAuthorized<Download>` | public releases |
+//! | `GET /{type}/{name}/screenshots` | none | public |
+//! | `POST`, `DELETE /{type}/{name}/icon`, `POST /{type}/{name}/screenshots`, `DELETE …/screenshots/{id}` | `Authorized<Manage>` | `401` |
 //!
 //! A token without the scope gets `403 missing-scope` from `Authorized`; `MaybeAuthorized` treats
 //! it as anonymous, so it still sees what everyone sees.
 
 pub mod auth;
 pub mod docs;
+pub mod media;
 mod resources;
 mod teams;
 mod users;
@@ -132,6 +135,22 @@ pub fn router() -> Router<AppState> {
             get(resources::download_release),
         )
         .route("/{kind}/{name}/download", get(resources::download_latest))
+        .route(
+            "/{kind}/{name}/icon",
+            post(media::set_icon)
+                .delete(media::remove_icon)
+                .layer(DefaultBodyLimit::max(media::IMAGE_BODY_LIMIT)),
+        )
+        .route(
+            "/{kind}/{name}/screenshots",
+            get(media::list_screenshots)
+                .post(media::add_screenshot)
+                .layer(DefaultBodyLimit::max(media::IMAGE_BODY_LIMIT)),
+        )
+        .route(
+            "/{kind}/{name}/screenshots/{id}",
+            axum::routing::delete(media::remove_screenshot),
+        )
         .fallback(|| async {
             AppError::NotFound("No API endpoint at this path and method.".into())
         })

@@ -16,7 +16,7 @@ use crate::error::AppError;
 use crate::resources::releases::{self, NewRelease, Release, UploadTarget, UploadedZip};
 use crate::resources::service::{self, ListQuery, NewResource, Resource, ResourceUpdate};
 use crate::resources::{
-    kind_from_path, Channel, NewResourceDetails, Page, ReleaseInfo, ResourceInfo,
+    kind_from_path, Channel, NewResourceDetails, Page, ReleaseInfo, ResourceInfo, ResourceLinks,
 };
 use crate::server::AppState;
 use crate::teams::service as teams;
@@ -128,6 +128,10 @@ pub struct UpdateResource {
     pub description: Option<String>,
     pub category: Option<String>,
     pub tags: Option<Vec<String>>,
+    /// An SPDX license expression (`MIT`, `Apache-2.0 OR MIT`); blank removes it.
+    pub license: Option<String>,
+    /// Replaces all four links (http or https addresses); a missing or blank one is removed.
+    pub links: Option<ResourceLinks>,
 }
 
 #[utoipa::path(patch, path = "/store/v1/{kind}/{name}", tag = "resources", security(("token" = ["manage"]), ("session" = [])), params(("kind" = String, Path, description = "packages or assets"), ("name" = String, Path, description = "the resource name")), request_body = UpdateResource,
@@ -145,6 +149,8 @@ pub async fn update_resource(
         description: body.description,
         category: body.category,
         tags: body.tags,
+        license: body.license,
+        links: body.links,
     };
     Ok(Json(
         service::update(
@@ -425,6 +431,16 @@ pub async fn upload_release(
         db::now(),
     )
     .await?;
+    // The resource row as stored (for a new resource, the one this upload created).
+    let resource = service::find_or_404(&state.pool, kind, &name).await?;
+    crate::resources::media::take_from_release(
+        &state.pool,
+        &state.blobs,
+        &crate::resources::media::MediaStore::new(&state.settings.data_dir),
+        &resource,
+        &info.sha256,
+    )
+    .await;
     Ok((StatusCode::CREATED, Json(info)))
 }
 

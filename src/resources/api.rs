@@ -5,9 +5,11 @@
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use super::{NewResourceDetails, Page, ReleaseInfo, ResourceInfo, UploadLimits};
+use super::{
+    Facets, NewResourceDetails, Page, Related, ReleaseInfo, ResourceInfo, Screenshot, UploadLimits,
+};
 use crate::error::ErrorBody;
-use crate::teams::Role;
+use crate::teams::{Member, Role};
 
 /// A release with its changelog rendered.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -20,7 +22,19 @@ pub struct ReleaseView {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ResourcePageData {
     pub resource: ResourceInfo,
+    /// The description, or the README of the latest release while the description is empty.
     pub description_html: String,
+    /// Whether `description_html` is the README.
+    pub description_from_readme: bool,
+    pub screenshots: Vec<Screenshot>,
+    /// What the latest release requires.
+    pub requirements: Vec<Related>,
+    /// The resources whose public releases require this one.
+    pub required_by: Vec<Related>,
+    /// The team's members.
+    pub members: Vec<Member>,
+    /// The server's time (Unix seconds), for "3 days ago".
+    pub now: i64,
     /// The releases the viewer may see, newest first.
     pub releases: Vec<ReleaseView>,
     /// The viewer's role in the resource's team.
@@ -32,7 +46,7 @@ mod server {
     pub use crate::accounts::session::{current_user, require_user};
     pub use crate::db;
     pub use crate::error::AppError;
-    pub use crate::resources::{kind_from_path, releases, service};
+    pub use crate::resources::{facts, kind_from_path, media, releases, service};
     pub use crate::server::state;
     pub use crate::teams::service::{self as teams, Actor};
     pub use crate::validate::Kind;
@@ -101,12 +115,103 @@ pub async fn resource_page(
         })
         .collect();
     let info = service::info(&state.pool, &resource).await?;
+    let latest = visible
+        .iter()
+        .find(|r| r.state == "published")
+        .or(visible.first())
+        .and_then(|r| r.info().manifest);
+    let requirements = match &latest {
+        Some(manifest) => facts::requirements(&state.pool, manifest).await?,
+        None => Vec::new(),
+    };
+    let readme = if resource.description.trim().is_empty() {
+        media::readme_html(&state.pool, &resource).await?
+    } else {
+        None
+    };
     Ok(Some(ResourcePageData {
-        description_html: service::description_html(&state.pool, &resource).await?,
+        description_from_readme: readme.is_some(),
+        description_html: match readme {
+            Some(html) => html,
+            None => service::description_html(&state.pool, &resource).await?,
+        },
+        screenshots: media::screenshots(&state.pool, &resource).await?,
+        requirements,
+        required_by: facts::required_by(&state.pool, info.kind, &info.name).await?,
+        members: teams::details(&state.pool, &info.team).await?.members,
+        now: db::now(),
         resource: info,
         releases,
         viewer_role,
     }))
+}
+
+/// The categories and tags a listing offers, with counts (see `service::facets`).
+#[server(prefix = "/api/resources", endpoint = "facets")]
+pub async fn browse_facets(
+    kind: String,
+    #[server(default)] q: Option<String>,
+    #[server(default)] category: Option<String>,
+    #[server(default)] tag: Option<String>,
+    #[server(default)] team: Option<String>,
+) -> Result<Facets, ErrorBody> {
+    use server::*;
+    let state = state()?;
+    let query = service::ListQuery {
+        q,
+        category,
+        tag,
+        team,
+        ..Default::default()
+    };
+    Ok(service::facets(&state.pool, parse_kind(&kind)?, &query).await?)
+}
+
+/// Removes a resource's icon (developers of its team).
+#[server(prefix = "/api/resources", endpoint = "remove-icon")]
+pub async fn remove_icon(kind: String, name: String) -> Result<(), ErrorBody> {
+    use server::*;
+    let state = state()?;
+    let user = require_user(&state).await?;
+    let resource = service::find_or_404(&state.pool, parse_kind(&kind)?, &name).await?;
+    Ok(media::remove_icon(&state.pool, Actor::user(&user), &resource).await?)
+}
+
+/// Removes a screenshot (developers of the resource's team).
+#[server(prefix = "/api/resources", endpoint = "remove-screenshot")]
+pub async fn remove_screenshot(kind: String, name: String, id: String) -> Result<(), ErrorBody> {
+    use server::*;
+    let state = state()?;
+    let user = require_user(&state).await?;
+    let resource = service::find_or_404(&state.pool, parse_kind(&kind)?, &name).await?;
+    Ok(media::remove_screenshot(&state.pool, Actor::user(&user), &resource, &id).await?)
+}
+
+/// Moves a screenshot one place `earlier` or `later` in the gallery (developers of its team).
+#[server(prefix = "/api/resources", endpoint = "move-screenshot")]
+pub async fn move_screenshot(
+    kind: String,
+    name: String,
+    id: String,
+    direction: String,
+) -> Result<(), ErrorBody> {
+    use server::*;
+    let state = state()?;
+    let user = require_user(&state).await?;
+    let resource = service::find_or_404(&state.pool, parse_kind(&kind)?, &name).await?;
+    let earlier = match direction.as_str() {
+        "earlier" => true,
+        "later" => false,
+        _ => {
+            return Err(AppError::field(
+                "invalid-direction",
+                "direction",
+                "Move a screenshot earlier or later.",
+            )
+            .into())
+        }
+    };
+    Ok(media::move_screenshot(&state.pool, Actor::user(&user), &resource, &id, earlier).await?)
 }
 
 /// Whether a name is free for a new resource of this kind (and valid).
@@ -225,26 +330,54 @@ pub async fn delete_resource(kind: String, name: String, confirm: String) -> Res
     Ok(())
 }
 
-/// Edits a resource's information (developers of its team).
+/// The fields of a resource's edit form. `tags` is comma-separated; blank links and license are
+/// removed.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ResourceEdit {
+    pub title: String,
+    #[serde(default)]
+    pub short_description: String,
+    #[serde(default)]
+    pub description: String,
+    pub category: String,
+    #[serde(default)]
+    pub tags: String,
+    #[serde(default)]
+    pub license: String,
+    #[serde(default)]
+    pub source_url: String,
+    #[serde(default)]
+    pub issues_url: String,
+    #[serde(default)]
+    pub wiki_url: String,
+    #[serde(default)]
+    pub discord_url: String,
+}
+
+/// Edits a resource's information (developers of its team). The form's fields come flat, beside
+/// `kind` and `name`.
 #[server(prefix = "/api/resources", endpoint = "update")]
 pub async fn update_resource(
     kind: String,
     name: String,
-    title: String,
-    short_description: String,
-    description: String,
-    category: String,
-    tags: String,
+    #[server(flatten)] edit: ResourceEdit,
 ) -> Result<(), ErrorBody> {
     use server::*;
     let state = state()?;
     let user = require_user(&state).await?;
     let changes = service::ResourceUpdate {
-        title: Some(title),
-        short_description: Some(short_description),
-        description: Some(description),
-        category: Some(category),
-        tags: Some(split_tags(&tags)),
+        title: Some(edit.title),
+        short_description: Some(edit.short_description),
+        description: Some(edit.description),
+        category: Some(edit.category),
+        tags: Some(split_tags(&edit.tags)),
+        license: Some(edit.license),
+        links: Some(crate::resources::ResourceLinks {
+            source: Some(edit.source_url),
+            issues: Some(edit.issues_url),
+            wiki: Some(edit.wiki_url),
+            discord: Some(edit.discord_url),
+        }),
     };
     service::update(
         &state.pool,

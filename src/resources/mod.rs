@@ -1,7 +1,11 @@
 //! Resources (packages and asset packs) and their releases.
 
 pub mod api;
+#[cfg(feature = "ssr")]
+pub mod facts;
 pub mod manage;
+#[cfg(feature = "ssr")]
+pub mod media;
 pub mod pages;
 #[cfg(feature = "ssr")]
 pub mod releases;
@@ -104,6 +108,81 @@ pub struct ResourceInfo {
     pub download_count: i64,
     /// The newest published release on a public channel.
     pub latest_version: Option<String>,
+    /// An SPDX license expression, such as `MIT` or `Apache-2.0 OR MIT`.
+    pub license: Option<String>,
+    /// Where to find more (http or https addresses).
+    pub links: ResourceLinks,
+    /// The icon's addresses, when the resource has one.
+    pub icon: Option<Icon>,
+}
+
+/// A resource's links. In an update, the object replaces all four: a missing or blank one is
+/// removed.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct ResourceLinks {
+    /// The source code.
+    #[serde(default)]
+    pub source: Option<String>,
+    /// The issue tracker.
+    #[serde(default)]
+    pub issues: Option<String>,
+    /// The documentation or wiki.
+    #[serde(default)]
+    pub wiki: Option<String>,
+    /// A Discord invitation.
+    #[serde(default)]
+    pub discord: Option<String>,
+}
+
+impl ResourceLinks {
+    /// The links that are set, with their labels, in the order pages show them.
+    pub fn labelled(&self) -> Vec<(&'static str, String)> {
+        [
+            ("Source", &self.source),
+            ("Issues", &self.issues),
+            ("Wiki", &self.wiki),
+            ("Discord", &self.discord),
+        ]
+        .into_iter()
+        .filter_map(|(label, url)| url.clone().map(|url| (label, url)))
+        .collect()
+    }
+}
+
+/// A resource's icon at the sizes the pages use (square PNGs, stored by content hash).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct Icon {
+    /// 64 px: cards and lists.
+    pub small: String,
+    /// 128 px: the resource page.
+    pub large: String,
+}
+
+/// A screenshot of a resource's gallery.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct Screenshot {
+    pub id: String,
+    pub caption: String,
+    /// At most 1280 px wide.
+    pub url: String,
+    /// At most 400 px wide.
+    pub thumbnail_url: String,
+    pub width: i64,
+    pub height: i64,
+}
+
+/// Another resource named in requirements, with what the store knows of it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct Related {
+    pub kind: Kind,
+    pub name: String,
+    /// `None` when the store has no such resource (it may ship with the game server).
+    pub title: Option<String>,
+    pub icon: Option<Icon>,
 }
 
 /// A release as the API and pages show it.
@@ -164,6 +243,22 @@ impl UploadLimits {
             validator: Limits::for_upload_size(max_upload_size),
         }
     }
+}
+
+/// A filter value and how many resources it would show.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct FacetCount {
+    pub value: String,
+    pub count: i64,
+}
+
+/// The filters a listing offers, with counts.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct Facets {
+    pub categories: Vec<FacetCount>,
+    pub tags: Vec<FacetCount>,
 }
 
 /// One page of a listing.

@@ -290,6 +290,7 @@ pub async fn create(
             e.into()
         });
     }
+    super::facts::record_requirements(&mut tx, &release.id, &manifest).await?;
     if release.is_public() {
         touch_resource(&mut *tx, &resource, now).await?;
     }

@@ -1,6 +1,9 @@
 //! Resource services: create, find, list and search, edit.
 
-use super::{Page, ResourceInfo, MAX_TAGS, SHORT_DESCRIPTION_MAX};
+use super::{
+    facts, media, FacetCount, Facets, Page, ResourceInfo, ResourceLinks, MAX_TAGS,
+    SHORT_DESCRIPTION_MAX,
+};
 use crate::db::{conflict_on_unique, new_id, Pool};
 use crate::error::AppError;
 use crate::markdown::{self, StoredColumn};
@@ -45,6 +48,10 @@ pub struct ResourceUpdate {
     pub description: Option<String>,
     pub category: Option<String>,
     pub tags: Option<Vec<String>>,
+    /// An SPDX expression; blank removes it.
+    pub license: Option<String>,
+    /// Replaces all four links.
+    pub links: Option<ResourceLinks>,
 }
 
 /// Search and filters for a listing; blank values count as absent. Also the query string of
@@ -55,7 +62,8 @@ pub struct ListQuery {
     pub category: Option<String>,
     pub tag: Option<String>,
     pub team: Option<String>,
-    /// `updated` (default), `downloads` or `name`.
+    /// `relevance` (the default when searching: exact name, then name prefix, then title, then
+    /// description and tags), `updated` (the default otherwise), `downloads` or `name`.
     pub sort: Option<String>,
     pub page: Option<i64>,
     pub page_size: Option<i64>,
@@ -362,8 +370,22 @@ pub async fn find_or_404(pool: &Pool, kind: Kind, name: &str) -> Result<Resource
 
 /// The resource as the API shows it: with its team's name, tags and latest public version.
 pub async fn info(pool: &Pool, resource: &Resource) -> Result<ResourceInfo, AppError> {
-    let (team,): (String,) = sqlx::query_as("SELECT name FROM teams WHERE id = $1")
-        .bind(&resource.team_id)
+    type Extras = (
+        String,
+        Option<String>,
+        Option<String>,
+        Option<String>,
+        Option<String>,
+        Option<String>,
+        Option<String>,
+        Option<String>,
+    );
+    let (team, license, source, issues, wiki, discord, icon_small, icon_large): Extras =
+        sqlx::query_as(
+            "SELECT t.name, r.license, r.source_url, r.issues_url, r.wiki_url, r.discord_url, r.icon_small, r.icon_large \
+             FROM resources r JOIN teams t ON t.id = r.team_id WHERE r.id = $1",
+        )
+        .bind(&resource.id)
         .fetch_one(pool)
         .await?;
     let tags: Vec<(String,)> =
@@ -391,6 +413,14 @@ pub async fn info(pool: &Pool, resource: &Resource) -> Result<ResourceInfo, AppE
         updated_at: resource.updated_at,
         download_count: resource.download_count,
         latest_version: latest.map(|(v,)| v),
+        license,
+        links: ResourceLinks {
+            source,
+            issues,
+            wiki,
+            discord,
+        },
+        icon: media::icon(icon_small, icon_large),
     })
 }
 
@@ -411,6 +441,33 @@ pub async fn description_html(pool: &Pool, resource: &Resource) -> Result<String
     .await
 }
 
+/// The search text of a query, lowercased, without LIKE's wildcards; `None` when blank.
+fn search_term(query: &ListQuery) -> Option<String> {
+    query
+        .q
+        .as_deref()
+        .map(|q| q.trim().to_lowercase().replace(['%', '_'], ""))
+        .filter(|q| !q.is_empty())
+}
+
+/// A filter value, `None` when blank.
+fn present(value: &Option<String>) -> Option<String> {
+    value
+        .as_deref()
+        .map(str::trim)
+        .filter(|v| !v.is_empty())
+        .map(str::to_string)
+}
+
+/// The conditions of a listing, on `resources r` joined with `teams t`: `$1` kind, `$2` search
+/// pattern, `$3` category, `$4` tag, `$5` team.
+const FILTERS: &str = "FROM resources r JOIN teams t ON t.id = r.team_id WHERE r.kind = $1 \
+     AND ($2 IS NULL OR LOWER(r.name) LIKE $2 OR LOWER(r.title) LIKE $2 OR LOWER(r.short_description) LIKE $2 \
+          OR EXISTS (SELECT 1 FROM resource_tags g WHERE g.resource_id = r.id AND g.tag LIKE $2)) \
+     AND ($3 IS NULL OR r.category = $3) \
+     AND ($4 IS NULL OR EXISTS (SELECT 1 FROM resource_tags g WHERE g.resource_id = r.id AND g.tag = $4)) \
+     AND ($5 IS NULL OR t.name = $5)";
+
 /// Lists and searches resources of a kind.
 pub async fn list(
     pool: &Pool,
@@ -419,49 +476,65 @@ pub async fn list(
 ) -> Result<Page<ResourceInfo>, AppError> {
     let page = query.page.unwrap_or(1).max(1);
     let page_size = query.page_size.unwrap_or(20).clamp(1, 100);
-    let order = match query.sort.as_deref() {
-        None | Some("updated") => "r.updated_at DESC, r.name",
-        Some("downloads") => "r.download_count DESC, r.name",
-        Some("name") => "r.name",
-        Some(other) => {
+    let term = search_term(&query);
+    let sort = match query.sort.as_deref().map(str::trim) {
+        None | Some("") if term.is_some() => "relevance",
+        None | Some("") => "updated",
+        Some(sort) => sort,
+    };
+    let order = match sort {
+        // Exact name, then name prefix, then name or title, then the rest ($8, $9: the term and
+        // the term followed by `%`).
+        "relevance" if term.is_some() => {
+            "CASE WHEN LOWER(r.name) = $8 THEN 0 WHEN LOWER(r.name) LIKE $9 THEN 1 \
+             WHEN LOWER(r.name) LIKE $2 OR LOWER(r.title) LIKE $2 THEN 2 ELSE 3 END, \
+             r.download_count DESC, r.name"
+        }
+        "relevance" | "updated" => "r.updated_at DESC, r.name",
+        "downloads" => "r.download_count DESC, r.name",
+        "name" => "r.name",
+        other => {
             return Err(AppError::Invalid {
                 code: "invalid-sort",
                 field: Some("sort"),
-                message: format!("Unknown sort {other:?}: use updated, downloads or name."),
+                message: format!(
+                    "Unknown sort {other:?}: use relevance, updated, downloads or name."
+                ),
             })
         }
     };
-    let pattern = query
-        .q
-        .as_deref()
-        .map(|q| format!("%{}%", q.trim().to_lowercase().replace(['%', '_'], "")));
-    let filters = "FROM resources r JOIN teams t ON t.id = r.team_id WHERE r.kind = $1 \
-         AND ($2 IS NULL OR LOWER(r.name) LIKE $2 OR LOWER(r.title) LIKE $2 OR LOWER(r.short_description) LIKE $2 \
-              OR EXISTS (SELECT 1 FROM resource_tags g WHERE g.resource_id = r.id AND g.tag LIKE $2)) \
-         AND ($3 IS NULL OR r.category = $3) \
-         AND ($4 IS NULL OR EXISTS (SELECT 1 FROM resource_tags g WHERE g.resource_id = r.id AND g.tag = $4)) \
-         AND ($5 IS NULL OR t.name = $5)";
-    let (total,): (i64,) = sqlx::query_as(&format!("SELECT COUNT(*) {filters}"))
+    let pattern = term.as_ref().map(|t| format!("%{t}%"));
+    let (category, tag, team) = (
+        present(&query.category),
+        present(&query.tag),
+        present(&query.team),
+    );
+    let (total,): (i64,) = sqlx::query_as(&format!("SELECT COUNT(*) {FILTERS}"))
         .bind(kind.as_str())
         .bind(&pattern)
-        .bind(&query.category)
-        .bind(&query.tag)
-        .bind(&query.team)
+        .bind(&category)
+        .bind(&tag)
+        .bind(&team)
         .fetch_one(pool)
         .await?;
-    let rows: Vec<Resource> = sqlx::query_as(&format!(
+    let select = format!(
         "SELECT r.id, r.kind, r.name, r.team_id, r.title, r.short_description, r.description, r.category, \
-                r.created_at, r.updated_at, r.download_count {filters} ORDER BY {order} LIMIT $6 OFFSET $7"
-    ))
-    .bind(kind.as_str())
-    .bind(&pattern)
-    .bind(&query.category)
-    .bind(&query.tag)
-    .bind(&query.team)
-    .bind(page_size)
-    .bind((page - 1) * page_size)
-    .fetch_all(pool)
-    .await?;
+                r.created_at, r.updated_at, r.download_count {FILTERS} ORDER BY {order} LIMIT $6 OFFSET $7"
+    );
+    let mut rows = sqlx::query_as::<_, Resource>(&select)
+        .bind(kind.as_str())
+        .bind(&pattern)
+        .bind(&category)
+        .bind(&tag)
+        .bind(&team)
+        .bind(page_size)
+        .bind((page - 1) * page_size);
+    if order.contains("$8") {
+        rows = rows
+            .bind(term.clone())
+            .bind(term.as_ref().map(|t| format!("{t}%")));
+    }
+    let rows = rows.fetch_all(pool).await?;
     let mut items = Vec::with_capacity(rows.len());
     for row in &rows {
         items.push(info(pool, row).await?);
@@ -471,6 +544,52 @@ pub async fn list(
         page,
         page_size,
         total,
+    })
+}
+
+/// Most tags a listing offers as filters.
+pub const FACET_TAGS_MAX: i64 = 20;
+
+/// The categories and tags of the resources a listing could show, with how many each: categories
+/// under the query's other filters (not its category), tags under its other filters (not its tag),
+/// the most used tags first.
+pub async fn facets(pool: &Pool, kind: Kind, query: &ListQuery) -> Result<Facets, AppError> {
+    let pattern = search_term(query).map(|t| format!("%{t}%"));
+    let (category, tag, team) = (
+        present(&query.category),
+        present(&query.tag),
+        present(&query.team),
+    );
+    let categories: Vec<(String, i64)> = sqlx::query_as(&format!(
+        "SELECT r.category, COUNT(*) {FILTERS} GROUP BY r.category ORDER BY COUNT(*) DESC, r.category"
+    ))
+    .bind(kind.as_str())
+    .bind(&pattern)
+    .bind(None::<String>)
+    .bind(&tag)
+    .bind(&team)
+    .fetch_all(pool)
+    .await?;
+    let tags: Vec<(String, i64)> = sqlx::query_as(&format!(
+        "SELECT s.tag, COUNT(*) FROM resource_tags s JOIN resources r ON r.id = s.resource_id \
+         WHERE r.id IN (SELECT r.id {FILTERS}) GROUP BY s.tag ORDER BY COUNT(*) DESC, s.tag LIMIT $6"
+    ))
+    .bind(kind.as_str())
+    .bind(&pattern)
+    .bind(&category)
+    .bind(None::<String>)
+    .bind(&team)
+    .bind(FACET_TAGS_MAX)
+    .fetch_all(pool)
+    .await?;
+    let counted = |rows: Vec<(String, i64)>| {
+        rows.into_iter()
+            .map(|(value, count)| FacetCount { value, count })
+            .collect()
+    };
+    Ok(Facets {
+        categories: counted(categories),
+        tags: counted(tags),
     })
 }
 
@@ -494,11 +613,17 @@ pub async fn update(
     let category = changes.category.unwrap_or(current.category);
     let tags = normalise_tags(changes.tags.unwrap_or(current.tags));
     check_fields(kind, &title, &short_description, &category, &tags)?;
+    let license = match changes.license {
+        Some(text) => facts::check_license(&text)?,
+        None => current.license,
+    };
+    let links = facts::check_links(&changes.links.unwrap_or(current.links))?;
     let description_html =
         markdown::render_field(&description, "invalid-description", "description").await?;
     let mut tx = pool.begin().await?;
     sqlx::query(
-        "UPDATE resources SET title = $1, short_description = $2, description = $3, description_html = $4, category = $5, updated_at = $6 WHERE id = $7",
+        "UPDATE resources SET title = $1, short_description = $2, description = $3, description_html = $4, category = $5, updated_at = $6, \
+         license = $8, source_url = $9, issues_url = $10, wiki_url = $11, discord_url = $12 WHERE id = $7",
     )
     .bind(title.trim())
     .bind(short_description.trim())
@@ -507,6 +632,11 @@ pub async fn update(
     .bind(&category)
     .bind(now)
     .bind(&resource.id)
+    .bind(&license)
+    .bind(&links.source)
+    .bind(&links.issues)
+    .bind(&links.wiki)
+    .bind(&links.discord)
     .execute(&mut *tx)
     .await?;
     replace_tags(&mut tx, &resource.id, &tags).await?;

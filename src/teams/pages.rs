@@ -11,6 +11,7 @@ use super::api::{
 };
 use super::{Invitation, Member, Role, TeamPage};
 use crate::app::use_auth;
+use crate::resources::pages::ResourceIcon;
 use crate::ui::{
     action_error, field_error, format_date, route_param, Field, FormAlert, LoadError, NotFound,
     TextArea,
@@ -204,7 +205,8 @@ fn TeamOverview(page: TeamPage) -> impl IntoView {
                 view! {
                     <ul class="team-list">
                         {page.resources.into_iter().map(|r| view! {
-                            <li>
+                            <li class="related">
+                                <ResourceIcon icon=r.icon.clone() title=r.title.clone() />
                                 <a href=format!("/{}/{}", crate::resources::path_of_kind(r.kind), r.name)>{r.title.clone()}</a>
                                 " " <span class="muted mono">{r.name.clone()}</span>
                                 " " <span class="badge">{r.category.clone()}</span>

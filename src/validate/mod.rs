@@ -8,7 +8,7 @@
 
 pub mod archive;
 pub mod diagnostic;
-mod inflate;
+pub(crate) mod inflate;
 pub mod limits;
 pub mod manifest;
 pub mod paths;

@@ -14,6 +14,8 @@ use serde_json::json;
 /// Ends a title and a textarea, then starts an element with a handler. 55 characters, so that it
 /// fits every field (display names and token labels have at most 64).
 pub const PAYLOAD: &str = "\"'</textarea></title><img src=x onerror=window.__xss=1>";
+/// A link's path that would close the `href` attribute and add an element if it were written raw.
+const HOSTILE_PATH: &str = "\"'></a><img/src=x/onerror=window.__xss=1>";
 /// What the payload's element looks like if it were live markup.
 const LIVE: &str = "<img src=x onerror";
 /// What it looks like shown as text.
@@ -100,6 +102,31 @@ async fn hostile_text_is_shown_as_text_on_every_page(app: &TestApp) {
         .await;
     assert_eq!(published.status, 200, "{}", published.body);
 
+    // The resource page's own texts: a license (refused: not SPDX), links (kept only as http(s)
+    // addresses, which escape what a page could take for markup) and a screenshot caption.
+    let license = app
+        .api(
+            "PATCH",
+            "/store/v1/packages/evilpkg",
+            Some(&auth),
+            Some(json!({"license": PAYLOAD})),
+        )
+        .await;
+    assert_eq!(license.status, 422, "{}", license.body);
+    assert_eq!(license.json()["field"], "license");
+    let link = format!("https://evil.example/{HOSTILE_PATH}");
+    let links = app
+        .api(
+            "PATCH",
+            "/store/v1/packages/evilpkg",
+            Some(&auth),
+            Some(json!({"links": {"source": link, "issues": link, "wiki": link, "discord": link}})),
+        )
+        .await;
+    assert_eq!(links.status, 200, "{}", links.body);
+    let screenshot = upload_screenshot(app, &token, PAYLOAD).await;
+    assert_eq!(screenshot.status, 201, "{}", screenshot.body);
+
     let public_pages = [
         "/",
         "/packages",
@@ -135,6 +162,10 @@ async fn hostile_text_is_shown_as_text_on_every_page(app: &TestApp) {
             !response.body.contains("</textarea></title>"),
             "{page} as {who}: the payload ends an element"
         );
+        assert!(
+            !response.body.contains(HOSTILE_PATH),
+            "{page} as {who}: a link's markup is live"
+        );
     }
     // Shown as text where it is the page's subject: the title and the fields holding it.
     for (page, cookie) in [
@@ -155,11 +186,52 @@ async fn hostile_text_is_shown_as_text_on_every_page(app: &TestApp) {
             "{page}: the title does not show the text: {title:?}"
         );
     }
+    // The caption is shown as text in the gallery (visitors) and in the gallery manager (team).
+    for cookie in [None, Some(cookie.as_str())] {
+        let page = app.get("/packages/evilpkg", cookie).await.body;
+        assert!(page.contains(SHOWN), "the caption is shown as text");
+        assert!(
+            page.contains("https://evil.example/"),
+            "the links are shown"
+        );
+    }
     let team_settings = app.get("/teams/evil/settings", Some(&cookie)).await.body;
     assert!(
         team_settings.contains(&format!("&lt;&#x2F;textarea&gt;&lt;&#x2F;title&gt;{SHOWN}")),
         "the description field holds the text"
     );
+}
+
+/// Adds a screenshot (a small PNG) with this caption to `evilpkg`.
+async fn upload_screenshot(
+    app: &TestApp,
+    token: &str,
+    caption: &str,
+) -> crate::common::TestResponse {
+    use axum::body::Body;
+    use axum::http::Request;
+    let mut png = Vec::new();
+    image::DynamicImage::ImageRgb8(image::RgbImage::new(32, 32))
+        .write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png)
+        .expect("png");
+    let boundary = "----nanosxssboundary";
+    let mut body = Vec::new();
+    body.extend_from_slice(
+        format!("--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.png\"\r\n\r\n").as_bytes(),
+    );
+    body.extend_from_slice(&png);
+    body.extend_from_slice(
+        format!("\r\n--{boundary}\r\nContent-Disposition: form-data; name=\"caption\"\r\n\r\n{caption}\r\n--{boundary}--\r\n").as_bytes(),
+    );
+    let request = Request::post("/store/v1/packages/evilpkg/screenshots")
+        .header("authorization", format!("Token {token}"))
+        .header(
+            "content-type",
+            format!("multipart/form-data; boundary={boundary}"),
+        )
+        .body(Body::from(body))
+        .expect("request");
+    app.send(request).await
 }
 
 crate::on_both_databases!(hostile_text_is_shown_as_text_on_every_page);
