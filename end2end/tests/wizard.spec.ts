@@ -51,6 +51,9 @@ test('Back and Forward move between the steps and keep the file, details and rel
   const dir = zips();
   const name = uniqueName('kart');
   const team = uniqueName('karts');
+  const errors: string[] = [];
+  page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
+  page.on('pageerror', (e) => errors.push(e.message));
   await registerInPage(page, uniqueName('racer'), 'Racer');
 
   await page.goto('/upload');
@@ -102,6 +105,7 @@ test('Back and Forward move between the steps and keep the file, details and rel
   await expect(page).toHaveURL(new RegExp(`/packages/${name}/releases/1.0.0$`), { timeout: 30_000 });
   await page.goto(`/packages/${name}`);
   await expect(page.getByRole('link', { name: '#fun-stuff' }).first()).toBeVisible();
+  expect(errors).toEqual([]);
 });
 
 test('leaving the wizard after Details creates nothing', async ({ page }) => {
