@@ -422,6 +422,14 @@ async fn log_in_returns_to_the_page_it_came_from(app: &TestApp) {
     assert!(!page.body.contains("evil.example"), "{}", page.body);
     let page = app.get("/register?next=%2Fteams", None).await;
     assert!(page.body.contains(r#"href="/login?next=%2Fteams""#));
+    // The header's links return to the page they are on.
+    let page = app.get("/packages?q=cars", None).await;
+    assert!(page
+        .body
+        .contains(r#"href="/login?next=%2Fpackages%3Fq%3Dcars""#));
+    assert!(page
+        .body
+        .contains(r#"href="/register?next=%2Fpackages%3Fq%3Dcars""#));
 }
 
 /// Without JavaScript a wrong password comes back to the log-in page with the message beside the

@@ -388,7 +388,75 @@ async fn every_wrong_field_at_once_with_and_without_javascript(app: &TestApp) {
     assert!(page.body.contains("Pick at least one scope."));
 }
 
+/// Without JavaScript, a new token is still shown once: the redirect back to the tokens page
+/// carries it in a short-lived cookie for that page only, which the page removes.
+async fn without_javascript_a_new_token_is_shown_once(app: &TestApp) {
+    let cookie = app.register("plain").await;
+    let response = app
+        .send(common::plain_form_post(
+            "/api/tokens/create",
+            &[("label", "No JS"), ("expiry", "30"), ("download", "on")],
+            Some(&cookie),
+            "/settings/tokens",
+        ))
+        .await;
+    assert_eq!(response.status, 302, "{}", response.body);
+    assert!(
+        response.location().unwrap().contains("/settings/tokens"),
+        "back to the tokens page"
+    );
+    let flash = response
+        .headers
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| v.starts_with("nanos_new_token="))
+        .expect("the new token travels in a cookie")
+        .to_string();
+    for attribute in [
+        "HttpOnly",
+        "SameSite=Strict",
+        "Path=/settings/tokens",
+        "Max-Age=120",
+    ] {
+        assert!(flash.contains(attribute), "{flash}");
+    }
+    let secret = flash
+        .split(';')
+        .next()
+        .unwrap()
+        .trim_start_matches("nanos_new_token=")
+        .to_string();
+    assert!(secret.starts_with("nwst_"), "{flash}");
+
+    let both = format!("{cookie}; nanos_new_token={secret}");
+    let page = app.get("/settings/tokens", Some(&both)).await;
+    assert_eq!(page.status, 200);
+    assert!(page.body.contains(&secret), "shown once");
+    assert!(page.body.contains("it will not be shown again"));
+    let cleared = page
+        .headers
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .any(|v| v.starts_with("nanos_new_token=;") && v.contains("Max-Age=0"));
+    assert!(cleared, "the page removes the cookie");
+    let again = app.get("/settings/tokens", Some(&cookie)).await;
+    assert!(!again.body.contains(&secret));
+
+    // Another user's secret in the cookie shows nothing.
+    let other = app.register("nosy").await;
+    let page = app
+        .get(
+            "/settings/tokens",
+            Some(&format!("{other}; nanos_new_token={secret}")),
+        )
+        .await;
+    assert!(!page.body.contains(&secret));
+}
+
 on_both_databases!(
+    without_javascript_a_new_token_is_shown_once,
     a_chosen_expiry_date_is_the_date_listed,
     every_wrong_field_at_once_with_and_without_javascript,
     create_use_and_revoke,

@@ -1,9 +1,11 @@
 import { test, expect, Page } from '@playwright/test';
+import { hydrated } from './helpers';
 
 const password = 'correct horse battery';
 
 /** Waits until the page has hydrated: the "Show password" switch only works once the WASM runs. */
 async function expectHydrated(page: Page) {
+  await hydrated(page);
   const input = page.getByLabel('Password', { exact: true });
   await expect(input).toHaveAttribute('type', 'password');
   await page.getByLabel('Show password').check();
@@ -32,7 +34,7 @@ test('register, log out, log in, and see your name in the header', async ({ page
   await expect(page.getByRole('link', { name: 'Log in' })).toBeVisible();
 
   await page.getByRole('link', { name: 'Log in' }).click();
-  await expect(page).toHaveURL(/\/login$/);
+  await expect(page).toHaveURL(/\/login$/); // from the front page: nothing to return to
   await expectHydrated(page);
   await page.getByLabel('Username').fill(username);
   await page.getByLabel('Password', { exact: true }).fill('wrong password!');

@@ -44,6 +44,21 @@ test('clicking a member link while signed out goes through log-in and registrati
   await expect(page.getByRole('heading', { name: 'Settings', level: 1 })).toBeVisible();
 });
 
+test('logging in from the header returns to the page it was on', async ({ page }) => {
+  const username = uniqueName('head');
+  await registerQuietly(page, username);
+  await page.goto('/packages?q=cars');
+  await hydrated(page);
+  await page.getByRole('link', { name: 'Log in' }).click();
+  await expect(page).toHaveURL(/\/login\?next=%2Fpackages%3Fq%3Dcars$/);
+  await hydrated(page);
+  await page.getByLabel('Username').fill(username);
+  await page.getByLabel('Password', { exact: true }).fill(password);
+  await page.getByRole('button', { name: 'Log in' }).click();
+  await expect(page).toHaveURL(/\/packages\?q=cars$/);
+  await expect(page.getByTestId('current-user')).toHaveText('Quiet User');
+});
+
 test('the tokens page shows no form to a signed-out visitor', async ({ page }) => {
   const response = await page.goto('/settings/tokens');
   expect(response?.url()).toMatch(/\/login\?next=%2Fsettings%2Ftokens$/);

@@ -24,6 +24,7 @@ test('create a token, see it once, use it, revoke it', async ({ page, request })
 
   // Shown once: a reload lists the token but never shows the secret again.
   await page.reload();
+  await hydrated(page);
   await expect(page.getByRole('cell', { name: 'My game server' })).toBeVisible();
   await expect(page.getByTestId('new-token')).toHaveCount(0);
   expect(await page.content()).not.toContain(token);
@@ -75,4 +76,40 @@ test('at 390 px the tokens page fits the screen', async ({ page }) => {
   await expect(page.getByText('A rather long label for my game server', { exact: true })).toBeVisible();
   const width = await page.evaluate(() => document.documentElement.scrollWidth);
   expect(width).toBeLessThanOrEqual(390);
+});
+
+test.describe('without JavaScript', () => {
+  test.use({ javaScriptEnabled: false });
+
+  test('a token is created and shown once, and mistakes are shown beside the fields', async ({ page }) => {
+    const username = uniqueName('tok5');
+    await page.goto('/register');
+    await page.getByLabel('Username').fill(username);
+    await page.getByLabel('Display name').fill('Plain User');
+    await page.getByLabel('Password', { exact: true }).fill('correct horse battery');
+    await page.getByRole('button', { name: 'Create account' }).click();
+    await expect(page.getByTestId('current-user')).toHaveText('Plain User');
+
+    await page.goto('/settings/tokens');
+    await page.getByLabel('Label').fill('Kept label');
+    await page.getByLabel('Expires').selectOption('date');
+    await page.getByLabel('Expiry date').fill('2999-01-01');
+    for (const scope of ['download', 'publish', 'manage']) {
+      await page.getByRole('checkbox', { name: new RegExp(`^${scope}`) }).uncheck();
+    }
+    await page.getByRole('button', { name: 'Create token' }).click();
+    await expect(page.locator('#expiry-error')).toContainText('at most 2 years');
+    await expect(page.getByText('Pick at least one scope.')).toBeVisible();
+    await expect(page.getByLabel('Label')).toHaveValue('Kept label');
+
+    await page.getByLabel('Expires').selectOption('30');
+    await page.getByRole('button', { name: 'Create token' }).click();
+    const shown = page.getByTestId('new-token');
+    await expect(shown).toHaveValue(/^nwst_[A-Za-z0-9]{38}$/);
+    const token = await shown.inputValue();
+    await expect(page.getByRole('cell', { name: 'Kept label' })).toBeVisible();
+    await page.reload();
+    await expect(page.getByTestId('new-token')).toHaveCount(0);
+    expect(await page.content()).not.toContain(token);
+  });
 });

@@ -47,7 +47,7 @@ fn return_path() -> Option<String> {
 }
 
 /// `base` with `?next=` when there is a page to return to.
-fn with_next(base: &str, next: Option<&str>) -> String {
+pub fn with_next(base: &str, next: Option<&str>) -> String {
     match next {
         Some(next) => format!("{base}?next={}", encode_component(next)),
         None => base.to_string(),

@@ -190,6 +190,10 @@ fn TeamOverview(page: TeamPage) -> impl IntoView {
             </header>
             <div class="markdown" inner_html=page.description_html></div>
             <h2>"Members"</h2>
+            <details class="roles-details">
+                <summary>"What each role may do"</summary>
+                <RolesExplained />
+            </details>
             <ul class="member-list">
                 {team.members.into_iter().map(|m| view! {
                     <li>
@@ -449,8 +453,8 @@ fn PendingInvitations(
 pub fn RolesExplained() -> impl IntoView {
     view! {
         <div class="panel stack roles-explained">
-            <h2 id="roles-heading">"What each role may do"</h2>
-            <dl class="roles" aria-labelledby="roles-heading">
+            <h2>"What each role may do"</h2>
+            <dl class="roles">
                 {Role::ALL.into_iter().map(|role| view! {
                     <dt><span class=format!("badge role-{}", role.as_str())>{role.as_str()}</span></dt>
                     <dd>{role.description()}</dd>

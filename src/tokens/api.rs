@@ -57,11 +57,89 @@ pub async fn create_token(
         team,
     };
     let created = service::create(&state.pool, &user.id, new, db::now()).await;
-    crate::ui::forms::keep_on_error(
+    let created = crate::ui::forms::keep_on_error(
         <CreateToken as leptos::server_fn::ServerFn>::PATH,
         &[("label", &label)],
         created,
-    )
+    )?;
+    if crate::ui::forms::is_plain_form_post() {
+        // Without JavaScript the answer is a redirect back to the tokens page, which shows the
+        // new token once from this short-lived cookie (see `take_new_token`).
+        let headers: axum::http::HeaderMap = leptos_axum::extract()
+            .await
+            .map_err(|e| AppError::Internal(e.to_string()))?;
+        set_cookie(&new_token_cookie(
+            &created.token,
+            NEW_TOKEN_COOKIE_SECS,
+            crate::accounts::session::is_https(&state, &headers),
+        ));
+    }
+    Ok(created)
+}
+
+/// The cookie that carries a token just created by a plain form post to the tokens page.
+#[cfg(feature = "ssr")]
+const NEW_TOKEN_COOKIE: &str = "nanos_new_token";
+
+/// How long that cookie lasts: long enough for the redirect, no longer.
+#[cfg(feature = "ssr")]
+const NEW_TOKEN_COOKIE_SECS: i64 = 120;
+
+/// The `Set-Cookie` value for [`NEW_TOKEN_COOKIE`]: sent only to the tokens page, never to
+/// scripts or other sites.
+#[cfg(feature = "ssr")]
+fn new_token_cookie(token: &str, max_age_secs: i64, secure: bool) -> String {
+    cookie::Cookie::build((NEW_TOKEN_COOKIE, token.to_string()))
+        .path("/settings/tokens")
+        .http_only(true)
+        .same_site(cookie::SameSite::Strict)
+        .secure(secure)
+        .max_age(cookie::time::Duration::seconds(max_age_secs))
+        .build()
+        .to_string()
+}
+
+#[cfg(feature = "ssr")]
+fn set_cookie(value: &str) {
+    if let (Some(response), Ok(value)) = (
+        use_context::<leptos_axum::ResponseOptions>(),
+        axum::http::HeaderValue::from_str(value),
+    ) {
+        response.append_header(axum::http::header::SET_COOKIE, value);
+    }
+}
+
+/// The token created by a plain form post (without JavaScript) just before this render of the
+/// tokens page, if any: shown once, as with JavaScript, then its cookie is removed.
+#[server(prefix = "/api/tokens", endpoint = "take-new")]
+pub async fn take_new_token() -> Result<Option<CreatedToken>, ErrorBody> {
+    use crate::{accounts::session, db, server::state, tokens::service};
+    let state = state()?;
+    let headers: axum::http::HeaderMap = leptos_axum::extract()
+        .await
+        .map_err(|e| crate::error::AppError::Internal(e.to_string()))?;
+    let Some(secret) = headers
+        .get_all(axum::http::header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(cookie::Cookie::split_parse)
+        .filter_map(Result::ok)
+        .find(|c| c.name() == NEW_TOKEN_COOKIE)
+        .map(|c| c.value().to_string())
+    else {
+        return Ok(None);
+    };
+    set_cookie(&new_token_cookie(
+        "",
+        0,
+        session::is_https(&state, &headers),
+    ));
+    let user = session::require_user(&state).await?;
+    let info = service::find_own(&state.pool, &user.id, &secret, db::now()).await?;
+    Ok(info.map(|info| CreatedToken {
+        token: secret,
+        info,
+    }))
 }
 
 /// Revokes one of the signed-in user's tokens.

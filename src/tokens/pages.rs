@@ -3,7 +3,7 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
 
-use super::api::{list_tokens, CreateToken, RevokeToken};
+use super::api::{list_tokens, take_new_token, CreateToken, RevokeToken};
 use super::{Scope, TokenInfo, EXPIRY_PRESETS};
 use crate::teams::api::my_teams;
 use crate::ui::{action_error, format_date, Field, FormAlert, LoadError};
@@ -22,6 +22,8 @@ pub fn TokensPage() -> impl IntoView {
     let error = action_error(create);
     let field_error = move |field| crate::ui::field_error(error, field);
     let teams = Resource::new(|| (), |_| my_teams());
+    // A token created without JavaScript, shown once after the redirect back here.
+    let posted = Resource::new(|| (), |_| take_new_token());
 
     view! {
         <Title text="Tokens" />
@@ -38,6 +40,17 @@ pub fn TokensPage() -> impl IntoView {
                     .and_then(Result::ok)
                     .map(|new| view! { <NewTokenPanel token=new.token label=new.info.label /> })
             }}
+            <Suspense fallback=|| ()>
+                {move || Suspend::new(async move {
+                    let shown = created.get().is_some();
+                    posted
+                        .await
+                        .ok()
+                        .flatten()
+                        .filter(|_| !shown)
+                        .map(|new| view! { <NewTokenPanel token=new.token label=new.info.label /> })
+                })}
+            </Suspense>
 
             <ActionForm action=create attr:class="stack panel token-form" attr:aria-labelledby="create-heading">
                 <h2 id="create-heading">"Create a token"</h2>

@@ -205,6 +205,26 @@ pub async fn list(pool: &Pool, user_id: &str, now: i64) -> Result<Vec<TokenInfo>
     Ok(rows.into_iter().map(info_from_row).collect())
 }
 
+/// One of the user's active tokens, by its secret (never another user's).
+pub async fn find_own(
+    pool: &Pool,
+    user_id: &str,
+    secret: &str,
+    now: i64,
+) -> Result<Option<TokenInfo>, AppError> {
+    let row: Option<TokenRow> = sqlx::query_as(
+        "SELECT k.id, k.label, k.scopes, t.name, k.created_at, k.expires_at, k.last_used_at \
+         FROM api_tokens k LEFT JOIN teams t ON t.id = k.team_id \
+         WHERE k.token_hash = $1 AND k.user_id = $2 AND k.revoked_at IS NULL AND k.expires_at > $3",
+    )
+    .bind(sha256_hex(secret))
+    .bind(user_id)
+    .bind(now)
+    .fetch_optional(pool)
+    .await?;
+    Ok(row.map(info_from_row))
+}
+
 /// Revokes one of the user's tokens; it stops working at once. Other users' tokens are `404`.
 pub async fn revoke(pool: &Pool, user_id: &str, token_id: &str, now: i64) -> Result<(), AppError> {
     let result = sqlx::query(

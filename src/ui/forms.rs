@@ -73,19 +73,27 @@ pub fn keep_on_error<T>(
     }
 }
 
+/// Whether the current request is a plain HTML form post (the browser's own, without
+/// JavaScript), whose answer is a redirect rather than data.
+#[cfg(feature = "ssr")]
+pub fn is_plain_form_post() -> bool {
+    use_context::<axum::http::request::Parts>().is_some_and(|parts| {
+        parts
+            .headers
+            .get(axum::http::header::ACCEPT)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.contains("text/html"))
+    })
+}
+
 /// The page a plain HTML form post came from, when the current request is one.
 #[cfg(feature = "ssr")]
 fn plain_post_referer() -> Option<String> {
     use axum::http::header;
-    let parts = use_context::<axum::http::request::Parts>()?;
-    let accepts_html = parts
-        .headers
-        .get(header::ACCEPT)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.contains("text/html"));
-    if !accepts_html {
+    if !is_plain_form_post() {
         return None;
     }
+    let parts = use_context::<axum::http::request::Parts>()?;
     parts
         .headers
         .get(header::REFERER)

@@ -13,6 +13,22 @@ use crate::error::ErrorBody;
 #[component]
 pub fn Header() -> impl IntoView {
     let auth = use_auth();
+    // Logging in or registering from a page returns to it.
+    let location = leptos_router::hooks::use_location();
+    let here = move || {
+        let (path, search) = (location.pathname.get(), location.search.get());
+        let search = search.trim_start_matches('?');
+        let here = if search.is_empty() {
+            path
+        } else {
+            format!("{path}?{search}")
+        };
+        (here != "/")
+            .then(|| crate::accounts::safe_return_path(&here).map(|_| here.clone()))
+            .flatten()
+    };
+    let login_href = move || crate::accounts::pages::with_next("/login", here().as_deref());
+    let register_href = move || crate::accounts::pages::with_next("/register", here().as_deref());
     view! {
         <header class="site-header">
             <nav class="nav" aria-label="Main">
@@ -46,8 +62,8 @@ pub fn Header() -> impl IntoView {
                                 }
                                 _ => {
                                     view! {
-                                        <A href="/login">"Log in"</A>
-                                        <A href="/register" attr:class="button small">"Register"</A>
+                                        <a href=login_href>"Log in"</a>
+                                        <a href=register_href class="button small">"Register"</a>
                                     }
                                         .into_any()
                                 }
