@@ -723,10 +723,13 @@ async fn openapi_document_and_swagger_ui() {
             "/store/v1/{kind}",
             "/store/v1/{kind}/{name}",
             "/store/v1/{kind}/{name}/download",
+            "/store/v1/{kind}/{name}/icon",
             "/store/v1/{kind}/{name}/releases",
             "/store/v1/{kind}/{name}/releases/{version}",
             "/store/v1/{kind}/{name}/releases/{version}/download",
             "/store/v1/{kind}/{name}/releases/{version}/publish",
+            "/store/v1/{kind}/{name}/screenshots",
+            "/store/v1/{kind}/{name}/screenshots/{id}",
         ]
     );
     assert!(doc["components"]["schemas"]["ErrorBody"]["properties"]["error"].is_object());
