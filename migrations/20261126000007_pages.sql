@@ -1,4 +1,4 @@
--- What the resource pages show beyond the description: license, links, icon, README, screenshots,
+-- What the resource pages show beyond the description: license, links, icons, READMEs, screenshots,
 -- and each release's requirements (for "required by" lookups).
 -- Portable SQL: the same statements run on SQLite and Postgres. Times are Unix seconds.
 
@@ -9,15 +9,20 @@ ALTER TABLE resources ADD COLUMN source_url TEXT;
 ALTER TABLE resources ADD COLUMN issues_url TEXT;
 ALTER TABLE resources ADD COLUMN wiki_url TEXT;
 ALTER TABLE resources ADD COLUMN discord_url TEXT;
--- The icon: the stored image files (SHA-256 of each size) and where it came from (`zip` when
--- taken from a release's Package.jpg / Assets.jpg, `upload` when a team member chose it; a zip's
--- image never replaces an uploaded one).
+-- The icon a team member uploaded: the stored image files (SHA-256 of each size). Without one,
+-- pages show the image of the newest public release that had one (release_media).
 ALTER TABLE resources ADD COLUMN icon_small TEXT;
 ALTER TABLE resources ADD COLUMN icon_large TEXT;
-ALTER TABLE resources ADD COLUMN icon_source TEXT;
--- The README.md of the newest uploaded release that had one, rendered: shown while the resource's
--- own description is empty.
-ALTER TABLE resources ADD COLUMN readme_html TEXT;
+
+-- What each release's zip brought for the pages, taken when it was uploaded: its Package.jpg /
+-- Assets.jpg as an icon, and its README.md rendered. Pages use the newest public release's, so a
+-- draft's never shows before it is published.
+CREATE TABLE release_media (
+    release_id TEXT PRIMARY KEY REFERENCES releases (id) ON DELETE CASCADE,
+    icon_small TEXT,
+    icon_large TEXT,
+    readme_html TEXT
+);
 
 -- Screenshots, shown in `position` order. Each size is a stored image file (by SHA-256).
 CREATE TABLE resource_screenshots (
@@ -37,7 +42,7 @@ CREATE INDEX resource_screenshots_by_resource ON resource_screenshots (resource_
 -- resource is one indexed lookup instead of a scan of every manifest.
 CREATE TABLE release_requirements (
     release_id TEXT NOT NULL REFERENCES releases (id) ON DELETE CASCADE,
-    -- `package` or `assets`, and the required resource's name.
+    -- `package` or `asset-pack`, and the required resource's name.
     kind TEXT NOT NULL,
     name TEXT NOT NULL,
     PRIMARY KEY (release_id, kind, name)

@@ -205,6 +205,26 @@ async fn the_icon_and_readme_come_from_the_zip(app: &TestApp) {
     // Cards show the small icon.
     assert!(app.get("/packages", None).await.body.contains(&small));
 
+    // A draft's README and image stay with the draft until it is published.
+    let m = manifest("2.0.0", &[], &[]);
+    let other = image(300, 150, image::ImageFormat::Png);
+    release(
+        app,
+        &token,
+        "sandbox",
+        &[
+            ("Package.toml", m.as_bytes()),
+            ("Package.jpg", &other),
+            ("README.md", b"Secret draft notes"),
+        ],
+        false,
+    )
+    .await;
+    let page = app.get("/packages/sandbox", None).await.body;
+    assert!(page.contains("Sandbox readme") && !page.contains("Secret draft notes"));
+    let info = app.get("/store/v1/packages/sandbox", None).await.json();
+    assert_eq!(info["icon"]["large"], large.as_str());
+
     // A written description wins.
     let patched = app
         .api(

@@ -438,7 +438,7 @@ pub async fn upload_release(
         &state.blobs,
         &crate::resources::media::MediaStore::new(&state.settings.data_dir),
         &resource,
-        &info.sha256,
+        &info,
     )
     .await;
     Ok((StatusCode::CREATED, Json(info)))

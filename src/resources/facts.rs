@@ -153,9 +153,10 @@ pub async fn requirements(
         );
     let mut found = Vec::new();
     for (kind, name) in named {
-        let row: Option<(String, Option<String>, Option<String>)> = sqlx::query_as(
-            "SELECT title, icon_small, icon_large FROM resources WHERE kind = $1 AND name = $2",
-        )
+        let row: Option<(String, Option<String>, Option<String>)> = sqlx::query_as(&format!(
+            "SELECT r.title, {} FROM resources r WHERE r.kind = $1 AND r.name = $2",
+            media::ICON_COLUMNS
+        ))
         .bind(kind.as_str())
         .bind(name)
         .fetch_optional(pool)
@@ -181,14 +182,13 @@ pub async fn requirements(
 /// The resources with a public release that requires this one, by name.
 pub async fn required_by(pool: &Pool, kind: Kind, name: &str) -> Result<Vec<Related>, AppError> {
     type Row = (String, String, String, Option<String>, Option<String>);
-    let rows: Vec<Row> = sqlx::query_as(
-        "SELECT DISTINCT r.kind, r.name, r.title, r.icon_small, r.icon_large \
-         FROM release_requirements q \
-         JOIN releases l ON l.id = q.release_id \
-         JOIN resources r ON r.id = l.resource_id \
-         WHERE q.kind = $1 AND q.name = $2 AND l.state = 'published' AND l.channel <> 'private' \
+    let rows: Vec<Row> = sqlx::query_as(&format!(
+        "SELECT r.kind, r.name, r.title, {} FROM resources r \
+         WHERE r.id IN (SELECT l.resource_id FROM release_requirements q JOIN releases l ON l.id = q.release_id \
+                        WHERE q.kind = $1 AND q.name = $2 AND l.state = 'published' AND l.channel <> 'private') \
          ORDER BY r.name, r.kind LIMIT $3",
-    )
+        media::ICON_COLUMNS
+    ))
     .bind(kind.as_str())
     .bind(name)
     .bind(REQUIRED_BY_MAX)

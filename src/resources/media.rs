@@ -1,6 +1,10 @@
 //! Resource images and the README: icons (from a release's `Package.jpg` / `Assets.jpg`, or
 //! uploaded), screenshot galleries, and the README.md shown while a resource has no description.
 //!
+//! What a release's zip brings is taken when it is uploaded and kept with that release
+//! (`release_media`); pages use the newest public release's, so a draft's image or README never
+//! shows before it is published. An icon a team member uploads comes first.
+//!
 //! **Images are checked before they are decoded.** Only JPEG, PNG and WebP are taken, recognised
 //! by their bytes (not by a name or a declared type), at most [`MAX_IMAGE_BYTES`] bytes and
 //! [`MAX_IMAGE_SIDE`] pixels a side, [`MAX_IMAGE_PIXELS`] pixels in all, read from the header before
@@ -21,7 +25,7 @@ use image::{DynamicImage, ImageFormat};
 use sha2::{Digest, Sha256};
 
 use super::service::{authorize, Resource};
-use super::{Icon, Screenshot};
+use super::{Icon, ReleaseInfo, Screenshot};
 use crate::db::{new_id, Pool};
 use crate::error::AppError;
 use crate::markdown;
@@ -234,34 +238,27 @@ async fn off_thread<T: Send + 'static>(
         .map_err(|e| AppError::Internal(format!("image work failed: {e}")))?
 }
 
-async fn store_icon(
-    pool: &Pool,
-    media: &MediaStore,
-    resource: &Resource,
-    bytes: Vec<u8>,
-    source: &str,
-) -> Result<Icon, AppError> {
+/// The icon columns of a resource row `r`, small then large: the uploaded icon, else the image of
+/// its newest public release that had one.
+pub const ICON_COLUMNS: &str = "COALESCE(r.icon_small, (SELECT m.icon_small FROM release_media m JOIN releases l ON l.id = m.release_id \
+       WHERE l.resource_id = r.id AND l.state = 'published' AND l.channel <> 'private' AND m.icon_small IS NOT NULL \
+       ORDER BY l.version_major DESC, l.version_minor DESC, l.version_patch DESC LIMIT 1)), \
+     COALESCE(r.icon_large, (SELECT m.icon_large FROM release_media m JOIN releases l ON l.id = m.release_id \
+       WHERE l.resource_id = r.id AND l.state = 'published' AND l.channel <> 'private' AND m.icon_large IS NOT NULL \
+       ORDER BY l.version_major DESC, l.version_minor DESC, l.version_patch DESC LIMIT 1))";
+
+/// Makes and stores both sizes of an icon; returns their file names.
+async fn store_icon(media: &MediaStore, bytes: Vec<u8>) -> Result<(String, String), AppError> {
     let [small, large] = off_thread(move || icon_sizes(&bytes)).await?;
     let io = |e: io::Error| AppError::Internal(format!("cannot store an image: {e}"));
-    let small = media.put(&small).await.map_err(io)?;
-    let large = media.put(&large).await.map_err(io)?;
-    sqlx::query(
-        "UPDATE resources SET icon_small = $1, icon_large = $2, icon_source = $3 WHERE id = $4",
-    )
-    .bind(&small)
-    .bind(&large)
-    .bind(source)
-    .bind(&resource.id)
-    .execute(pool)
-    .await?;
-    Ok(Icon {
-        small: url(&small),
-        large: url(&large),
-    })
+    Ok((
+        media.put(&small).await.map_err(io)?,
+        media.put(&large).await.map_err(io)?,
+    ))
 }
 
-/// Sets a resource's icon from an uploaded image (developer or above). A release's image never
-/// replaces it afterwards.
+/// Sets a resource's icon from an uploaded image (developer or above); it comes before any
+/// release's image.
 pub async fn set_icon(
     pool: &Pool,
     media: &MediaStore,
@@ -270,22 +267,31 @@ pub async fn set_icon(
     bytes: Vec<u8>,
 ) -> Result<Icon, AppError> {
     authorize(pool, actor, &resource.team_id, "change the icon").await?;
-    store_icon(pool, media, resource, bytes, "upload").await
+    let (small, large) = store_icon(media, bytes).await?;
+    sqlx::query("UPDATE resources SET icon_small = $1, icon_large = $2 WHERE id = $3")
+        .bind(&small)
+        .bind(&large)
+        .bind(&resource.id)
+        .execute(pool)
+        .await?;
+    Ok(Icon {
+        small: url(&small),
+        large: url(&large),
+    })
 }
 
-/// Removes a resource's icon (developer or above); the next release's image may set one again.
+/// Removes a resource's uploaded icon (developer or above); the latest release's image, if any,
+/// shows again.
 pub async fn remove_icon(
     pool: &Pool,
     actor: Actor<'_>,
     resource: &Resource,
 ) -> Result<(), AppError> {
     authorize(pool, actor, &resource.team_id, "change the icon").await?;
-    sqlx::query(
-        "UPDATE resources SET icon_small = NULL, icon_large = NULL, icon_source = NULL WHERE id = $1",
-    )
-    .bind(&resource.id)
-    .execute(pool)
-    .await?;
+    sqlx::query("UPDATE resources SET icon_small = NULL, icon_large = NULL WHERE id = $1")
+        .bind(&resource.id)
+        .execute(pool)
+        .await?;
     Ok(())
 }
 
@@ -514,72 +520,79 @@ fn read_zip_media(path: &Path, kind: Kind) -> io::Result<ZipMedia> {
     })
 }
 
-/// After a release is stored: takes its image as the resource's icon (unless a team member
-/// uploaded one) and its README as the text shown while the resource has no description. Nothing
-/// here can fail the upload: an image that is not one, or a README over the Markdown limits, is
-/// logged and left out.
+/// After a release is stored: keeps its image (as an icon) and its README (rendered) with the
+/// release, for the pages to show once it is public. Nothing here can fail the upload: an image
+/// that is not one, or a README over the Markdown limits, is logged and left out.
 pub async fn take_from_release(
     pool: &Pool,
     blobs: &BlobStore,
     media: &MediaStore,
     resource: &Resource,
-    sha256: &str,
+    release: &ReleaseInfo,
 ) {
-    let path = blobs.path(sha256);
+    let warn = |what: &str, error: &dyn std::fmt::Display| {
+        tracing::warn!(%error, resource = %resource.name, version = %release.version, "{what}");
+    };
     let Ok(kind) = resource.kind.parse::<Kind>() else {
         return;
     };
+    let path = blobs.path(&release.sha256);
     let found = match tokio::task::spawn_blocking(move || read_zip_media(&path, kind)).await {
         Ok(Ok(found)) => found,
-        Ok(Err(error)) => {
-            tracing::warn!(%error, resource = %resource.name, "cannot read a release's images");
-            return;
-        }
-        Err(error) => {
-            tracing::warn!(%error, resource = %resource.name, "cannot read a release's images");
-            return;
-        }
+        Ok(Err(error)) => return warn("cannot read a release's images", &error),
+        Err(error) => return warn("cannot read a release's images", &error),
     };
-    if let Some(bytes) = found.image {
-        let current: Result<(Option<String>,), _> =
-            sqlx::query_as("SELECT icon_source FROM resources WHERE id = $1")
-                .bind(&resource.id)
-                .fetch_one(pool)
-                .await;
-        if matches!(current, Ok((ref source,)) if source.as_deref() != Some("upload")) {
-            if let Err(error) = store_icon(pool, media, resource, bytes, "zip").await {
-                tracing::info!(%error, resource = %resource.name, "the release's image was not taken as the icon");
-            }
-        }
-    }
-    if let Some(text) = found.readme {
-        match markdown::render_off_thread(text).await {
-            Ok(html) => {
-                if let Err(error) =
-                    sqlx::query("UPDATE resources SET readme_html = $1 WHERE id = $2")
-                        .bind(&html)
-                        .bind(&resource.id)
-                        .execute(pool)
-                        .await
-                {
-                    tracing::warn!(%error, resource = %resource.name, "cannot store a README");
-                }
-            }
+    let icon = match found.image {
+        Some(bytes) => match store_icon(media, bytes).await {
+            Ok(files) => Some(files),
             Err(error) => {
-                tracing::info!(%error, resource = %resource.name, "the release's README was not taken")
+                warn("the release's image was not taken as an icon", &error);
+                None
             }
-        }
+        },
+        None => None,
+    };
+    let readme = match found.readme {
+        Some(text) => match markdown::render_off_thread(text).await {
+            Ok(html) => Some(html),
+            Err(error) => {
+                warn("the release's README was not taken", &error);
+                None
+            }
+        },
+        None => None,
+    };
+    if icon.is_none() && readme.is_none() {
+        return;
+    }
+    let (small, large) = icon.unzip();
+    let stored = sqlx::query(
+        "INSERT INTO release_media (release_id, icon_small, icon_large, readme_html) \
+         SELECT id, $1, $2, $3 FROM releases WHERE resource_id = $4 AND version = $5",
+    )
+    .bind(small)
+    .bind(large)
+    .bind(readme)
+    .bind(&resource.id)
+    .bind(&release.version)
+    .execute(pool)
+    .await;
+    if let Err(error) = stored {
+        warn("cannot keep a release's image and README", &error);
     }
 }
 
-/// The README shown while a resource has no description, rendered.
+/// The README shown while a resource has no description: its newest public release's, rendered.
 pub async fn readme_html(pool: &Pool, resource: &Resource) -> Result<Option<String>, AppError> {
-    let (html,): (Option<String>,) =
-        sqlx::query_as("SELECT readme_html FROM resources WHERE id = $1")
-            .bind(&resource.id)
-            .fetch_one(pool)
-            .await?;
-    Ok(html)
+    let row: Option<(String,)> = sqlx::query_as(
+        "SELECT m.readme_html FROM release_media m JOIN releases l ON l.id = m.release_id \
+         WHERE l.resource_id = $1 AND l.state = 'published' AND l.channel <> 'private' AND m.readme_html IS NOT NULL \
+         ORDER BY l.version_major DESC, l.version_minor DESC, l.version_patch DESC LIMIT 1",
+    )
+    .bind(&resource.id)
+    .fetch_optional(pool)
+    .await?;
+    Ok(row.map(|(html,)| html))
 }
 
 #[cfg(test)]

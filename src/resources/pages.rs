@@ -230,7 +230,7 @@ fn FacetPanel(kind: Kind) -> impl IntoView {
                                                         <li>
                                                             <a href=href class:selected=on aria-current=on.then_some("true")>
                                                                 <span>{label}</span>
-                                                                <span class="count" aria-label=format!("{} resources", c.count)>{c.count}</span>
+                                                                <span class="count">{c.count}<span class="visually-hidden">{if c.count == 1 { " resource" } else { " resources" }}</span></span>
                                                             </a>
                                                         </li>
                                                     }

@@ -381,10 +381,11 @@ pub async fn info(pool: &Pool, resource: &Resource) -> Result<ResourceInfo, AppE
         Option<String>,
     );
     let (team, license, source, issues, wiki, discord, icon_small, icon_large): Extras =
-        sqlx::query_as(
-            "SELECT t.name, r.license, r.source_url, r.issues_url, r.wiki_url, r.discord_url, r.icon_small, r.icon_large \
+        sqlx::query_as(&format!(
+            "SELECT t.name, r.license, r.source_url, r.issues_url, r.wiki_url, r.discord_url, {} \
              FROM resources r JOIN teams t ON t.id = r.team_id WHERE r.id = $1",
-        )
+            media::ICON_COLUMNS
+        ))
         .bind(&resource.id)
         .fetch_one(pool)
         .await?;
