@@ -70,7 +70,7 @@ for (const { label, width, height } of widths) {
     await page.getByRole('link', { name: 'Tokens' }).click();
     await page.getByLabel('Label').fill('Journey game server');
     await page.getByRole('button', { name: 'Create token' }).click();
-    await expect(page.getByText(/nwst_[A-Za-z0-9]{38}/).first()).toBeVisible();
+    await expect(page.getByTestId('new-token')).toHaveValue(/^nwst_[A-Za-z0-9]{38}$/);
     await check('token-created');
 
     // A team.
@@ -147,6 +147,10 @@ for (const { label, width, height } of widths) {
     await page.getByLabel('Search', { exact: true }).press('Enter');
     await expect(page.getByTestId('chip-q')).toContainText(mode);
     await expect(page.getByTestId(`card-${mode}`)).toBeVisible();
+    // The home page's Packages heading leads to the packages page, with the search and its facets.
+    await page.getByRole('main').getByRole('link', { name: 'Packages', exact: true }).click();
+    await expect(page).toHaveURL(/\/packages\?q=[^&]+$/);
+    await expect(page.getByLabel('Search', { exact: true })).toHaveValue(mode);
     await page.getByTestId('facet-tag').getByRole('link', { name: /#night-racing/ }).click();
     await expect(page.getByTestId('chip-tag')).toContainText('night-racing');
     await expect(page.getByTestId(`card-${mode}`)).toBeVisible();

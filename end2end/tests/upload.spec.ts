@@ -80,6 +80,8 @@ test('a new author uploads, publishes and shares a game mode', async ({ page, br
 
   // Publish it from the resource page.
   await page.goto(`/packages/${name}`);
+  // Publishing is a form the app sends once the page is hydrated.
+  await hydrated(page);
   const release = page.getByTestId('release-1.0.0');
   await release.getByText('Manage this release').click();
   await release.getByRole('button', { name: 'Publish' }).click();

@@ -256,6 +256,11 @@ pub fn LoginPage() -> impl IntoView {
 #[component]
 pub fn SettingsPage() -> impl IntoView {
     let auth = use_auth();
+    // Created here, with the page, rather than inside the suspended parts below: a resource first
+    // created inside nested suspended views was not found again when the browser hydrated the
+    // server's page ("hydration error" at the deletion section, 5 page loads in 6).
+    let delete = ServerAction::<DeleteAccount>::new();
+    let plan = Resource::new(move || delete.version().get(), |_| account_deletion_plan());
     view! {
         <Title text="Settings" />
         <section class="stack-lg account-settings">
@@ -263,7 +268,7 @@ pub fn SettingsPage() -> impl IntoView {
             <Transition fallback=|| view! { <p>"Loading…"</p> }>
                 {move || Suspend::new(async move {
                     match auth.user.await {
-                        Ok(Some(user)) => view! { <AccountSettings user /> }.into_any(),
+                        Ok(Some(user)) => view! { <AccountSettings user delete plan /> }.into_any(),
                         Ok(None) => ().into_any(),
                         Err(e) => view! { <p class="alert error" role="alert">{e.message}</p> }.into_any(),
                     }
@@ -274,7 +279,11 @@ pub fn SettingsPage() -> impl IntoView {
 }
 
 #[component]
-fn AccountSettings(user: SignedInUser) -> impl IntoView {
+fn AccountSettings(
+    user: SignedInUser,
+    delete: ServerAction<DeleteAccount>,
+    plan: Resource<Result<DeletionPlan, crate::error::ErrorBody>>,
+) -> impl IntoView {
     view! {
         <dl class="facts">
             <dt>"Username"</dt>
@@ -286,7 +295,7 @@ fn AccountSettings(user: SignedInUser) -> impl IntoView {
         </ul>
         <DisplayNameForm current=user.display_name.clone() />
         <PasswordForm />
-        <DeleteAccountForm username=user.username />
+        <DeleteAccountForm username=user.username delete plan />
     }
 }
 
@@ -361,11 +370,13 @@ fn PasswordForm() -> impl IntoView {
 /// Explains what deleting the account does to its teams and resources, then deletes it once the
 /// person types their username and password.
 #[component]
-fn DeleteAccountForm(username: String) -> impl IntoView {
+fn DeleteAccountForm(
+    username: String,
+    delete: ServerAction<DeleteAccount>,
+    plan: Resource<Result<DeletionPlan, crate::error::ErrorBody>>,
+) -> impl IntoView {
     let auth = use_auth();
-    let delete = ServerAction::<DeleteAccount>::new();
     let error = action_error(delete);
-    let plan = Resource::new(move || delete.version().get(), |_| account_deletion_plan());
     Effect::new(move |_| {
         if let Some(Ok(())) = delete.value().get() {
             auth.user.refetch();

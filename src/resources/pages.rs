@@ -280,7 +280,12 @@ fn ResultList(kind: Kind, listing: Listing) -> impl IntoView {
             <Suspense fallback=|| view! { <p>"Loading…"</p> }>
                 {move || Suspend::new(async move {
                     let filtered = FILTER_KEYS.iter().any(|(key, _)| query.read().get(key).is_some_and(|v| !v.is_empty()));
-                    let heading = (listing == Listing::All).then(|| view! { <h2>{kind_title(kind)}</h2> });
+                    // On the home page each kind's heading leads to its own page, with the same
+                    // search and with the filters (facets) of that kind.
+                    let heading = (listing == Listing::All).then(|| {
+                        let href = query_with(&format!("/{}", path_of_kind(kind)), &query.get_untracked(), "page", None);
+                        view! { <h2><a href=href>{kind_title(kind)}</a></h2> }
+                    });
                     match results.await {
                         Ok(page) if page.items.is_empty() && listing == Listing::All && !filtered => ().into_any(),
                         Ok(page) if page.items.is_empty() => view! { {heading} <p class="muted">"Nothing found."</p> }.into_any(),
