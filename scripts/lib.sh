@@ -17,12 +17,13 @@ die() { printf '\033[31merror:\033[0m %s\n' "$*" >&2; exit 1; }
 
 as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
 
-# The shared build directory keeps this crate's artifacts once per clone; remove those that no
-# build has touched for a day so that CI's clones do not fill the disk. Dependencies stay.
+# The shared build directory keeps the workspace's own artifacts (the store and nanos-validate)
+# once per clone; remove those that no build has touched for a day so that CI's clones do not fill
+# the disk. Dependencies stay.
 prune_stale_artifacts() {
   [ -d "$CARGO_TARGET_DIR" ] || return 0
   find "$CARGO_TARGET_DIR" -mindepth 2 -maxdepth 4 -type f -mmin +1440 \
-    \( -name '*nanos_store*' -o -name 'nanos-store*' -o -regex '.*/deps/\(accounts\|cli\|teams\|tokens\|validator\)-[0-9a-f]*' \) \
+    \( -name '*nanos_store*' -o -name 'nanos-store*' -o -name '*nanos_validate*' -o -name 'nanos-validate*' -o -regex '.*/deps/\(accounts\|cli\|teams\|tokens\|validator\)-[0-9a-f]*' \) \
     -delete 2>/dev/null || true
   find "$CARGO_TARGET_DIR" -maxdepth 3 -type d -name incremental -prune -exec rm -rf {} + 2>/dev/null || true
 }

@@ -33,7 +33,9 @@ pub mod storage;
 pub mod teams;
 pub mod tokens;
 pub mod ui;
-pub mod validate;
+/// The release zip validator, its own crate (crates/nanos-validate); re-exported under its old
+/// module path.
+pub use nanos_validate as validate;
 
 /// Entry point of the browser bundle: hydrates the server-rendered page.
 #[cfg(feature = "hydrate")]
@@ -41,4 +43,11 @@ pub mod validate;
 pub fn hydrate() {
     console_error_panic_hook::set_once();
     leptos::mount::hydrate_body(app::App);
+}
+
+/// Bytes of WASM linear memory in use by the bundle (for the wizard's memory measurement).
+#[cfg(feature = "hydrate")]
+#[wasm_bindgen::prelude::wasm_bindgen(js_name = wasmMemoryBytes)]
+pub fn wasm_memory_bytes() -> f64 {
+    (core::arch::wasm32::memory_size(0) * 65536) as f64
 }

@@ -3,8 +3,8 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use nanos_store::validate::source::block_on;
-use nanos_store::validate::{validate, Mode, Options};
+use nanos_validate::source::block_on;
+use nanos_validate::{validate, Mode, Options};
 
 fuzz_target!(|data: &[u8]| {
     let options = Options {
@@ -17,6 +17,6 @@ fuzz_target!(|data: &[u8]| {
         report
             .diagnostics
             .iter()
-            .all(|d| d.severity == nanos_store::validate::Severity::Warning)
+            .all(|d| d.severity == nanos_validate::Severity::Warning)
     );
 });

@@ -236,11 +236,23 @@ pub struct UploadLimits {
 }
 
 impl UploadLimits {
-    /// The limits of a store that accepts uploads of up to `max_upload_size` bytes.
+    /// The limits of a store that accepts uploads of up to `max_upload_size` bytes (its
+    /// `max_upload_size` setting): the validator's archive limit is that size, so that what the
+    /// store accepts over HTTP is never refused as `too-large` by the validator, and a zip the
+    /// validator passes is never refused by HTTP. The unpacked limit grows with it (to at least 8
+    /// times the archive limit) so that a large archive of stored, uncompressed files is not refused
+    /// for its unpacked size; the other limits stay as they are.
     pub fn new(max_upload_size: u64) -> UploadLimits {
+        let default = Limits::default();
         UploadLimits {
             max_upload_size,
-            validator: Limits::for_upload_size(max_upload_size),
+            validator: Limits {
+                max_archive_size: max_upload_size,
+                max_unpacked_size: default
+                    .max_unpacked_size
+                    .max(max_upload_size.saturating_mul(8)),
+                ..default
+            },
         }
     }
 }
@@ -290,5 +302,19 @@ mod tests {
         assert_eq!(kind_from_path("assets"), Some(Kind::AssetPack));
         assert_eq!(kind_from_path("maps"), None);
         assert_eq!(path_of_kind(Kind::AssetPack), "assets");
+    }
+
+    #[test]
+    fn the_archive_limit_follows_the_upload_size() {
+        use crate::validate::limits::GIB;
+        let small = UploadLimits::new(100).validator;
+        assert_eq!(small.max_archive_size, 100);
+        assert_eq!(small.max_unpacked_size, Limits::default().max_unpacked_size);
+        // Raised above the built-in 1 GiB: the validator's limit follows.
+        let large = UploadLimits::new(5 * GIB).validator;
+        assert_eq!(large.max_archive_size, 5 * GIB);
+        assert!(large.max_archive_size > Limits::default().max_archive_size);
+        assert_eq!(large.max_unpacked_size, 40 * GIB);
+        assert_eq!(large.max_entries, Limits::default().max_entries);
     }
 }

@@ -5,7 +5,7 @@
 use std::collections::BTreeSet;
 
 use super::service::{self, authorize, CheckedResource, Resource};
-use super::{path_of_kind, Channel, ReleaseInfo, ReleaseState};
+use super::{path_of_kind, Channel, ReleaseInfo, ReleaseState, UploadLimits};
 use crate::db::{is_unique_violation, new_id, Pool};
 use crate::error::AppError;
 use crate::markdown::{self, StoredColumn};
@@ -13,7 +13,7 @@ use crate::storage::{BlobStore, DetachedBlob, WrittenBlob};
 use crate::teams::service::{self as teams, Actor};
 use crate::teams::Role;
 use crate::validate::source::{block_on, FileSource};
-use crate::validate::{self, Kind, Limits, Mode, Options, Report, Severity};
+use crate::validate::{self, Kind, Mode, Options, Report, Severity};
 
 /// Longest changelog, in characters.
 pub const CHANGELOG_MAX: usize = 20_000;
@@ -106,12 +106,12 @@ pub async fn changelogs_html(pool: &Pool, releases: &[Release]) -> Result<Vec<St
 
 /// The validator's options for an upload to a store that accepts uploads of up to
 /// `max_upload_size` bytes: full mode, the resource's kind, and the archive limit that setting
-/// gives (see [`Limits::for_upload_size`]).
+/// gives (see [`UploadLimits::new`]).
 pub fn upload_options(kind: Kind, max_upload_size: u64) -> Options {
     Options {
         mode: Mode::Full,
         expected_kind: Some(kind),
-        limits: Limits::for_upload_size(max_upload_size),
+        limits: UploadLimits::new(max_upload_size).validator,
         ..Options::default()
     }
 }
@@ -639,6 +639,7 @@ pub async fn count_download(pool: &Pool, release: &Release) -> Result<(), AppErr
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::validate::Limits;
 
     #[test]
     fn uploads_are_validated_against_the_store_upload_limit() {

@@ -76,12 +76,12 @@ impl ByteSource for FileSource {
 }
 
 /// A `Blob` (a `File` from a file picker or a drop) in the browser, read slice by slice.
-#[cfg(feature = "hydrate")]
+#[cfg(feature = "wasm")]
 pub struct BlobSource {
     blob: web_sys::Blob,
 }
 
-#[cfg(feature = "hydrate")]
+#[cfg(feature = "wasm")]
 impl BlobSource {
     /// Wraps a browser `Blob`.
     pub fn new(blob: web_sys::Blob) -> BlobSource {
@@ -89,7 +89,7 @@ impl BlobSource {
     }
 }
 
-#[cfg(feature = "hydrate")]
+#[cfg(feature = "wasm")]
 impl ByteSource for BlobSource {
     fn size(&self) -> u64 {
         self.blob.size() as u64

@@ -30,9 +30,3 @@ pub async fn validate_zip(
         .map_err(|e| JsError::new(&format!("cannot read the file: {e}")))?;
     serde_json::to_string(&report).map_err(|e| JsError::new(&e.to_string()))
 }
-
-/// Bytes of WASM linear memory in use by the bundle (for the wizard's memory measurement).
-#[wasm_bindgen(js_name = wasmMemoryBytes)]
-pub fn wasm_memory_bytes() -> f64 {
-    (core::arch::wasm32::memory_size(0) * 65536) as f64
-}

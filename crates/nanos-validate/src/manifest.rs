@@ -12,7 +12,7 @@ use super::diagnostic::{Code, Diagnostic};
 /// What a resource is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
-#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "utoipa", derive(utoipa::ToSchema))]
 pub enum Kind {
     /// Lua/JS code: `Package.toml`.
     Package,
@@ -55,7 +55,7 @@ impl std::str::FromStr for Kind {
 /// A package's type, from its type table (or the legacy `type` field).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
-#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "utoipa", derive(utoipa::ToSchema))]
 pub enum PackageType {
     Script,
     GameMode,
@@ -235,7 +235,7 @@ pub enum ManifestModel {
 
 /// What the store keeps of a manifest: the facts it shows and searches.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "utoipa", derive(utoipa::ToSchema))]
 pub struct ManifestSummary {
     pub kind: Kind,
     pub title: Option<String>,

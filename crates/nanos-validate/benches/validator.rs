@@ -1,4 +1,4 @@
-//! Validator benchmarks (`cargo bench --features ssr --bench validator`):
+//! Validator benchmarks (`cargo bench -p nanos-validate --bench validator`):
 //!
 //! 1. metadata-mode validation of a 50,000-entry archive (goal: under 100 ms);
 //! 2. full-mode throughput on a 500 MiB archive, side by side with `unzip -tq` on the same file
@@ -12,8 +12,8 @@ use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use nanos_store::validate::source::{block_on, FileSource};
-use nanos_store::validate::{validate, Mode, Options};
+use nanos_validate::source::{block_on, FileSource};
+use nanos_validate::{validate, Mode, Options};
 
 const MANIFEST: &str =
     "[meta]\ntitle = \"Bench\"\nauthor = \"bench\"\nversion = \"1.0.0\"\n[script]\n";

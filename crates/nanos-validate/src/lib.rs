@@ -1,19 +1,36 @@
-//! The release zip validator, shared by the upload wizard (WASM), the server and the
-//! `nanos-store validate` command: one code path, one verdict, stable diagnostic codes.
+//! The release zip validator of nanos-store: one code path, one verdict, stable diagnostic codes.
+//!
+//! The same code checks a release in three places: the store's server (every upload, before it is
+//! kept), the upload wizard in the browser (compiled to WASM, through [`source::BlobSource`] and the
+//! `validateZip` export, with the `wasm` feature) and the command line (`nanos-store validate`).
+//! It depends on no part of the store, so it can be used on its own; see the README for what it
+//! checks and an example.
 //!
 //! **Metadata mode** reads the end records, the central directory and the manifest entry only, as
 //! byte ranges through a [`ByteSource`], so a 2 GiB zip is checked without loading it. **Full mode**
 //! also reads every entry's local header and inflates its data through capped, streaming readers
 //! (CRC, real size, ratio). Nothing is ever extracted or written anywhere.
+//!
+//! ```
+//! use nanos_validate::source::block_on;
+//! use nanos_validate::{validate, Code, Options};
+//!
+//! let report = block_on(validate(&b"not a zip"[..], &Options::default())).unwrap();
+//! assert!(!report.valid);
+//! assert!(report.has(Code::NotAZip));
+//! ```
+//!
+//! Features: `wasm` adds the browser source and the `validateZip` export; `utoipa` derives OpenAPI
+//! schemas for the report's types.
 
 pub mod archive;
 pub mod diagnostic;
-pub(crate) mod inflate;
+pub mod inflate;
 pub mod limits;
 pub mod manifest;
 pub mod paths;
 pub mod source;
-#[cfg(feature = "hydrate")]
+#[cfg(feature = "wasm")]
 pub mod wasm;
 
 use std::collections::{BTreeMap, HashMap};

@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 /// Whether a diagnostic makes the zip invalid.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
-#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "utoipa", derive(utoipa::ToSchema))]
 pub enum Severity {
     /// The zip cannot be accepted.
     Error,
@@ -16,7 +16,7 @@ pub enum Severity {
 /// A stable diagnostic code: other programs match on these, so they never change.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
-#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "utoipa", derive(utoipa::ToSchema))]
 pub enum Code {
     NotAZip,
     MalformedZip,
@@ -126,7 +126,7 @@ impl std::fmt::Display for Code {
 
 /// One finding: its severity, code, the entry it concerns and how to fix it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "utoipa", derive(utoipa::ToSchema))]
 pub struct Diagnostic {
     pub severity: Severity,
     pub code: Code,

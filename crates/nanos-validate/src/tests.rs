@@ -1,7 +1,7 @@
 //! Validator tests: every diagnostic code, on zips built here.
 
 use super::*;
-use crate::validate::source::block_on;
+use crate::source::block_on;
 use flate2::write::DeflateEncoder;
 use std::io::Write;
 
