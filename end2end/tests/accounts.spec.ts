@@ -31,9 +31,9 @@ test('register, log out, log in, and see your name in the header', async ({ page
 
   await page.getByRole('button', { name: 'Log out' }).click();
   await expect(current).toHaveCount(0);
-  await expect(page.getByRole('link', { name: 'Log in' })).toBeVisible();
+  await expect(page.getByRole('banner').getByRole('link', { name: 'Log in' })).toBeVisible();
 
-  await page.getByRole('link', { name: 'Log in' }).click();
+  await page.getByRole('banner').getByRole('link', { name: 'Log in' }).click();
   await expect(page).toHaveURL(/\/login$/); // from the front page: nothing to return to
   await expectHydrated(page);
   await page.getByLabel('Username').fill(username);

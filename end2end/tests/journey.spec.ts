@@ -52,7 +52,7 @@ for (const { label, width, height } of widths) {
     // Register, from the home page's header.
     await page.goto('/');
     await check('home-signed-out');
-    await page.getByRole('link', { name: 'Register' }).first().click();
+    await page.getByRole('banner').getByRole('link', { name: 'Register' }).click();
     await expect(page).toHaveURL(/\/register/);
     await hydrated(page);
     await check('register');

@@ -49,7 +49,7 @@ test('logging in from the header returns to the page it was on', async ({ page }
   await registerQuietly(page, username);
   await page.goto('/packages?q=cars');
   await hydrated(page);
-  await page.getByRole('link', { name: 'Log in' }).click();
+  await page.getByRole('banner').getByRole('link', { name: 'Log in' }).click();
   await expect(page).toHaveURL(/\/login\?next=%2Fpackages%3Fq%3Dcars$/);
   await hydrated(page);
   await page.getByLabel('Username').fill(username);
