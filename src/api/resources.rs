@@ -56,15 +56,8 @@ async fn resource(state: &AppState, kind_segment: &str, name: &str) -> Result<Re
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct CreateResource {
     pub name: String,
-    pub team: String,
-    pub title: String,
-    #[serde(default)]
-    pub short_description: String,
-    #[serde(default)]
-    pub description: String,
-    pub category: String,
-    #[serde(default)]
-    pub tags: Vec<String>,
+    #[serde(flatten)]
+    pub details: NewResourceDetails,
 }
 
 #[utoipa::path(post, path = "/store/v1/{kind}", tag = "resources", security(("token" = ["manage"]), ("session" = [])), params(("kind" = String, Path, description = "packages or assets")), request_body = CreateResource,
@@ -76,15 +69,7 @@ pub async fn create_resource(
     Path(kind_segment): Path<String>,
     JsonBody(body): JsonBody<CreateResource>,
 ) -> Result<(StatusCode, Json<ResourceInfo>), AppError> {
-    let new = NewResource {
-        name: body.name,
-        team: body.team,
-        title: body.title,
-        short_description: body.short_description,
-        description: body.description,
-        category: body.category,
-        tags: body.tags,
-    };
+    let new = NewResource::new(body.name, body.details);
     let info = service::create(
         &state.pool,
         caller.actor(),
@@ -356,15 +341,7 @@ pub async fn upload_release(
                 // The name is free (a taken one, existing included, is `409 name-taken`), the
                 // caller may create resources in the team, and the details are valid: all before
                 // the file is read.
-                let new_resource = NewResource {
-                    name: name.clone(),
-                    team: details.team,
-                    title: details.title,
-                    short_description: details.short_description,
-                    description: details.description,
-                    category: details.category,
-                    tags: details.tags,
-                };
+                let new_resource = NewResource::new(name.clone(), details);
                 target = Some(UploadTarget::New(Box::new(
                     service::check_new(&state.pool, caller.actor(), kind, new_resource).await?,
                 )));

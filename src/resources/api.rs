@@ -252,15 +252,7 @@ pub async fn check_new_resource(
     use server::*;
     let state = state()?;
     let user = require_user(&state).await?;
-    let new = service::NewResource {
-        name,
-        team: details.team,
-        title: details.title,
-        short_description: details.short_description,
-        description: details.description,
-        category: details.category,
-        tags: details.tags,
-    };
+    let new = service::NewResource::new(name, details);
     service::check_new(&state.pool, Actor::user(&user), parse_kind(&kind)?, new).await?;
     Ok(())
 }

@@ -40,6 +40,21 @@ pub struct NewResource {
     pub tags: Vec<String>,
 }
 
+impl NewResource {
+    /// The resource `name` with the details a page, an upload or the API sent for it.
+    pub fn new(name: String, details: super::NewResourceDetails) -> NewResource {
+        NewResource {
+            name,
+            team: details.team,
+            title: details.title,
+            short_description: details.short_description,
+            description: details.description,
+            category: details.category,
+            tags: details.tags,
+        }
+    }
+}
+
 /// Changes to a resource; `None` keeps the current value. The name and team never change here.
 #[derive(Debug, Clone, Default)]
 pub struct ResourceUpdate {
