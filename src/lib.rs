@@ -29,6 +29,8 @@ pub mod security;
 #[cfg(feature = "ssr")]
 pub mod server;
 #[cfg(feature = "ssr")]
+pub mod state;
+#[cfg(feature = "ssr")]
 pub mod storage;
 pub mod teams;
 pub mod tokens;

@@ -10,7 +10,7 @@ mod server {
     pub use crate::accounts::session::require_user;
     pub use crate::db;
     pub use crate::error::AppError;
-    pub use crate::server::state;
+    pub use crate::state::state;
     pub use crate::teams::service::{self, Actor};
     pub use crate::teams::Role;
     pub use crate::ui::forms::keep_on_error;
