@@ -4,6 +4,7 @@
 //! feedback), the server functions and the admin command alike.
 
 pub mod api;
+pub mod auth;
 #[cfg(feature = "ssr")]
 pub mod client_address;
 pub mod pages;

@@ -8,7 +8,7 @@ use super::api::{
     account_deletion_plan, user_profile, ChangeDisplayName, ChangePassword, DeleteAccount,
 };
 use super::{safe_return_path, DeletionPlan, SignedInUser};
-use crate::app::use_auth;
+use crate::accounts::auth::use_auth;
 use crate::ui::{action_error, field_error, format_date, route_param, Field, FormAlert, NotFound};
 
 /// The log-in page's address that returns to `here` (a path with its query) afterwards.

@@ -10,7 +10,7 @@ use super::api::{
     UpdateTeam, WithdrawInvitation,
 };
 use super::{Invitation, Member, Role, TeamPage};
-use crate::app::use_auth;
+use crate::accounts::auth::use_auth;
 use crate::resources::pages::ResourceIcon;
 use crate::ui::{
     action_error, field_error, format_date, route_param, Field, FormAlert, LoadError, NotFound,

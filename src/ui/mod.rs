@@ -6,7 +6,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
 
-use crate::app::use_auth;
+use crate::accounts::auth::use_auth;
 use crate::error::ErrorBody;
 
 /// The site header: navigation and who is logged in.
