@@ -16,6 +16,7 @@ pub mod cli;
 pub mod config;
 #[cfg(feature = "ssr")]
 pub mod connections;
+pub mod dates;
 #[cfg(feature = "ssr")]
 pub mod db;
 pub mod error;

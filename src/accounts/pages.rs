@@ -9,7 +9,8 @@ use super::api::{
 };
 use super::{safe_return_path, DeletionPlan, SignedInUser};
 use crate::accounts::auth::use_auth;
-use crate::ui::{action_error, field_error, format_date, route_param, Field, FormAlert, NotFound};
+use crate::dates::format_date;
+use crate::ui::{action_error, field_error, route_param, Field, FormAlert, NotFound};
 
 /// The log-in page's address that returns to `here` (a path with its query) afterwards.
 pub fn login_address(here: &str) -> String {
