@@ -27,8 +27,8 @@ pub fn Header() -> impl IntoView {
             .then(|| crate::accounts::safe_return_path(&here).map(|_| here.clone()))
             .flatten()
     };
-    let login_href = move || crate::accounts::pages::with_next("/login", here().as_deref());
-    let register_href = move || crate::accounts::pages::with_next("/register", here().as_deref());
+    let login_href = move || crate::accounts::with_next("/login", here().as_deref());
+    let register_href = move || crate::accounts::with_next("/register", here().as_deref());
     view! {
         <header class="site-header">
             <nav class="nav" aria-label="Main">
