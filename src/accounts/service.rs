@@ -219,7 +219,7 @@ pub async fn profile(pool: &Pool, username: &str) -> Result<Option<Profile>, App
     let teams = crate::teams::service::user_teams(pool, &id).await?;
     let mut resources = Vec::new();
     for team in &teams {
-        resources.extend(crate::teams::service::public_resources(pool, &team.name).await?);
+        resources.extend(crate::resources::service::public_resources(pool, &team.name).await?);
     }
     Ok(Some(Profile {
         username,

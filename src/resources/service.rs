@@ -660,6 +660,24 @@ pub async fn update(
     info(pool, &find_or_404(pool, kind, name).await?).await
 }
 
+/// A team's packages and asset packs as the public sees them, by name.
+pub async fn public_resources(pool: &Pool, team_name: &str) -> Result<Vec<ResourceInfo>, AppError> {
+    let mut resources = Vec::new();
+    for kind in [
+        crate::validate::Kind::Package,
+        crate::validate::Kind::AssetPack,
+    ] {
+        let query = ListQuery {
+            team: Some(team_name.to_string()),
+            sort: Some("name".into()),
+            page_size: Some(100),
+            ..Default::default()
+        };
+        resources.extend(list(pool, kind, query).await?.items);
+    }
+    Ok(resources)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -47,7 +47,7 @@ pub async fn load_team(name: String) -> Result<Option<TeamPage>, ErrorBody> {
             .find(|m| m.username == v.username)
             .map(|m| m.role)
     });
-    let resources = service::public_resources(&state.pool, &team.name).await?;
+    let resources = crate::resources::service::public_resources(&state.pool, &team.name).await?;
     Ok(Some(TeamPage {
         description_html: service::description_html(&state.pool, &team.name).await?,
         team,

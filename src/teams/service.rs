@@ -699,31 +699,6 @@ fn restricted_elsewhere(team: &Team, what: &str) -> AppError {
     }
 }
 
-/// A team's packages and asset packs as the public sees them, by name.
-pub async fn public_resources(
-    pool: &Pool,
-    team_name: &str,
-) -> Result<Vec<crate::resources::ResourceInfo>, AppError> {
-    let mut resources = Vec::new();
-    for kind in [
-        crate::validate::Kind::Package,
-        crate::validate::Kind::AssetPack,
-    ] {
-        let query = crate::resources::service::ListQuery {
-            team: Some(team_name.to_string()),
-            sort: Some("name".into()),
-            page_size: Some(100),
-            ..Default::default()
-        };
-        resources.extend(
-            crate::resources::service::list(pool, kind, query)
-                .await?
-                .items,
-        );
-    }
-    Ok(resources)
-}
-
 fn last_owner(team: &Team) -> AppError {
     AppError::Conflict {
         code: "last-owner",
