@@ -14,6 +14,8 @@ pub mod service;
 pub mod session;
 #[cfg(feature = "ssr")]
 pub mod throttle;
+#[cfg(feature = "ssr")]
+pub mod user;
 
 use serde::{Deserialize, Serialize};
 

@@ -6,7 +6,7 @@ use super::{
     check_description, check_name, check_title, AuditEntry, Invitation, Member, MyTeam, Role,
     TeamDetails,
 };
-use crate::accounts::service::User;
+use crate::accounts::user::User;
 use crate::db::{conflict_on_unique, new_id, Pool};
 use crate::error::AppError;
 use crate::markdown::{self, StoredColumn};
