@@ -1,4 +1,5 @@
-//! The application's root: the HTML shell, the routes and the shared log-in state.
+//! The application's root: the HTML shell, the routes, and the shared log-in state it provides
+//! ([`crate::accounts::auth::Auth`]).
 
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, Link, MetaTags, Stylesheet, Title};
@@ -6,9 +7,8 @@ use leptos_router::components::{Route, Router, Routes};
 use leptos_router::{path, SsrMode};
 
 use crate::accounts::api::{current_user, Login, Logout, Register};
+use crate::accounts::auth::Auth;
 use crate::accounts::pages::{LoginPage, ProfilePage, RegisterPage, RequireSignIn, SettingsPage};
-use crate::accounts::SignedInUser;
-use crate::error::ErrorBody;
 use crate::resources::pages::{
     AssetsPage, HomeBrowsePage, PackagesPage, ReleasePage, ResourcePage,
 };
@@ -34,21 +34,6 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
             </body>
         </html>
     }
-}
-
-/// The log-in actions and the signed-in user, shared by the header and the account pages.
-#[derive(Clone, Copy)]
-pub struct Auth {
-    pub login: ServerAction<Login>,
-    pub logout: ServerAction<Logout>,
-    pub register: ServerAction<Register>,
-    /// Refetched whenever one of the actions above completes.
-    pub user: Resource<Result<Option<SignedInUser>, ErrorBody>>,
-}
-
-/// The signed-in state provided by [`App`].
-pub fn use_auth() -> Auth {
-    expect_context::<Auth>()
 }
 
 /// The text of every page's `<title>`, from the text the page gives its `<Title>`.

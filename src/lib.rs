@@ -16,6 +16,7 @@ pub mod cli;
 pub mod config;
 #[cfg(feature = "ssr")]
 pub mod connections;
+pub mod dates;
 #[cfg(feature = "ssr")]
 pub mod db;
 pub mod error;
@@ -28,6 +29,8 @@ pub mod secrets;
 pub mod security;
 #[cfg(feature = "ssr")]
 pub mod server;
+#[cfg(feature = "ssr")]
+pub mod state;
 #[cfg(feature = "ssr")]
 pub mod storage;
 pub mod teams;

@@ -26,7 +26,7 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
 use crate::error::AppError;
-use crate::server::AppState;
+use crate::state::AppState;
 
 /// The policy of every HTML page rendered by the app; `nonce` is the response's script nonce.
 pub fn page_policy(nonce: &str) -> String {

@@ -313,7 +313,7 @@ async fn sessions_work_for_the_api_too(app: &TestApp) {
 /// The date picked as the expiry is the date listed: the token works through that day (UTC).
 async fn a_chosen_expiry_date_is_the_date_listed(app: &TestApp) {
     let cookie = app.register("dated").await;
-    let picked = nanos_store::ui::format_date(db::now() + 200 * 24 * 3600);
+    let picked = nanos_store::dates::format_date(db::now() + 200 * 24 * 3600);
     let response = create(
         app,
         &cookie,
@@ -331,10 +331,10 @@ async fn a_chosen_expiry_date_is_the_date_listed(app: &TestApp) {
         .await
         .json();
     let expires_at = list[0]["expires_at"].as_i64().unwrap();
-    assert_eq!(nanos_store::ui::format_date(expires_at), picked);
+    assert_eq!(nanos_store::dates::format_date(expires_at), picked);
     assert_eq!(
-        nanos_store::ui::format_date(expires_at + 1),
-        nanos_store::ui::format_date(db::now() + 201 * 24 * 3600),
+        nanos_store::dates::format_date(expires_at + 1),
+        nanos_store::dates::format_date(db::now() + 201 * 24 * 3600),
         "it works until the last second of that day"
     );
     let page = app.get("/settings/tokens", Some(&cookie)).await;

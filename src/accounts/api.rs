@@ -10,7 +10,7 @@ mod server {
     pub use super::super::{service, session};
     pub use crate::db;
     pub use crate::error::AppError;
-    pub use crate::server::{state, AppState};
+    pub use crate::state::{state, AppState};
     pub use crate::ui::forms::keep_on_error;
     pub use axum::http::{header, HeaderMap, HeaderValue};
     pub use leptos::server_fn::ServerFn;

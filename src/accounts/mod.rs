@@ -4,6 +4,7 @@
 //! feedback), the server functions and the admin command alike.
 
 pub mod api;
+pub mod auth;
 #[cfg(feature = "ssr")]
 pub mod client_address;
 pub mod pages;
@@ -13,6 +14,8 @@ pub mod service;
 pub mod session;
 #[cfg(feature = "ssr")]
 pub mod throttle;
+#[cfg(feature = "ssr")]
+pub mod user;
 
 use serde::{Deserialize, Serialize};
 
@@ -89,6 +92,41 @@ pub fn safe_return_path(next: &str) -> Option<&str> {
     ok.then_some(next)
 }
 
+/// The log-in page's address that returns to `here` (a path with its query) afterwards.
+pub fn login_address(here: &str) -> String {
+    format!("/login?next={}", encode_component(here))
+}
+
+/// `text` encoded for a query value as JavaScript's `encodeURIComponent` does, the same on the
+/// server and in the browser (so that hydration finds the same links).
+fn encode_component(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z'
+            | b'a'..=b'z'
+            | b'0'..=b'9'
+            | b'-'
+            | b'_'
+            | b'.'
+            | b'!'
+            | b'~'
+            | b'*'
+            | b'\''
+            | b'('
+            | b')' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+/// `base` with `?next=` when there is a page to return to.
+pub fn with_next(base: &str, next: Option<&str>) -> String {
+    match next {
+        Some(next) => format!("{base}?next={}", encode_component(next)),
+        None => base.to_string(),
+    }
+}
+
 /// Checks a username: lowercase letters, digits and `-`, 2 to 39 characters.
 pub fn check_username(name: &str) -> Result<(), String> {
     let length = name.chars().count();
@@ -143,6 +181,15 @@ pub fn check_password(password: &str) -> Result<(), String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn return_addresses_are_encoded_like_encode_uri_component() {
+        assert_eq!(
+            super::login_address("/upload?kind=packages&name=my-mod"),
+            "/login?next=%2Fupload%3Fkind%3Dpackages%26name%3Dmy-mod"
+        );
+        assert_eq!(super::encode_component("é x"), "%C3%A9%20x");
+    }
 
     #[test]
     fn usernames() {

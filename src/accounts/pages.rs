@@ -7,36 +7,10 @@ use leptos_router::hooks::{use_location, use_navigate, use_query_map};
 use super::api::{
     account_deletion_plan, user_profile, ChangeDisplayName, ChangePassword, DeleteAccount,
 };
-use super::{safe_return_path, DeletionPlan, SignedInUser};
-use crate::app::use_auth;
-use crate::ui::{action_error, field_error, format_date, route_param, Field, FormAlert, NotFound};
-
-/// The log-in page's address that returns to `here` (a path with its query) afterwards.
-pub fn login_address(here: &str) -> String {
-    format!("/login?next={}", encode_component(here))
-}
-
-/// `text` encoded for a query value as JavaScript's `encodeURIComponent` does, the same on the
-/// server and in the browser (so that hydration finds the same links).
-fn encode_component(text: &str) -> String {
-    text.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z'
-            | b'a'..=b'z'
-            | b'0'..=b'9'
-            | b'-'
-            | b'_'
-            | b'.'
-            | b'!'
-            | b'~'
-            | b'*'
-            | b'\''
-            | b'('
-            | b')' => (b as char).to_string(),
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
-}
+use super::{login_address, safe_return_path, with_next, DeletionPlan, SignedInUser};
+use crate::accounts::auth::use_auth;
+use crate::dates::format_date;
+use crate::ui::{action_error, field_error, route_param, Field, FormAlert, NotFound};
 
 /// The page to return to after logging in, from this page's `?next=`, when it is a page of this
 /// site (see [`safe_return_path`]).
@@ -44,14 +18,6 @@ fn return_path() -> Option<String> {
     let query = use_query_map();
     let next = query.read_untracked().get("next")?;
     safe_return_path(&next).map(str::to_string)
-}
-
-/// `base` with `?next=` when there is a page to return to.
-pub fn with_next(base: &str, next: Option<&str>) -> String {
-    match next {
-        Some(next) => format!("{base}?next={}", encode_component(next)),
-        None => base.to_string(),
-    }
 }
 
 /// Sends the browser to `address` instead of this page: on the server a `303 See Other` (set
@@ -530,17 +496,5 @@ pub fn ProfilePage() -> impl IntoView {
                 }
             })}
         </Suspense>
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn return_addresses_are_encoded_like_encode_uri_component() {
-        assert_eq!(
-            super::login_address("/upload?kind=packages&name=my-mod"),
-            "/login?next=%2Fupload%3Fkind%3Dpackages%26name%3Dmy-mod"
-        );
-        assert_eq!(super::encode_component("é x"), "%C3%A9%20x");
     }
 }

@@ -11,29 +11,12 @@ use rand::rngs::OsRng;
 use super::throttle::{LogInAttempt, RegistrationSlot};
 use super::{
     check_display_name, check_password, check_username, BlockingTeam, DeletionPlan, Profile,
-    SignedInUser,
 };
 use crate::db::{conflict_on_unique, new_id, Pool};
 use crate::error::{AppError, FieldChecks};
 use crate::secrets::sha256_hex;
 
-/// A user row.
-#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
-pub struct User {
-    pub id: String,
-    pub username: String,
-    pub display_name: String,
-    pub created_at: i64,
-}
-
-impl From<User> for SignedInUser {
-    fn from(user: User) -> Self {
-        SignedInUser {
-            username: user.username,
-            display_name: user.display_name,
-        }
-    }
-}
+pub use super::user::User;
 
 /// What a new account needs.
 #[derive(Debug, Clone)]
@@ -219,7 +202,7 @@ pub async fn profile(pool: &Pool, username: &str) -> Result<Option<Profile>, App
     let teams = crate::teams::service::user_teams(pool, &id).await?;
     let mut resources = Vec::new();
     for team in &teams {
-        resources.extend(crate::teams::service::public_resources(pool, &team.name).await?);
+        resources.extend(crate::resources::service::public_resources(pool, &team.name).await?);
     }
     Ok(Some(Profile {
         username,

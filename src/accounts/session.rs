@@ -6,7 +6,7 @@ use cookie::{Cookie, SameSite};
 use super::service::{self, User};
 use crate::db;
 use crate::error::AppError;
-use crate::server::AppState;
+use crate::state::AppState;
 
 /// Name of the cookie that carries the session secret.
 pub const SESSION_COOKIE: &str = "nanos_session";

@@ -20,7 +20,7 @@ use crate::accounts::service::{self as accounts, User};
 use crate::accounts::session;
 use crate::db;
 use crate::error::AppError;
-use crate::server::AppState;
+use crate::state::AppState;
 use crate::teams::service::Actor;
 use crate::tokens::service as tokens;
 use crate::tokens::Scope;

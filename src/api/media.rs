@@ -18,7 +18,7 @@ use crate::error::AppError;
 use crate::resources::media::{self, MediaStore, MAX_IMAGE_BYTES};
 use crate::resources::service::{self, Resource};
 use crate::resources::{kind_from_path, path_of_kind, Icon, Screenshot};
-use crate::server::AppState;
+use crate::state::AppState;
 
 /// The body limit of an image upload: the image and a caption.
 pub const IMAGE_BODY_LIMIT: usize = MAX_IMAGE_BYTES + 64 * 1024;

@@ -46,7 +46,7 @@ use axum::extract::rejection::JsonRejection;
 use axum::extract::FromRequest;
 
 use crate::error::AppError;
-use crate::server::AppState;
+use crate::state::AppState;
 
 /// A JSON request body whose rejections (bad JSON, wrong content type, missing fields) answer in
 /// the API's error format.

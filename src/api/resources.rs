@@ -18,7 +18,7 @@ use crate::resources::service::{self, ListQuery, NewResource, Resource, Resource
 use crate::resources::{
     kind_from_path, Channel, NewResourceDetails, Page, ReleaseInfo, ResourceInfo, ResourceLinks,
 };
-use crate::server::AppState;
+use crate::state::AppState;
 use crate::teams::service as teams;
 use crate::validate::Kind;
 

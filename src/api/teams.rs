@@ -9,7 +9,7 @@ use super::auth::{Authorized, Manage, ReadAccount};
 use super::JsonBody;
 use crate::db;
 use crate::error::AppError;
-use crate::server::AppState;
+use crate::state::AppState;
 use crate::teams::service::{self, NewTeam, TeamUpdate};
 use crate::teams::{Invitation, MyTeam, Role, TeamDetails};
 

@@ -6,7 +6,7 @@ use serde::Serialize;
 
 use super::auth::{Authorized, ReadAccount};
 use crate::error::AppError;
-use crate::server::AppState;
+use crate::state::AppState;
 use crate::teams::{self, MyTeam};
 
 /// The authenticated user.

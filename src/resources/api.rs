@@ -47,7 +47,7 @@ mod server {
     pub use crate::db;
     pub use crate::error::AppError;
     pub use crate::resources::{facts, kind_from_path, media, releases, service};
-    pub use crate::server::state;
+    pub use crate::state::state;
     pub use crate::teams::service::{self as teams, Actor};
     pub use crate::validate::Kind;
 

@@ -1,7 +1,7 @@
 //! The facts a resource page shows beside its description: license and links (checked when they
 //! are saved), requirements with what the store knows of them, and what requires a resource.
 
-use super::media;
+use super::images;
 use super::{Related, ResourceLinks};
 use crate::db::Pool;
 use crate::error::AppError;
@@ -155,7 +155,7 @@ pub async fn requirements(
     for (kind, name) in named {
         let row: Option<(String, Option<String>, Option<String>)> = sqlx::query_as(&format!(
             "SELECT r.title, {} FROM resources r WHERE r.kind = $1 AND r.name = $2",
-            media::ICON_COLUMNS
+            images::ICON_COLUMNS
         ))
         .bind(kind.as_str())
         .bind(name)
@@ -166,7 +166,7 @@ pub async fn requirements(
                 kind,
                 name: name.clone(),
                 title: Some(title),
-                icon: media::icon(small, large),
+                icon: images::icon(small, large),
             },
             None => Related {
                 kind,
@@ -187,7 +187,7 @@ pub async fn required_by(pool: &Pool, kind: Kind, name: &str) -> Result<Vec<Rela
          WHERE r.id IN (SELECT l.resource_id FROM release_requirements q JOIN releases l ON l.id = q.release_id \
                         WHERE q.kind = $1 AND q.name = $2 AND l.state = 'published' AND l.channel <> 'private') \
          ORDER BY r.name, r.kind LIMIT $3",
-        media::ICON_COLUMNS
+        images::ICON_COLUMNS
     ))
     .bind(kind.as_str())
     .bind(name)
@@ -201,7 +201,7 @@ pub async fn required_by(pool: &Pool, kind: Kind, name: &str) -> Result<Vec<Rela
                 kind: kind.parse().ok()?,
                 name,
                 title: Some(title),
-                icon: media::icon(small, large),
+                icon: images::icon(small, large),
             })
         })
         .collect())

@@ -24,6 +24,7 @@ use std::path::{Path, PathBuf};
 use image::{DynamicImage, ImageFormat};
 use sha2::{Digest, Sha256};
 
+use super::images::url;
 use super::service::{authorize, Resource};
 use super::{Icon, ReleaseInfo, Screenshot};
 use crate::db::{new_id, Pool};
@@ -51,19 +52,6 @@ pub const ICON_SIZES: (u32, u32) = (64, 128);
 pub const SCREENSHOT_WIDTH: u32 = 1280;
 /// A screenshot thumbnail's width, in pixels.
 pub const THUMBNAIL_WIDTH: u32 = 400;
-
-/// The address of a stored image file.
-pub fn url(file: &str) -> String {
-    format!("/media/{file}")
-}
-
-/// The icon of a resource row, when it has both sizes.
-pub fn icon(small: Option<String>, large: Option<String>) -> Option<Icon> {
-    Some(Icon {
-        small: url(&small?),
-        large: url(&large?),
-    })
-}
 
 /// Stored image files under `<data dir>/media`, named by the SHA-256 of their bytes.
 #[derive(Debug, Clone)]
@@ -237,15 +225,6 @@ async fn off_thread<T: Send + 'static>(
         .await
         .map_err(|e| AppError::Internal(format!("image work failed: {e}")))?
 }
-
-/// The icon columns of a resource row `r`, small then large: the uploaded icon, else the image of
-/// its newest public release that had one.
-pub const ICON_COLUMNS: &str = "COALESCE(r.icon_small, (SELECT m.icon_small FROM release_media m JOIN releases l ON l.id = m.release_id \
-       WHERE l.resource_id = r.id AND l.state = 'published' AND l.channel <> 'private' AND m.icon_small IS NOT NULL \
-       ORDER BY l.version_major DESC, l.version_minor DESC, l.version_patch DESC LIMIT 1)), \
-     COALESCE(r.icon_large, (SELECT m.icon_large FROM release_media m JOIN releases l ON l.id = m.release_id \
-       WHERE l.resource_id = r.id AND l.state = 'published' AND l.channel <> 'private' AND m.icon_large IS NOT NULL \
-       ORDER BY l.version_major DESC, l.version_minor DESC, l.version_patch DESC LIMIT 1))";
 
 /// Makes and stores both sizes of an icon; returns their file names.
 async fn store_icon(media: &MediaStore, bytes: Vec<u8>) -> Result<(String, String), AppError> {

@@ -3,6 +3,8 @@
 pub mod api;
 #[cfg(feature = "ssr")]
 pub mod facts;
+#[cfg(feature = "ssr")]
+pub mod images;
 pub mod manage;
 #[cfg(feature = "ssr")]
 pub mod media;

@@ -12,11 +12,10 @@ use super::api::{
 };
 use super::manage::DeleteResourceSection;
 use super::{path_of_kind, Channel, Icon, Related, ReleaseState, ResourceInfo, Screenshot};
+use crate::dates::format_date;
 use crate::error::ErrorBody;
 use crate::teams::Role;
-use crate::ui::{
-    action_error, field_error, format_date, route_param, FormAlert, NotFound, TextArea,
-};
+use crate::ui::{action_error, field_error, route_param, FormAlert, NotFound, TextArea};
 use crate::validate::{human_size, Kind};
 
 /// Which kinds a browse page lists.

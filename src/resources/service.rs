@@ -1,7 +1,7 @@
 //! Resource services: create, find, list and search, edit.
 
 use super::{
-    facts, media, FacetCount, Facets, Page, ResourceInfo, ResourceLinks, MAX_TAGS,
+    facts, images, FacetCount, Facets, Page, ResourceInfo, ResourceLinks, MAX_TAGS,
     SHORT_DESCRIPTION_MAX,
 };
 use crate::db::{conflict_on_unique, new_id, Pool};
@@ -399,7 +399,7 @@ pub async fn info(pool: &Pool, resource: &Resource) -> Result<ResourceInfo, AppE
         sqlx::query_as(&format!(
             "SELECT t.name, r.license, r.source_url, r.issues_url, r.wiki_url, r.discord_url, {} \
              FROM resources r JOIN teams t ON t.id = r.team_id WHERE r.id = $1",
-            media::ICON_COLUMNS
+            images::ICON_COLUMNS
         ))
         .bind(&resource.id)
         .fetch_one(pool)
@@ -436,7 +436,7 @@ pub async fn info(pool: &Pool, resource: &Resource) -> Result<ResourceInfo, AppE
             wiki,
             discord,
         },
-        icon: media::icon(icon_small, icon_large),
+        icon: images::icon(icon_small, icon_large),
     })
 }
 
@@ -658,6 +658,24 @@ pub async fn update(
     replace_tags(&mut tx, &resource.id, &tags).await?;
     tx.commit().await?;
     info(pool, &find_or_404(pool, kind, name).await?).await
+}
+
+/// A team's packages and asset packs as the public sees them, by name.
+pub async fn public_resources(pool: &Pool, team_name: &str) -> Result<Vec<ResourceInfo>, AppError> {
+    let mut resources = Vec::new();
+    for kind in [
+        crate::validate::Kind::Package,
+        crate::validate::Kind::AssetPack,
+    ] {
+        let query = ListQuery {
+            team: Some(team_name.to_string()),
+            sort: Some("name".into()),
+            page_size: Some(100),
+            ..Default::default()
+        };
+        resources.extend(list(pool, kind, query).await?.items);
+    }
+    Ok(resources)
 }
 
 #[cfg(test)]

@@ -10,7 +10,7 @@ mod server {
     pub use crate::accounts::session::require_user;
     pub use crate::db;
     pub use crate::error::AppError;
-    pub use crate::server::state;
+    pub use crate::state::state;
     pub use crate::teams::service::{self, Actor};
     pub use crate::teams::Role;
     pub use crate::ui::forms::keep_on_error;
@@ -47,7 +47,7 @@ pub async fn load_team(name: String) -> Result<Option<TeamPage>, ErrorBody> {
             .find(|m| m.username == v.username)
             .map(|m| m.role)
     });
-    let resources = service::public_resources(&state.pool, &team.name).await?;
+    let resources = crate::resources::service::public_resources(&state.pool, &team.name).await?;
     Ok(Some(TeamPage {
         description_html: service::description_html(&state.pool, &team.name).await?,
         team,

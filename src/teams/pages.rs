@@ -10,11 +10,11 @@ use super::api::{
     UpdateTeam, WithdrawInvitation,
 };
 use super::{Invitation, Member, Role, TeamPage};
-use crate::app::use_auth;
+use crate::accounts::auth::use_auth;
+use crate::dates::format_date;
 use crate::resources::pages::ResourceIcon;
 use crate::ui::{
-    action_error, field_error, format_date, route_param, Field, FormAlert, LoadError, NotFound,
-    TextArea,
+    action_error, field_error, route_param, Field, FormAlert, LoadError, NotFound, TextArea,
 };
 
 /// A small form that creates a team; the upload wizard embeds it. Calls `on_created` with the new

@@ -6,7 +6,7 @@ use super::{
     check_description, check_name, check_title, AuditEntry, Invitation, Member, MyTeam, Role,
     TeamDetails,
 };
-use crate::accounts::service::User;
+use crate::accounts::user::User;
 use crate::db::{conflict_on_unique, new_id, Pool};
 use crate::error::AppError;
 use crate::markdown::{self, StoredColumn};
@@ -697,31 +697,6 @@ fn restricted_elsewhere(team: &Team, what: &str) -> AppError {
             team.name
         ),
     }
-}
-
-/// A team's packages and asset packs as the public sees them, by name.
-pub async fn public_resources(
-    pool: &Pool,
-    team_name: &str,
-) -> Result<Vec<crate::resources::ResourceInfo>, AppError> {
-    let mut resources = Vec::new();
-    for kind in [
-        crate::validate::Kind::Package,
-        crate::validate::Kind::AssetPack,
-    ] {
-        let query = crate::resources::service::ListQuery {
-            team: Some(team_name.to_string()),
-            sort: Some("name".into()),
-            page_size: Some(100),
-            ..Default::default()
-        };
-        resources.extend(
-            crate::resources::service::list(pool, kind, query)
-                .await?
-                .items,
-        );
-    }
-    Ok(resources)
 }
 
 fn last_owner(team: &Team) -> AppError {

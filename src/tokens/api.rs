@@ -8,7 +8,7 @@ use crate::error::ErrorBody;
 /// The signed-in user's active tokens.
 #[server(prefix = "/api/tokens", endpoint = "list")]
 pub async fn list_tokens() -> Result<Vec<TokenInfo>, ErrorBody> {
-    use crate::{accounts::session, db, server::state, tokens::service};
+    use crate::{accounts::session, db, state::state, tokens::service};
     let state = state()?;
     let user = session::require_user(&state).await?;
     Ok(service::list(&state.pool, &user.id, db::now()).await?)
@@ -29,7 +29,7 @@ pub async fn create_token(
     use crate::error::AppError;
     use crate::tokens::service::{self, Expiry, NewToken};
     use crate::tokens::Scope;
-    use crate::{accounts::session, db, server::state};
+    use crate::{accounts::session, db, state::state};
     let state = state()?;
     let user = session::require_user(&state).await?;
     let expiry = match expiry.as_str() {
@@ -113,7 +113,7 @@ fn set_cookie(value: &str) {
 /// tokens page, if any: shown once, as with JavaScript, then its cookie is removed.
 #[server(prefix = "/api/tokens", endpoint = "take-new")]
 pub async fn take_new_token() -> Result<Option<CreatedToken>, ErrorBody> {
-    use crate::{accounts::session, db, server::state, tokens::service};
+    use crate::{accounts::session, db, state::state, tokens::service};
     let state = state()?;
     let headers: axum::http::HeaderMap = leptos_axum::extract()
         .await
@@ -145,7 +145,7 @@ pub async fn take_new_token() -> Result<Option<CreatedToken>, ErrorBody> {
 /// Revokes one of the signed-in user's tokens.
 #[server(prefix = "/api/tokens", endpoint = "revoke")]
 pub async fn revoke_token(id: String) -> Result<(), ErrorBody> {
-    use crate::{accounts::session, db, server::state, tokens::service};
+    use crate::{accounts::session, db, state::state, tokens::service};
     let state = state()?;
     let user = session::require_user(&state).await?;
     Ok(service::revoke(&state.pool, &user.id, &id, db::now()).await?)

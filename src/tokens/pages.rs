@@ -5,8 +5,9 @@ use leptos_meta::Title;
 
 use super::api::{list_tokens, take_new_token, CreateToken, RevokeToken};
 use super::{Scope, TokenInfo, EXPIRY_PRESETS};
+use crate::dates::format_date;
 use crate::teams::api::my_teams;
-use crate::ui::{action_error, format_date, Field, FormAlert, LoadError};
+use crate::ui::{action_error, Field, FormAlert, LoadError};
 
 /// The tokens page: create a token (shown once), list and revoke active ones. Wrapped in
 /// [`crate::accounts::pages::RequireSignIn`] by the router, so only a signed-in user sees the form.

@@ -6,10 +6,10 @@ use super::{
     MAX_LIFETIME_DAYS,
 };
 use crate::accounts::service::User;
+use crate::dates::format_date;
 use crate::db::{new_id, Pool};
 use crate::error::{AppError, FieldChecks};
 use crate::secrets::{random_alphanumeric, sha256_hex};
-use crate::ui::format_date;
 
 const DAY: i64 = 24 * 60 * 60;
 /// `last_used_at` is written at most this often per token.

@@ -6,7 +6,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
 
-use crate::app::use_auth;
+use crate::accounts::auth::use_auth;
 use crate::error::ErrorBody;
 
 /// The site header: navigation and who is logged in.
@@ -27,8 +27,8 @@ pub fn Header() -> impl IntoView {
             .then(|| crate::accounts::safe_return_path(&here).map(|_| here.clone()))
             .flatten()
     };
-    let login_href = move || crate::accounts::pages::with_next("/login", here().as_deref());
-    let register_href = move || crate::accounts::pages::with_next("/register", here().as_deref());
+    let login_href = move || crate::accounts::with_next("/login", here().as_deref());
+    let register_href = move || crate::accounts::with_next("/register", here().as_deref());
     view! {
         <header class="site-header">
             <nav class="nav" aria-label="Main">
@@ -273,17 +273,6 @@ pub fn field_error(
     Signal::derive(move || error.get().and_then(|e| e.for_field(field)))
 }
 
-/// A date like `2026-11-25` from Unix seconds.
-pub fn format_date(unix_secs: i64) -> String {
-    time::OffsetDateTime::from_unix_timestamp(unix_secs)
-        .ok()
-        .and_then(|t| {
-            t.format(time::macros::format_description!("[year]-[month]-[day]"))
-                .ok()
-        })
-        .unwrap_or_default()
-}
-
 #[cfg(test)]
 mod tests {
     #[test]
@@ -330,11 +319,5 @@ mod tests {
                 );
             }
         }
-    }
-
-    #[test]
-    fn dates() {
-        assert_eq!(super::format_date(0), "1970-01-01");
-        assert_eq!(super::format_date(1_795_000_000), "2026-11-18");
     }
 }

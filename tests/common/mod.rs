@@ -15,7 +15,8 @@ use axum::Router;
 use http_body_util::BodyExt;
 use nanos_store::config::{self, Settings};
 use nanos_store::db::Backend;
-use nanos_store::server::{router, AppState};
+use nanos_store::server::router;
+use nanos_store::state::AppState;
 use sqlx::Connection;
 use tower::ServiceExt;
 
