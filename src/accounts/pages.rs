@@ -341,11 +341,13 @@ fn DeleteAccountForm(
     delete: ServerAction<DeleteAccount>,
     plan: Resource<Result<DeletionPlan, crate::error::ErrorBody>>,
 ) -> impl IntoView {
-    let auth = use_auth();
     let error = action_error(delete);
     Effect::new(move |_| {
         if let Some(Ok(())) = delete.value().get() {
-            auth.user.refetch();
+            // A whole new front page, logged out. Refreshing the log-in state in this page instead
+            // raced with the store's redirect: the sign-in guard around this page could send the
+            // visitor to log in first (seen once in a CI run).
+            let _ = window().location().set_href("/");
         }
     });
     view! {
