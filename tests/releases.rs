@@ -4,11 +4,9 @@
 
 mod common;
 
-use std::io::Write;
-
 use axum::body::{Body, Bytes};
 use axum::http::Request;
-use common::{TestApp, TestResponse};
+use common::{zip, TestApp, TestResponse};
 use nanos_store::db;
 use nanos_store::teams::service::{self as teams, Actor, NewTeam};
 use nanos_store::teams::Role;
@@ -17,17 +15,6 @@ use serde_json::json;
 use tower::ServiceExt;
 
 const BOUNDARY: &str = "----nanosboundary7MA4YWxkTrZu0gW";
-
-fn zip(files: &[(&str, &str)]) -> Vec<u8> {
-    let mut writer = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
-    for (name, text) in files {
-        writer
-            .start_file(*name, zip::write::SimpleFileOptions::default())
-            .unwrap();
-        writer.write_all(text.as_bytes()).unwrap();
-    }
-    writer.finish().unwrap().into_inner()
-}
 
 fn package(version: &str) -> Vec<u8> {
     let manifest = format!(

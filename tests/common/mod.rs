@@ -20,6 +20,19 @@ use nanos_store::state::AppState;
 use sqlx::Connection;
 use tower::ServiceExt;
 
+/// A zip holding `files` (name, text), as the release tests upload them.
+pub fn zip(files: &[(&str, &str)]) -> Vec<u8> {
+    use std::io::Write;
+    let mut writer = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    for (name, text) in files {
+        writer
+            .start_file(*name, zip::write::SimpleFileOptions::default())
+            .expect("zip entry");
+        writer.write_all(text.as_bytes()).expect("zip write");
+    }
+    writer.finish().expect("zip").into_inner()
+}
+
 /// A store under test.
 pub struct TestApp {
     pub state: AppState,

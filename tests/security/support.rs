@@ -1,28 +1,15 @@
 //! Building blocks shared by the security tests: release zips, multipart bodies and uploads.
 
-use std::io::Write;
-
 use axum::body::Body;
 use axum::http::Request;
 
 use nanos_store::tokens::Scope;
 use serde_json::json;
 
+pub use crate::common::zip;
 use crate::common::{TestApp, TestResponse};
 
 const BOUNDARY: &str = "----nanossecurityboundary";
-
-/// A zip holding `files` (name, text).
-pub fn zip(files: &[(&str, &str)]) -> Vec<u8> {
-    let mut writer = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
-    for (name, text) in files {
-        writer
-            .start_file(*name, zip::write::SimpleFileOptions::default())
-            .expect("zip entry");
-        writer.write_all(text.as_bytes()).expect("zip write");
-    }
-    writer.finish().expect("zip").into_inner()
-}
 
 /// A valid package release with this version, title and author.
 pub fn package(version: &str, title: &str, author: &str) -> Vec<u8> {
