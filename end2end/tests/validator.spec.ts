@@ -1,4 +1,5 @@
 import { test, expect } from '@playwright/test';
+import { hydrated } from './helpers';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -35,9 +36,7 @@ test('the WASM validator gives the same verdict as the native one', async ({ pag
 
   // Wait for hydration, so the bundle's module is initialised before we call into it.
   await page.goto('/register');
-  const password = page.getByLabel('Password', { exact: true });
-  await page.getByLabel('Show password').check();
-  await expect(password).toHaveAttribute('type', 'text');
+  await hydrated(page);
 
   const files = readdirSync(dir).filter((f) => f.endsWith('.zip')).sort();
   expect(files.length).toBe(9);
