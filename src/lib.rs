@@ -6,6 +6,8 @@
 // Leptos views are deeply nested types; the larger pages (the upload wizard) need more room.
 #![recursion_limit = "256"]
 
+#[cfg(feature = "ssr")]
+pub mod access;
 pub mod accounts;
 #[cfg(feature = "ssr")]
 pub mod api;

@@ -2,6 +2,8 @@
 //! fails if the hole comes back; those that touch the database run on SQLite and on Postgres.
 //! The tests live in `tests/security/`, one file per area.
 
+#[path = "security/access_table.rs"]
+mod access_table;
 #[path = "security/api_policy.rs"]
 mod api_policy;
 mod common;

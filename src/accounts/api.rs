@@ -8,6 +8,7 @@ use crate::error::ErrorBody;
 #[cfg(feature = "ssr")]
 mod server {
     pub use super::super::{service, session};
+    pub use crate::access::Need;
     pub use crate::db;
     pub use crate::error::AppError;
     pub use crate::state::{state, AppState};
@@ -155,7 +156,9 @@ pub async fn logout() -> Result<(), ErrorBody> {
 pub async fn current_user() -> Result<Option<SignedInUser>, ErrorBody> {
     use server::*;
     let state = state()?;
-    Ok(session::current_user(&state).await?.map(Into::into))
+    Ok(session::caller(&state)
+        .await?
+        .map(|caller| caller.into_user().into()))
 }
 
 /// A user's public profile, or `None` when no such user exists.
@@ -171,8 +174,8 @@ pub async fn user_profile(username: String) -> Result<Option<Profile>, ErrorBody
 pub async fn change_display_name(display_name: String) -> Result<String, ErrorBody> {
     use server::*;
     let state = state()?;
-    let user = session::require_user(&state).await?;
-    let changed = service::change_display_name(&state.pool, &user.id, &display_name).await;
+    let caller = session::authorize(&state, Need::Account).await?;
+    let changed = service::change_display_name(&state.pool, &caller.user().id, &display_name).await;
     keep_on_error(
         <ChangeDisplayName as ServerFn>::PATH,
         &[("display_name", &display_name)],
@@ -189,11 +192,11 @@ pub async fn change_password(
 ) -> Result<(), ErrorBody> {
     use server::*;
     let state = state()?;
-    let user = session::require_user(&state).await?;
+    let caller = session::authorize(&state, Need::Account).await?;
     let token = session_token().await?;
     Ok(service::change_password(
         &state.pool,
-        &user.id,
+        &caller.user().id,
         &current_password,
         &new_password,
         token.as_deref(),
@@ -206,8 +209,8 @@ pub async fn change_password(
 pub async fn account_deletion_plan() -> Result<DeletionPlan, ErrorBody> {
     use server::*;
     let state = state()?;
-    let user = session::require_user(&state).await?;
-    Ok(service::deletion_plan(&state.pool, &user.id).await?)
+    let caller = session::authorize(&state, Need::Account).await?;
+    Ok(service::deletion_plan(&state.pool, &caller.user().id).await?)
 }
 
 /// Deletes the signed-in user's account; `confirm` repeats the username, `password` is the
@@ -216,8 +219,8 @@ pub async fn account_deletion_plan() -> Result<DeletionPlan, ErrorBody> {
 pub async fn delete_account(confirm: String, password: String) -> Result<(), ErrorBody> {
     use server::*;
     let state = state()?;
-    let user = session::require_user(&state).await?;
-    service::delete_account(&state.pool, &user, &confirm, &password, db::now()).await?;
+    let caller = session::authorize(&state, Need::Account).await?;
+    service::delete_account(&state.pool, caller.user(), &confirm, &password, db::now()).await?;
     let headers: HeaderMap = leptos_axum::extract()
         .await
         .map_err(|e| AppError::Internal(e.to_string()))?;

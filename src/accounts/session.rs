@@ -3,7 +3,8 @@
 use axum::http::{header, HeaderMap};
 use cookie::{Cookie, SameSite};
 
-use super::service::{self, User};
+use super::service;
+use crate::access::{Caller, Need, Permit};
 use crate::db;
 use crate::error::AppError;
 use crate::state::AppState;
@@ -51,22 +52,28 @@ pub fn cleared_cookie(secure: bool) -> String {
     session_cookie("", 0, secure)
 }
 
-/// The logged-in user of the current request (inside a server function or a page render).
-pub async fn current_user(state: &AppState) -> Result<Option<User>, AppError> {
+/// The caller of the current request (inside a server function or a page render): the user
+/// logged in with the session cookie, or `None` for an anonymous visitor. Server functions take
+/// no tokens.
+pub async fn caller(state: &AppState) -> Result<Option<Caller>, AppError> {
     let headers: HeaderMap = leptos_axum::extract()
         .await
         .map_err(|e| AppError::Internal(e.to_string()))?;
-    match token_from_headers(&headers) {
-        Some(token) => service::session_user(&state.pool, &token, db::now()).await,
-        None => Ok(None),
-    }
+    Ok(match token_from_headers(&headers) {
+        Some(token) => service::session_user(&state.pool, &token, db::now())
+            .await?
+            .map(Caller::session),
+        None => None,
+    })
 }
 
-/// The logged-in user of the current request, or `401 login-required`.
-pub async fn require_user(state: &AppState) -> Result<User, AppError> {
-    current_user(state)
+/// The caller of the current request, allowed to act for `need` (a session meets every need),
+/// or `401 login-required`. The one line with which a server function states what it needs.
+pub async fn authorize(state: &AppState, need: Need) -> Result<Permit, AppError> {
+    caller(state)
         .await?
-        .ok_or_else(AppError::login_required)
+        .ok_or_else(AppError::login_required)?
+        .require(need)
 }
 
 #[cfg(test)]

@@ -17,7 +17,7 @@ use crate::db;
 use crate::error::AppError;
 use crate::resources::media::{self, MediaStore, MAX_IMAGE_BYTES};
 use crate::resources::service::{self, Resource};
-use crate::resources::{kind_from_path, path_of_kind, Icon, Screenshot};
+use crate::resources::{kind_from_path, parse_kind, path_of_kind, Icon, Screenshot};
 use crate::state::AppState;
 
 /// The body limit of an image upload: the image and a caption.
@@ -28,12 +28,7 @@ fn store(state: &AppState) -> MediaStore {
 }
 
 async fn resource(state: &AppState, kind: &str, name: &str) -> Result<Resource, AppError> {
-    let kind = kind_from_path(kind).ok_or_else(|| {
-        AppError::NotFound(
-            "No API endpoint at this path: the resource type is packages or assets.".into(),
-        )
-    })?;
-    service::find_or_404(&state.pool, kind, name).await
+    service::find_or_404(&state.pool, parse_kind(kind)?, name).await
 }
 
 /// `GET /media/{file}`: a stored image, cacheable for a year (its name is its content's hash).

@@ -4,9 +4,11 @@
 //! # What each route needs
 //!
 //! A handler reaches the caller only through [`auth::Authorized<S>`] or
-//! [`auth::MaybeAuthorized<S>`], whose type names the scope `S`; a session has every scope. A token
-//! restricted to a team acts only in that team ([`crate::teams::service::Actor::may_act_in`]);
-//! roles are checked by the services.
+//! [`auth::MaybeAuthorized<S>`], whose type names the scope `S`; a session has every scope. The
+//! access policy ([`crate::access`]) decides: a token restricted to a team acts only in that team
+//! ([`crate::access::Actor::may_act_in`]), and who sees drafts and private releases
+//! ([`crate::access::sees_private`]); roles are checked by the services. The test
+//! `tests/security/access_table.rs` holds every route to this table.
 //!
 //! | Route | Extractor | Without credentials |
 //! | --- | --- | --- |

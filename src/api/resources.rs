@@ -11,45 +11,20 @@ use serde::Deserialize;
 
 use super::auth::{Authorized, Download, Manage, MaybeAuthorized, Publish};
 use super::JsonBody;
+use crate::access;
 use crate::db;
 use crate::error::AppError;
 use crate::resources::releases::{self, NewRelease, Release, UploadTarget, UploadedZip};
 use crate::resources::service::{self, ListQuery, NewResource, Resource, ResourceUpdate};
 use crate::resources::{
-    kind_from_path, Channel, NewResourceDetails, Page, ReleaseInfo, ResourceInfo, ResourceLinks,
+    parse_channel, parse_kind, Channel, NewResourceDetails, Page, ReleaseInfo, ResourceInfo,
+    ResourceLinks,
 };
 use crate::state::AppState;
-use crate::teams::service as teams;
 use crate::validate::Kind;
 
-fn kind(segment: &str) -> Result<Kind, AppError> {
-    kind_from_path(segment).ok_or_else(|| {
-        AppError::NotFound(
-            "No API endpoint at this path: the resource type is packages or assets.".into(),
-        )
-    })
-}
-
-/// Whether the caller may see the team's private releases and drafts: a member, through a session
-/// or a token with the `download` scope that may act in this team.
-async fn sees_private(
-    state: &AppState,
-    caller: &Option<Authorized<Download>>,
-    team_id: &str,
-) -> Result<bool, AppError> {
-    let Some(caller) = caller else {
-        return Ok(false);
-    };
-    if !caller.actor().may_act_in(team_id) {
-        return Ok(false);
-    }
-    Ok(teams::role_of(&state.pool, team_id, &caller.user().id)
-        .await?
-        .is_some())
-}
-
 async fn resource(state: &AppState, kind_segment: &str, name: &str) -> Result<Resource, AppError> {
-    service::find_or_404(&state.pool, kind(kind_segment)?, name).await
+    service::find_or_404(&state.pool, parse_kind(kind_segment)?, name).await
 }
 
 /// Body of `POST /store/v1/{type}`.
@@ -73,7 +48,7 @@ pub async fn create_resource(
     let info = service::create(
         &state.pool,
         caller.actor(),
-        kind(&kind_segment)?,
+        parse_kind(&kind_segment)?,
         new,
         db::now(),
     )
@@ -90,7 +65,7 @@ pub async fn list_resources(
     Query(query): Query<ListQuery>,
 ) -> Result<Json<Page<ResourceInfo>>, AppError> {
     Ok(Json(
-        service::list(&state.pool, kind(&kind_segment)?, query).await?,
+        service::list(&state.pool, parse_kind(&kind_segment)?, query).await?,
     ))
 }
 
@@ -141,7 +116,7 @@ pub async fn update_resource(
         service::update(
             &state.pool,
             caller.actor(),
-            kind(&kind_segment)?,
+            parse_kind(&kind_segment)?,
             &name,
             changes,
             db::now(),
@@ -163,7 +138,7 @@ pub async fn delete_resource(
         &state.pool,
         &state.blobs,
         caller.actor(),
-        kind(&kind_segment)?,
+        parse_kind(&kind_segment)?,
         &name,
         db::now(),
     )
@@ -290,7 +265,7 @@ pub async fn upload_release(
     Path((kind_segment, name)): Path<(String, String)>,
     multipart: Result<Multipart, MultipartRejection>,
 ) -> Result<(StatusCode, Json<ReleaseInfo>), AppError> {
-    let kind = kind(&kind_segment)?;
+    let kind = parse_kind(&kind_segment)?;
     let existing = service::find(&state.pool, kind, &name).await?;
     // Check rights before reading a byte of the body.
     if let Some(resource) = &existing {
@@ -377,8 +352,7 @@ pub async fn upload_release(
             }
             "channel" => {
                 let text = read_text(field, &mut pace, "channel", 64).await?;
-                new.channel = Channel::parse(text.trim())
-                    .map_err(|m| AppError::field("invalid-channel", "channel", m))?;
+                new.channel = parse_channel(text.trim())?;
             }
             "publish" => {
                 let text = read_text(field, &mut pace, "publish", 64).await?;
@@ -438,11 +412,11 @@ fn no_such_resource(kind: Kind, name: &str) -> AppError {
 /// `GET /store/v1/{type}/{name}/releases`: the releases the caller may see, newest first.
 pub async fn list_releases(
     State(state): State<AppState>,
-    MaybeAuthorized(caller): MaybeAuthorized<Download>,
+    caller: MaybeAuthorized<Download>,
     Path((kind_segment, name)): Path<(String, String)>,
 ) -> Result<Json<Vec<ReleaseInfo>>, AppError> {
     let resource = resource(&state, &kind_segment, &name).await?;
-    let private = sees_private(&state, &caller, &resource.team_id).await?;
+    let private = access::sees_private(&state.pool, caller.caller(), &resource.team_id).await?;
     let list = releases::list(&state.pool, &resource, private).await?;
     Ok(Json(list.iter().map(Release::info).collect()))
 }
@@ -452,11 +426,11 @@ pub async fn list_releases(
 /// `GET /store/v1/{type}/{name}/releases/{version}`
 pub async fn get_release(
     State(state): State<AppState>,
-    MaybeAuthorized(caller): MaybeAuthorized<Download>,
+    caller: MaybeAuthorized<Download>,
     Path((kind_segment, name, version)): Path<(String, String, String)>,
 ) -> Result<Json<ReleaseInfo>, AppError> {
     let resource = resource(&state, &kind_segment, &name).await?;
-    let private = sees_private(&state, &caller, &resource.team_id).await?;
+    let private = access::sees_private(&state.pool, caller.caller(), &resource.team_id).await?;
     Ok(Json(
         releases::find(&state.pool, &resource, &version, private)
             .await?
@@ -533,13 +507,13 @@ pub async fn delete_release(
 /// `GET /store/v1/{type}/{name}/releases/{version}/download`
 pub async fn download_release(
     State(state): State<AppState>,
-    MaybeAuthorized(caller): MaybeAuthorized<Download>,
+    caller: MaybeAuthorized<Download>,
     Path((kind_segment, name, version)): Path<(String, String, String)>,
     method: Method,
     headers: HeaderMap,
 ) -> Result<Response, AppError> {
     let resource = resource(&state, &kind_segment, &name).await?;
-    let private = sees_private(&state, &caller, &resource.team_id).await?;
+    let private = access::sees_private(&state.pool, caller.caller(), &resource.team_id).await?;
     let release = releases::find(&state.pool, &resource, &version, private).await?;
     serve_release(
         &state,
@@ -564,16 +538,15 @@ pub struct ChannelParams {
 /// channel or a more stable one.
 pub async fn download_latest(
     State(state): State<AppState>,
-    MaybeAuthorized(caller): MaybeAuthorized<Download>,
+    caller: MaybeAuthorized<Download>,
     Path((kind_segment, name)): Path<(String, String)>,
     Query(params): Query<ChannelParams>,
     method: Method,
     headers: HeaderMap,
 ) -> Result<Response, AppError> {
-    let channel = Channel::parse(params.channel.as_deref().unwrap_or("stable"))
-        .map_err(|m| AppError::field("invalid-channel", "channel", m))?;
+    let channel = parse_channel(params.channel.as_deref().unwrap_or("stable"))?;
     let resource = resource(&state, &kind_segment, &name).await?;
-    let private = sees_private(&state, &caller, &resource.team_id).await?;
+    let private = access::sees_private(&state.pool, caller.caller(), &resource.team_id).await?;
     let release = releases::latest_on_channel(&state.pool, &resource, channel, private).await?;
     serve_release(
         &state,

@@ -43,17 +43,13 @@ pub struct ResourcePageData {
 
 #[cfg(feature = "ssr")]
 mod server {
-    pub use crate::accounts::session::{current_user, require_user};
+    pub use crate::access::{self, Need};
+    pub use crate::accounts::session;
     pub use crate::db;
     pub use crate::error::AppError;
-    pub use crate::resources::{facts, kind_from_path, media, releases, service};
+    pub use crate::resources::{facts, media, parse_channel, parse_kind, releases, service};
     pub use crate::state::state;
-    pub use crate::teams::service::{self as teams, Actor};
-    pub use crate::validate::Kind;
-
-    pub fn parse_kind(segment: &str) -> Result<Kind, AppError> {
-        kind_from_path(segment).ok_or_else(|| AppError::NotFound("Unknown resource type.".into()))
-    }
+    pub use crate::teams::service as teams;
 
     pub fn split_tags(text: &str) -> Vec<String> {
         text.split(',')
@@ -99,12 +95,13 @@ pub async fn resource_page(
     let Some(resource) = service::find(&state.pool, parse_kind(&kind)?, &name).await? else {
         return Ok(None);
     };
-    let viewer = current_user(&state).await?;
+    let viewer = session::caller(&state).await?;
     let viewer_role = match &viewer {
-        Some(user) => teams::role_of(&state.pool, &resource.team_id, &user.id).await?,
+        Some(viewer) => teams::role_of(&state.pool, &resource.team_id, &viewer.user().id).await?,
         None => None,
     };
-    let visible = releases::list(&state.pool, &resource, viewer_role.is_some()).await?;
+    let private = access::sees_private(&state.pool, viewer.as_ref(), &resource.team_id).await?;
+    let visible = releases::list(&state.pool, &resource, private).await?;
     let releases = releases::changelogs_html(&state.pool, &visible)
         .await?
         .into_iter()
@@ -172,9 +169,9 @@ pub async fn browse_facets(
 pub async fn remove_icon(kind: String, name: String) -> Result<(), ErrorBody> {
     use server::*;
     let state = state()?;
-    let user = require_user(&state).await?;
+    let caller = session::authorize(&state, Need::Manage).await?;
     let resource = service::find_or_404(&state.pool, parse_kind(&kind)?, &name).await?;
-    Ok(media::remove_icon(&state.pool, Actor::user(&user), &resource).await?)
+    Ok(media::remove_icon(&state.pool, caller.actor(), &resource).await?)
 }
 
 /// Removes a screenshot (developers of the resource's team).
@@ -182,9 +179,9 @@ pub async fn remove_icon(kind: String, name: String) -> Result<(), ErrorBody> {
 pub async fn remove_screenshot(kind: String, name: String, id: String) -> Result<(), ErrorBody> {
     use server::*;
     let state = state()?;
-    let user = require_user(&state).await?;
+    let caller = session::authorize(&state, Need::Manage).await?;
     let resource = service::find_or_404(&state.pool, parse_kind(&kind)?, &name).await?;
-    Ok(media::remove_screenshot(&state.pool, Actor::user(&user), &resource, &id).await?)
+    Ok(media::remove_screenshot(&state.pool, caller.actor(), &resource, &id).await?)
 }
 
 /// Moves a screenshot one place `earlier` or `later` in the gallery (developers of its team).
@@ -197,7 +194,7 @@ pub async fn move_screenshot(
 ) -> Result<(), ErrorBody> {
     use server::*;
     let state = state()?;
-    let user = require_user(&state).await?;
+    let caller = session::authorize(&state, Need::Manage).await?;
     let resource = service::find_or_404(&state.pool, parse_kind(&kind)?, &name).await?;
     let earlier = match direction.as_str() {
         "earlier" => true,
@@ -211,7 +208,7 @@ pub async fn move_screenshot(
             .into())
         }
     };
-    Ok(media::move_screenshot(&state.pool, Actor::user(&user), &resource, &id, earlier).await?)
+    Ok(media::move_screenshot(&state.pool, caller.actor(), &resource, &id, earlier).await?)
 }
 
 /// Whether a name is free for a new resource of this kind (and valid).
@@ -251,9 +248,9 @@ pub async fn check_new_resource(
 ) -> Result<(), ErrorBody> {
     use server::*;
     let state = state()?;
-    let user = require_user(&state).await?;
+    let caller = session::authorize(&state, Need::Publish).await?;
     let new = service::NewResource::new(name, details);
-    service::check_new(&state.pool, Actor::user(&user), parse_kind(&kind)?, new).await?;
+    service::check_new(&state.pool, caller.actor(), parse_kind(&kind)?, new).await?;
     Ok(())
 }
 
@@ -270,13 +267,9 @@ pub async fn version_exists(
     let Some(resource) = service::find(&state.pool, parse_kind(&kind)?, &name).await? else {
         return Ok(false);
     };
-    let member = match current_user(&state).await? {
-        Some(user) => teams::role_of(&state.pool, &resource.team_id, &user.id)
-            .await?
-            .is_some(),
-        None => false,
-    };
-    Ok(releases::exists(&state.pool, &resource, &version, member).await?)
+    let viewer = session::caller(&state).await?;
+    let private = access::sees_private(&state.pool, viewer.as_ref(), &resource.team_id).await?;
+    Ok(releases::exists(&state.pool, &resource, &version, private).await?)
 }
 
 /// The store's upload limits (`NANOS_STORE_MAX_UPLOAD_SIZE` and the validator's limits it gives).
@@ -293,7 +286,7 @@ pub async fn get_upload_limits() -> Result<UploadLimits, ErrorBody> {
 pub async fn delete_resource(kind: String, name: String, confirm: String) -> Result<(), ErrorBody> {
     use server::*;
     let state = state()?;
-    let user = require_user(&state).await?;
+    let caller = session::authorize(&state, Need::Manage).await?;
     if confirm.trim() != name {
         return Err(AppError::field(
             "confirmation-mismatch",
@@ -312,7 +305,7 @@ pub async fn delete_resource(kind: String, name: String, confirm: String) -> Res
     releases::delete_resource(
         &state.pool,
         &state.blobs,
-        Actor::user(&user),
+        caller.actor(),
         kind,
         &name,
         db::now(),
@@ -356,7 +349,7 @@ pub async fn update_resource(
 ) -> Result<(), ErrorBody> {
     use server::*;
     let state = state()?;
-    let user = require_user(&state).await?;
+    let caller = session::authorize(&state, Need::Manage).await?;
     let changes = service::ResourceUpdate {
         title: Some(edit.title),
         short_description: Some(edit.short_description),
@@ -373,7 +366,7 @@ pub async fn update_resource(
     };
     service::update(
         &state.pool,
-        Actor::user(&user),
+        caller.actor(),
         parse_kind(&kind)?,
         &name,
         changes,
@@ -394,13 +387,12 @@ pub async fn update_release(
 ) -> Result<(), ErrorBody> {
     use server::*;
     let state = state()?;
-    let user = require_user(&state).await?;
-    let channel = crate::resources::Channel::parse(&channel)
-        .map_err(|m| AppError::field("invalid-channel", "channel", m))?;
+    let caller = session::authorize(&state, Need::Manage).await?;
+    let channel = parse_channel(&channel)?;
     let resource = service::find_or_404(&state.pool, parse_kind(&kind)?, &name).await?;
     releases::update(
         &state.pool,
-        Actor::user(&user),
+        caller.actor(),
         &resource,
         &version,
         Some(changelog),
@@ -415,16 +407,9 @@ pub async fn update_release(
 pub async fn publish_release(kind: String, name: String, version: String) -> Result<(), ErrorBody> {
     use server::*;
     let state = state()?;
-    let user = require_user(&state).await?;
+    let caller = session::authorize(&state, Need::Manage).await?;
     let resource = service::find_or_404(&state.pool, parse_kind(&kind)?, &name).await?;
-    releases::publish(
-        &state.pool,
-        Actor::user(&user),
-        &resource,
-        &version,
-        db::now(),
-    )
-    .await?;
+    releases::publish(&state.pool, caller.actor(), &resource, &version, db::now()).await?;
     Ok(())
 }
 
@@ -433,12 +418,12 @@ pub async fn publish_release(kind: String, name: String, version: String) -> Res
 pub async fn delete_release(kind: String, name: String, version: String) -> Result<(), ErrorBody> {
     use server::*;
     let state = state()?;
-    let user = require_user(&state).await?;
+    let caller = session::authorize(&state, Need::Manage).await?;
     let resource = service::find_or_404(&state.pool, parse_kind(&kind)?, &name).await?;
     releases::delete_draft(
         &state.pool,
         &state.blobs,
-        Actor::user(&user),
+        caller.actor(),
         &resource,
         &version,
     )

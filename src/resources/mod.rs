@@ -33,6 +33,25 @@ pub fn kind_from_path(segment: &str) -> Option<Kind> {
     }
 }
 
+/// The `{type}` path segment, or `404` when it names no resource type: the one parser of the
+/// resource type for the API, the server functions and the pages' forms.
+#[cfg(feature = "ssr")]
+pub fn parse_kind(segment: &str) -> Result<Kind, crate::error::AppError> {
+    kind_from_path(segment).ok_or_else(|| {
+        crate::error::AppError::NotFound(format!(
+            "Unknown resource type {segment:?}: the resource type is packages or assets."
+        ))
+    })
+}
+
+/// A channel name from a request (a form field, an upload part, a query), or `422
+/// invalid-channel` naming the field `channel`.
+#[cfg(feature = "ssr")]
+pub fn parse_channel(name: &str) -> Result<Channel, crate::error::AppError> {
+    Channel::parse(name)
+        .map_err(|message| crate::error::AppError::field("invalid-channel", "channel", message))
+}
+
 /// The path segment for a kind (`packages`, `assets`).
 pub fn path_of_kind(kind: Kind) -> &'static str {
     match kind {

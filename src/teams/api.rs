@@ -7,11 +7,12 @@ use crate::error::ErrorBody;
 
 #[cfg(feature = "ssr")]
 mod server {
-    pub use crate::accounts::session::require_user;
+    pub use crate::access::Need;
+    pub use crate::accounts::session;
     pub use crate::db;
     pub use crate::error::AppError;
     pub use crate::state::state;
-    pub use crate::teams::service::{self, Actor};
+    pub use crate::teams::service;
     pub use crate::teams::Role;
     pub use crate::ui::forms::keep_on_error;
     pub use leptos::server_fn::ServerFn;
@@ -26,8 +27,8 @@ mod server {
 pub async fn my_teams() -> Result<Vec<MyTeam>, ErrorBody> {
     use server::*;
     let state = state()?;
-    let user = require_user(&state).await?;
-    Ok(service::user_teams(&state.pool, &user.id).await?)
+    let caller = session::authorize(&state, Need::Account).await?;
+    Ok(service::user_teams(&state.pool, &caller.user().id).await?)
 }
 
 /// A team's public page, or `None` when there is no such team.
@@ -40,11 +41,11 @@ pub async fn load_team(name: String) -> Result<Option<TeamPage>, ErrorBody> {
         Err(AppError::NotFound(_)) => return Ok(None),
         Err(e) => return Err(e.into()),
     };
-    let viewer = crate::accounts::session::current_user(&state).await?;
+    let viewer = session::caller(&state).await?;
     let viewer_role = viewer.and_then(|v| {
         team.members
             .iter()
-            .find(|m| m.username == v.username)
+            .find(|m| m.username == v.user().username)
             .map(|m| m.role)
     });
     let resources = crate::resources::service::public_resources(&state.pool, &team.name).await?;
@@ -65,13 +66,13 @@ pub async fn create_team(
 ) -> Result<String, ErrorBody> {
     use server::*;
     let state = state()?;
-    let user = require_user(&state).await?;
+    let caller = session::authorize(&state, Need::Manage).await?;
     let new = service::NewTeam {
         name: name.clone(),
         title: title.clone(),
         description,
     };
-    let created = service::create(&state.pool, Actor::user(&user), new, db::now()).await;
+    let created = service::create(&state.pool, caller.actor(), new, db::now()).await;
     let keep = [("name", name.as_str()), ("title", title.as_str())];
     let team = keep_on_error(<CreateTeam as ServerFn>::PATH, &keep, created)?;
     Ok(team.name)
@@ -86,12 +87,12 @@ pub async fn update_team(
 ) -> Result<(), ErrorBody> {
     use server::*;
     let state = state()?;
-    let user = require_user(&state).await?;
+    let caller = session::authorize(&state, Need::Manage).await?;
     let changes = service::TeamUpdate {
         title: Some(title),
         description: Some(description),
     };
-    Ok(service::update(&state.pool, Actor::user(&user), &team, changes, db::now()).await?)
+    Ok(service::update(&state.pool, caller.actor(), &team, changes, db::now()).await?)
 }
 
 /// Invites a user to join the team with a role; they become a member when they accept. (At
@@ -104,11 +105,11 @@ pub async fn invite_member(
 ) -> Result<Invitation, ErrorBody> {
     use server::*;
     let state = state()?;
-    let user = require_user(&state).await?;
+    let caller = session::authorize(&state, Need::Manage).await?;
     let role = parse_role(&role)?;
     let invited = service::invite(
         &state.pool,
-        Actor::user(&user),
+        caller.actor(),
         &team,
         &username,
         role,
@@ -127,8 +128,8 @@ pub async fn invite_member(
 pub async fn team_invitations(team: String) -> Result<Vec<Invitation>, ErrorBody> {
     use server::*;
     let state = state()?;
-    let user = require_user(&state).await?;
-    Ok(service::team_invitations(&state.pool, Actor::user(&user), &team).await?)
+    let caller = session::authorize(&state, Need::Manage).await?;
+    Ok(service::team_invitations(&state.pool, caller.actor(), &team).await?)
 }
 
 /// Withdraws a pending invitation (admins and owners).
@@ -136,9 +137,9 @@ pub async fn team_invitations(team: String) -> Result<Vec<Invitation>, ErrorBody
 pub async fn withdraw_invitation(team: String, username: String) -> Result<(), ErrorBody> {
     use server::*;
     let state = state()?;
-    let user = require_user(&state).await?;
+    let caller = session::authorize(&state, Need::Manage).await?;
     Ok(
-        service::withdraw_invitation(&state.pool, Actor::user(&user), &team, &username, db::now())
+        service::withdraw_invitation(&state.pool, caller.actor(), &team, &username, db::now())
             .await?,
     )
 }
@@ -148,8 +149,8 @@ pub async fn withdraw_invitation(team: String, username: String) -> Result<(), E
 pub async fn my_invitations() -> Result<Vec<Invitation>, ErrorBody> {
     use server::*;
     let state = state()?;
-    let user = require_user(&state).await?;
-    Ok(service::user_invitations(&state.pool, &user.id).await?)
+    let caller = session::authorize(&state, Need::Account).await?;
+    Ok(service::user_invitations(&state.pool, &caller.user().id).await?)
 }
 
 /// Accepts an invitation: the signed-in user joins the team.
@@ -157,8 +158,8 @@ pub async fn my_invitations() -> Result<Vec<Invitation>, ErrorBody> {
 pub async fn accept_invitation(team: String) -> Result<MyTeam, ErrorBody> {
     use server::*;
     let state = state()?;
-    let user = require_user(&state).await?;
-    Ok(service::accept_invitation(&state.pool, Actor::user(&user), &team, db::now()).await?)
+    let caller = session::authorize(&state, Need::Manage).await?;
+    Ok(service::accept_invitation(&state.pool, caller.actor(), &team, db::now()).await?)
 }
 
 /// Declines an invitation.
@@ -166,8 +167,8 @@ pub async fn accept_invitation(team: String) -> Result<MyTeam, ErrorBody> {
 pub async fn decline_invitation(team: String) -> Result<(), ErrorBody> {
     use server::*;
     let state = state()?;
-    let user = require_user(&state).await?;
-    Ok(service::decline_invitation(&state.pool, Actor::user(&user), &team, db::now()).await?)
+    let caller = session::authorize(&state, Need::Manage).await?;
+    Ok(service::decline_invitation(&state.pool, caller.actor(), &team, db::now()).await?)
 }
 
 /// Changes a member's role.
@@ -179,11 +180,11 @@ pub async fn change_member_role(
 ) -> Result<(), ErrorBody> {
     use server::*;
     let state = state()?;
-    let user = require_user(&state).await?;
+    let caller = session::authorize(&state, Need::Manage).await?;
     let role = parse_role(&role)?;
     Ok(service::change_role(
         &state.pool,
-        Actor::user(&user),
+        caller.actor(),
         &team,
         &username,
         role,
@@ -197,11 +198,8 @@ pub async fn change_member_role(
 pub async fn remove_team_member(team: String, username: String) -> Result<(), ErrorBody> {
     use server::*;
     let state = state()?;
-    let user = require_user(&state).await?;
-    Ok(
-        service::remove_member(&state.pool, Actor::user(&user), &team, &username, db::now())
-            .await?,
-    )
+    let caller = session::authorize(&state, Need::Manage).await?;
+    Ok(service::remove_member(&state.pool, caller.actor(), &team, &username, db::now()).await?)
 }
 
 /// Deletes a team; `confirm` must repeat its name.
@@ -209,7 +207,7 @@ pub async fn remove_team_member(team: String, username: String) -> Result<(), Er
 pub async fn delete_team(team: String, confirm: String) -> Result<(), ErrorBody> {
     use server::*;
     let state = state()?;
-    let user = require_user(&state).await?;
+    let caller = session::authorize(&state, Need::Manage).await?;
     if confirm.trim() != team {
         return Err(AppError::field(
             "confirmation-mismatch",
@@ -218,7 +216,7 @@ pub async fn delete_team(team: String, confirm: String) -> Result<(), ErrorBody>
         )
         .into());
     }
-    service::delete(&state.pool, Actor::user(&user), &team).await?;
+    service::delete(&state.pool, caller.actor(), &team).await?;
     leptos_axum::redirect("/teams");
     Ok(())
 }
@@ -228,6 +226,6 @@ pub async fn delete_team(team: String, confirm: String) -> Result<(), ErrorBody>
 pub async fn team_audit(team: String) -> Result<Vec<AuditEntry>, ErrorBody> {
     use server::*;
     let state = state()?;
-    let user = require_user(&state).await?;
-    Ok(service::audit_log(&state.pool, Actor::user(&user), &team).await?)
+    let caller = session::authorize(&state, Need::Manage).await?;
+    Ok(service::audit_log(&state.pool, caller.actor(), &team).await?)
 }

@@ -6,42 +6,12 @@ use super::{
     check_description, check_name, check_title, AuditEntry, Invitation, Member, MyTeam, Role,
     TeamDetails,
 };
+/// Who is acting: defined by the access policy, re-exported here beside the services that take it.
+pub use crate::access::Actor;
 use crate::accounts::user::User;
 use crate::db::{conflict_on_unique, new_id, Pool};
 use crate::error::AppError;
 use crate::markdown::{self, StoredColumn};
-
-/// Who is acting, and the team their credential is restricted to (a team-restricted token).
-#[derive(Debug, Clone, Copy)]
-pub struct Actor<'a> {
-    pub user: &'a User,
-    restricted_to_team: Option<&'a str>,
-}
-
-impl<'a> Actor<'a> {
-    /// A user acting with full rights (a web session).
-    pub fn user(user: &'a User) -> Self {
-        Actor {
-            user,
-            restricted_to_team: None,
-        }
-    }
-
-    /// A user acting through a token, restricted to the team `team_id` when given.
-    pub fn restricted(user: &'a User, team_id: Option<&'a str>) -> Self {
-        Actor {
-            user,
-            restricted_to_team: team_id,
-        }
-    }
-
-    /// Whether the credential may act in the team `team_id` at all: a team-restricted token only
-    /// in its own team. The one place a token's team restriction is decided; membership and role
-    /// are checked on top of it.
-    pub fn may_act_in(&self, team_id: &str) -> bool {
-        self.restricted_to_team.is_none_or(|own| own == team_id)
-    }
-}
 
 /// A team row.
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -173,7 +143,7 @@ pub async fn create(
     new: NewTeam,
     now: i64,
 ) -> Result<Team, AppError> {
-    if actor.restricted_to_team.is_some() {
+    if actor.is_team_restricted() {
         return Err(AppError::Forbidden {
             code: "token-team-restricted",
             message: "This token is restricted to one team; it cannot create teams.".into(),

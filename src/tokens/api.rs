@@ -8,10 +8,10 @@ use crate::error::ErrorBody;
 /// The signed-in user's active tokens.
 #[server(prefix = "/api/tokens", endpoint = "list")]
 pub async fn list_tokens() -> Result<Vec<TokenInfo>, ErrorBody> {
-    use crate::{accounts::session, db, state::state, tokens::service};
+    use crate::{access::Need, accounts::session, db, state::state, tokens::service};
     let state = state()?;
-    let user = session::require_user(&state).await?;
-    Ok(service::list(&state.pool, &user.id, db::now()).await?)
+    let caller = session::authorize(&state, Need::Account).await?;
+    Ok(service::list(&state.pool, &caller.user().id, db::now()).await?)
 }
 
 /// Creates a token. `expiry` is a number of days, or `date` with `expires_on` as `YYYY-MM-DD`;
@@ -29,9 +29,9 @@ pub async fn create_token(
     use crate::error::AppError;
     use crate::tokens::service::{self, Expiry, NewToken};
     use crate::tokens::Scope;
-    use crate::{accounts::session, db, state::state};
+    use crate::{access::Need, accounts::session, db, state::state};
     let state = state()?;
-    let user = session::require_user(&state).await?;
+    let caller = session::authorize(&state, Need::Account).await?;
     let expiry = match expiry.as_str() {
         "date" => Expiry::Date(expires_on.unwrap_or_default()),
         days => Expiry::Days(days.parse().map_err(|_| {
@@ -56,7 +56,7 @@ pub async fn create_token(
         scopes,
         team,
     };
-    let created = service::create(&state.pool, &user.id, new, db::now()).await;
+    let created = service::create(&state.pool, &caller.user().id, new, db::now()).await;
     let created = crate::ui::forms::keep_on_error(
         <CreateToken as leptos::server_fn::ServerFn>::PATH,
         &[("label", &label)],
@@ -113,7 +113,7 @@ fn set_cookie(value: &str) {
 /// tokens page, if any: shown once, as with JavaScript, then its cookie is removed.
 #[server(prefix = "/api/tokens", endpoint = "take-new")]
 pub async fn take_new_token() -> Result<Option<CreatedToken>, ErrorBody> {
-    use crate::{accounts::session, db, state::state, tokens::service};
+    use crate::{access::Need, accounts::session, db, state::state, tokens::service};
     let state = state()?;
     let headers: axum::http::HeaderMap = leptos_axum::extract()
         .await
@@ -134,8 +134,8 @@ pub async fn take_new_token() -> Result<Option<CreatedToken>, ErrorBody> {
         0,
         session::is_https(&state, &headers),
     ));
-    let user = session::require_user(&state).await?;
-    let info = service::find_own(&state.pool, &user.id, &secret, db::now()).await?;
+    let caller = session::authorize(&state, Need::Account).await?;
+    let info = service::find_own(&state.pool, &caller.user().id, &secret, db::now()).await?;
     Ok(info.map(|info| CreatedToken {
         token: secret,
         info,
@@ -145,8 +145,8 @@ pub async fn take_new_token() -> Result<Option<CreatedToken>, ErrorBody> {
 /// Revokes one of the signed-in user's tokens.
 #[server(prefix = "/api/tokens", endpoint = "revoke")]
 pub async fn revoke_token(id: String) -> Result<(), ErrorBody> {
-    use crate::{accounts::session, db, state::state, tokens::service};
+    use crate::{access::Need, accounts::session, db, state::state, tokens::service};
     let state = state()?;
-    let user = session::require_user(&state).await?;
-    Ok(service::revoke(&state.pool, &user.id, &id, db::now()).await?)
+    let caller = session::authorize(&state, Need::Account).await?;
+    Ok(service::revoke(&state.pool, &caller.user().id, &id, db::now()).await?)
 }

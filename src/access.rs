@@ -1,0 +1,257 @@
+//! The access policy: what a caller may do, decided in one place for the HTTP API, the server
+//! functions and the pages alike.
+//!
+//! Who decides what:
+//! - **The adapters** (the API's extractors in `api::auth`, and `accounts::session` for server
+//!   functions and page renders) only find out who is calling: they check the credential (a token
+//!   or the session cookie) and build a [`Caller`] with [`Caller::session`] or [`Caller::token`].
+//!   Each route and server function then states, in one line, the [`Need`] it has of its caller.
+//! - **This module** checks that need against the credential ([`Caller::require`]: a session may
+//!   do everything its user may; a token only what its scopes allow, else `403 missing-scope`), and
+//!   gives the [`Actor`] the services take, which carries a token's team restriction
+//!   ([`Actor::may_act_in`]). It alone builds an `Actor` from a credential. It also decides who
+//!   sees a team's drafts and private releases ([`sees_private`]), for the API, the pages and the
+//!   downloads.
+//! - **The services** decide what the actor's role in a team allows (`teams::service::authorize`:
+//!   a member, a developer, an admin, an owner), on top of the team restriction.
+//!
+//! This module imports neither axum nor Leptos, and no service, so every service can use it.
+
+use crate::accounts::user::User;
+use crate::db::Pool;
+use crate::error::AppError;
+use crate::tokens::Scope;
+
+/// What an operation needs of its caller's credential. A session meets every need; a token meets
+/// [`Need::Account`] always and the others only with their scope.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Need {
+    /// Any valid credential: reading and changing the caller's own account.
+    Account,
+    /// The `download` scope: private releases and drafts of the caller's teams.
+    Download,
+    /// The `publish` scope: uploading releases.
+    Publish,
+    /// The `manage` scope: editing resources, releases and teams, and reading a team's audit log.
+    Manage,
+}
+
+impl Need {
+    /// The scope a token must carry; `None` for any valid credential.
+    pub const fn scope(self) -> Option<Scope> {
+        match self {
+            Need::Account => None,
+            Need::Download => Some(Scope::Download),
+            Need::Publish => Some(Scope::Publish),
+            Need::Manage => Some(Scope::Manage),
+        }
+    }
+}
+
+/// How the caller proved who they are.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Credential {
+    /// The web UI's session cookie: everything the user may do.
+    Session,
+    /// An API token: limited to its scopes, and to its team when restricted.
+    Token {
+        scopes: Vec<Scope>,
+        team_id: Option<String>,
+    },
+}
+
+/// An authenticated caller, before any need is checked: the user and their credential.
+#[derive(Debug, Clone)]
+pub struct Caller {
+    user: User,
+    credential: Credential,
+}
+
+impl Caller {
+    /// A user logged in with the session cookie.
+    pub fn session(user: User) -> Caller {
+        Caller {
+            user,
+            credential: Credential::Session,
+        }
+    }
+
+    /// A user calling with an API token that carries `scopes`, restricted to the team `team_id`
+    /// when given.
+    pub fn token(user: User, scopes: Vec<Scope>, team_id: Option<String>) -> Caller {
+        Caller {
+            user,
+            credential: Credential::Token { scopes, team_id },
+        }
+    }
+
+    /// The user behind the credential.
+    pub fn user(&self) -> &User {
+        &self.user
+    }
+
+    /// The user behind the credential, taken out of it.
+    pub fn into_user(self) -> User {
+        self.user
+    }
+
+    /// Whether the credential meets `need`.
+    pub fn meets(&self, need: Need) -> bool {
+        match (&self.credential, need.scope()) {
+            (_, None) | (Credential::Session, _) => true,
+            (Credential::Token { scopes, .. }, Some(scope)) => scopes.contains(&scope),
+        }
+    }
+
+    /// The caller, allowed to act for `need`; `403 missing-scope` when a token lacks its scope.
+    pub fn require(self, need: Need) -> Result<Permit, AppError> {
+        if let (false, Some(scope)) = (self.meets(need), need.scope()) {
+            return Err(AppError::Forbidden {
+                code: "missing-scope",
+                message: format!(
+                    "This token lacks the {} scope (needed to {}). Create a token with it in Settings → Tokens.",
+                    scope.as_str(),
+                    scope.description()
+                ),
+            });
+        }
+        Ok(Permit { caller: self })
+    }
+
+    /// The caller as the services see it: the user, and the team a token is restricted to.
+    fn actor(&self) -> Actor<'_> {
+        Actor {
+            user: &self.user,
+            restricted_to_team: match &self.credential {
+                Credential::Session => None,
+                Credential::Token { team_id, .. } => team_id.as_deref(),
+            },
+        }
+    }
+}
+
+/// A caller whose credential was checked against the need of what they are doing
+/// ([`Caller::require`]). The only way to an [`Actor`] from a credential.
+#[derive(Debug, Clone)]
+pub struct Permit {
+    caller: Caller,
+}
+
+impl Permit {
+    /// The user behind the credential.
+    pub fn user(&self) -> &User {
+        &self.caller.user
+    }
+
+    /// The caller, for [`sees_private`].
+    pub fn caller(&self) -> &Caller {
+        &self.caller
+    }
+
+    /// The caller as the services take it.
+    pub fn actor(&self) -> Actor<'_> {
+        self.caller.actor()
+    }
+}
+
+/// Who is acting, as the services take it: the user, and the team their credential is restricted
+/// to (a team-restricted token). Built here only: from a [`Permit`], or by [`Actor::user`] for
+/// code that acts outside a request.
+#[derive(Debug, Clone, Copy)]
+pub struct Actor<'a> {
+    /// The acting user.
+    pub user: &'a User,
+    restricted_to_team: Option<&'a str>,
+}
+
+impl<'a> Actor<'a> {
+    /// A user acting with full rights, as through a web session: for tests and tools that act
+    /// outside a request. Requests get theirs from [`Permit::actor`].
+    pub fn user(user: &'a User) -> Self {
+        Actor {
+            user,
+            restricted_to_team: None,
+        }
+    }
+
+    /// Whether the credential may act in the team `team_id` at all: a team-restricted token only
+    /// in its own team. The one place a token's team restriction is decided; membership and role
+    /// are checked on top of it.
+    pub fn may_act_in(&self, team_id: &str) -> bool {
+        self.restricted_to_team.is_none_or(|own| own == team_id)
+    }
+
+    /// Whether the credential is restricted to one team (then it cannot act beyond teams, such as
+    /// creating one).
+    pub fn is_team_restricted(&self) -> bool {
+        self.restricted_to_team.is_some()
+    }
+}
+
+/// Whether `viewer` sees the team `team_id`'s drafts and private releases: a member of the team,
+/// through a session, or a token with the `download` scope that may act in this team. Anonymous
+/// visitors (`None`) see what everyone sees. Used by the API, the pages and the downloads.
+pub async fn sees_private(
+    pool: &Pool,
+    viewer: Option<&Caller>,
+    team_id: &str,
+) -> Result<bool, AppError> {
+    let Some(viewer) = viewer else {
+        return Ok(false);
+    };
+    if !viewer.meets(Need::Download) || !viewer.actor().may_act_in(team_id) {
+        return Ok(false);
+    }
+    let member: Option<(String,)> =
+        sqlx::query_as("SELECT user_id FROM team_members WHERE team_id = $1 AND user_id = $2")
+            .bind(team_id)
+            .bind(&viewer.user.id)
+            .fetch_optional(pool)
+            .await?;
+    Ok(member.is_some())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn user() -> User {
+        User {
+            id: "u".into(),
+            username: "u".into(),
+            display_name: "U".into(),
+            created_at: 0,
+        }
+    }
+
+    #[test]
+    fn scopes_limit_tokens_but_not_sessions() {
+        let session = Caller::session(user());
+        for need in [Need::Account, Need::Download, Need::Publish, Need::Manage] {
+            assert!(session.clone().require(need).is_ok(), "{need:?}");
+        }
+        let token = Caller::token(user(), vec![Scope::Download], None);
+        assert!(token.clone().require(Need::Download).is_ok());
+        assert!(token.clone().require(Need::Account).is_ok());
+        for need in [Need::Publish, Need::Manage] {
+            let error = token.clone().require(need).unwrap_err();
+            assert_eq!(error.status().as_u16(), 403);
+            assert_eq!(error.body().code, "missing-scope");
+        }
+    }
+
+    #[test]
+    fn restricted_tokens_act_only_in_their_team() {
+        let restricted = Caller::token(user(), Scope::ALL.to_vec(), Some("team-a".into()))
+            .require(Need::Manage)
+            .unwrap();
+        assert!(restricted.actor().may_act_in("team-a"));
+        assert!(!restricted.actor().may_act_in("team-b"));
+        let session = Caller::session(user()).require(Need::Manage).unwrap();
+        assert!(session.actor().may_act_in("team-b"));
+        let unrestricted = Caller::token(user(), vec![Scope::Manage], None)
+            .require(Need::Manage)
+            .unwrap();
+        assert!(unrestricted.actor().may_act_in("team-b"));
+    }
+}
