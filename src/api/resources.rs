@@ -60,7 +60,7 @@ pub struct CreateResource {
     pub details: NewResourceDetails,
 }
 
-#[utoipa::path(post, path = "/store/v1/{kind}", tag = "resources", security(("token" = ["manage"]), ("session" = [])), params(("kind" = String, Path, description = "packages or assets")), request_body = CreateResource,
+#[utoipa::path(post, path = "/{kind}", tag = "resources", security(("token" = ["manage"]), ("session" = [])), params(("kind" = String, Path, description = "packages or assets")), request_body = CreateResource,
     responses((status = 201, body = ResourceInfo), (status = 401, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody), (status = 409, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
 /// `POST /store/v1/{type}`: create a resource in a team (developer or above, `manage` scope).
 pub async fn create_resource(
@@ -81,7 +81,7 @@ pub async fn create_resource(
     Ok((StatusCode::CREATED, Json(info)))
 }
 
-#[utoipa::path(get, path = "/store/v1/{kind}", tag = "resources", params(("kind" = String, Path, description = "packages or assets"), ListQuery),
+#[utoipa::path(get, path = "/{kind}", tag = "resources", params(("kind" = String, Path, description = "packages or assets"), ListQuery),
     responses((status = 200, body = Page<ResourceInfo>), (status = 422, body = crate::error::ErrorBody)))]
 /// `GET /store/v1/{type}`: list and search.
 pub async fn list_resources(
@@ -94,7 +94,7 @@ pub async fn list_resources(
     ))
 }
 
-#[utoipa::path(get, path = "/store/v1/{kind}/{name}", tag = "resources", params(("kind" = String, Path, description = "packages or assets"), ("name" = String, Path, description = "the resource name")),
+#[utoipa::path(get, path = "/{kind}/{name}", tag = "resources", params(("kind" = String, Path, description = "packages or assets"), ("name" = String, Path, description = "the resource name")),
     responses((status = 200, body = ResourceInfo), (status = 404, body = crate::error::ErrorBody)))]
 /// `GET /store/v1/{type}/{name}`
 pub async fn get_resource(
@@ -119,7 +119,7 @@ pub struct UpdateResource {
     pub links: Option<ResourceLinks>,
 }
 
-#[utoipa::path(patch, path = "/store/v1/{kind}/{name}", tag = "resources", security(("token" = ["manage"]), ("session" = [])), params(("kind" = String, Path, description = "packages or assets"), ("name" = String, Path, description = "the resource name")), request_body = UpdateResource,
+#[utoipa::path(patch, path = "/{kind}/{name}", tag = "resources", security(("token" = ["manage"]), ("session" = [])), params(("kind" = String, Path, description = "packages or assets"), ("name" = String, Path, description = "the resource name")), request_body = UpdateResource,
     responses((status = 200, body = ResourceInfo), (status = 401, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
 /// `PATCH /store/v1/{type}/{name}`: edit information and tags (developer or above, `manage`).
 pub async fn update_resource(
@@ -150,7 +150,7 @@ pub async fn update_resource(
     ))
 }
 
-#[utoipa::path(delete, path = "/store/v1/{kind}/{name}", tag = "resources", security(("token" = ["manage"]), ("session" = [])), params(("kind" = String, Path, description = "packages or assets"), ("name" = String, Path, description = "the resource name")),
+#[utoipa::path(delete, path = "/{kind}/{name}", tag = "resources", security(("token" = ["manage"]), ("session" = [])), params(("kind" = String, Path, description = "packages or assets"), ("name" = String, Path, description = "the resource name")),
     responses((status = 204, description = "The resource, its releases and tags are gone, with every release file no other release shares; the team's audit log records it."), (status = 401, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody)))]
 /// `DELETE /store/v1/{type}/{name}`: delete a resource with all its releases, published ones
 /// included (team admins and owners, `manage` scope).
@@ -277,7 +277,7 @@ async fn read_text(
     })
 }
 
-#[utoipa::path(post, path = "/store/v1/{kind}/{name}/releases", tag = "releases", security(("token" = ["publish"]), ("session" = [])), params(("kind" = String, Path, description = "packages or assets"), ("name" = String, Path, description = "the resource name")),
+#[utoipa::path(post, path = "/{kind}/{name}/releases", tag = "releases", security(("token" = ["publish"]), ("session" = [])), params(("kind" = String, Path, description = "packages or assets"), ("name" = String, Path, description = "the resource name")),
     request_body(content_type = "multipart/form-data", description = "Parts: file (the zip), and optional changelog, channel (private, alpha, beta, stable), publish (true for a published release; otherwise a draft).\n\n\
 To create the resource together with its first release, send a text part `resource` BEFORE the `file` part: JSON `{\"team\", \"title\", \"short_description\", \"description\", \"category\", \"tags\": [..]}` (NewResourceDetails). The name is the one in the path. The caller's rights in that team (developer or above) and the details are checked before any byte of the file is read; the resource, its tags and the release are then created in one transaction once the zip is valid, so a refused upload leaves nothing. A name that is taken (already, or by another upload meanwhile) is `409 name-taken`. Without a `resource` part the resource must exist (`404` otherwise)."),
     responses((status = 201, body = ReleaseInfo), (status = 401, body = crate::error::ErrorBody), (status = 403, description = "No right to upload to this resource, or to create resources in the team.", body = crate::error::ErrorBody), (status = 404, description = "No such resource, and no resource part before the file to create it.", body = crate::error::ErrorBody), (status = 409, description = "version-exists: the resource has this version; name-taken: the resource part asks for a name that is taken.", body = crate::error::ErrorBody), (status = 408, description = "The upload stalled or was too slow.", body = crate::error::ErrorBody), (status = 413, body = crate::error::ErrorBody), (status = 422, description = "The zip was refused (diagnostics lists why), or the resource part is invalid (field names the detail).", body = crate::error::ErrorBody)))]
@@ -433,7 +433,7 @@ fn no_such_resource(kind: Kind, name: &str) -> AppError {
     ))
 }
 
-#[utoipa::path(get, path = "/store/v1/{kind}/{name}/releases", tag = "releases", security((), ("token" = ["download"]), ("session" = [])), params(("kind" = String, Path, description = "packages or assets"), ("name" = String, Path, description = "the resource name")),
+#[utoipa::path(get, path = "/{kind}/{name}/releases", tag = "releases", security((), ("token" = ["download"]), ("session" = [])), params(("kind" = String, Path, description = "packages or assets"), ("name" = String, Path, description = "the resource name")),
     responses((status = 200, body = Vec<ReleaseInfo>), (status = 404, body = crate::error::ErrorBody)))]
 /// `GET /store/v1/{type}/{name}/releases`: the releases the caller may see, newest first.
 pub async fn list_releases(
@@ -447,7 +447,7 @@ pub async fn list_releases(
     Ok(Json(list.iter().map(Release::info).collect()))
 }
 
-#[utoipa::path(get, path = "/store/v1/{kind}/{name}/releases/{version}", tag = "releases", security((), ("token" = ["download"]), ("session" = [])), params(("kind" = String, Path, description = "packages or assets"), ("name" = String, Path, description = "the resource name"), ("version" = String, Path, description = "X.Y.Z")),
+#[utoipa::path(get, path = "/{kind}/{name}/releases/{version}", tag = "releases", security((), ("token" = ["download"]), ("session" = [])), params(("kind" = String, Path, description = "packages or assets"), ("name" = String, Path, description = "the resource name"), ("version" = String, Path, description = "X.Y.Z")),
     responses((status = 200, body = ReleaseInfo), (status = 404, body = crate::error::ErrorBody)))]
 /// `GET /store/v1/{type}/{name}/releases/{version}`
 pub async fn get_release(
@@ -471,7 +471,7 @@ pub struct UpdateRelease {
     pub channel: Option<Channel>,
 }
 
-#[utoipa::path(patch, path = "/store/v1/{kind}/{name}/releases/{version}", tag = "releases", security(("token" = ["manage"]), ("session" = [])), params(("kind" = String, Path, description = "packages or assets"), ("name" = String, Path, description = "the resource name"), ("version" = String, Path, description = "X.Y.Z")), request_body = UpdateRelease,
+#[utoipa::path(patch, path = "/{kind}/{name}/releases/{version}", tag = "releases", security(("token" = ["manage"]), ("session" = [])), params(("kind" = String, Path, description = "packages or assets"), ("name" = String, Path, description = "the resource name"), ("version" = String, Path, description = "X.Y.Z")), request_body = UpdateRelease,
     responses((status = 200, body = ReleaseInfo), (status = 401, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
 /// `PATCH /store/v1/{type}/{name}/releases/{version}`: edit changelog or channel.
 pub async fn update_release(
@@ -494,7 +494,7 @@ pub async fn update_release(
     ))
 }
 
-#[utoipa::path(post, path = "/store/v1/{kind}/{name}/releases/{version}/publish", tag = "releases", security(("token" = ["manage"]), ("session" = [])), params(("kind" = String, Path, description = "packages or assets"), ("name" = String, Path, description = "the resource name"), ("version" = String, Path, description = "X.Y.Z")),
+#[utoipa::path(post, path = "/{kind}/{name}/releases/{version}/publish", tag = "releases", security(("token" = ["manage"]), ("session" = [])), params(("kind" = String, Path, description = "packages or assets"), ("name" = String, Path, description = "the resource name"), ("version" = String, Path, description = "X.Y.Z")),
     responses((status = 200, body = ReleaseInfo), (status = 401, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody)))]
 /// `POST /store/v1/{type}/{name}/releases/{version}/publish`
 pub async fn publish_release(
@@ -508,7 +508,7 @@ pub async fn publish_release(
     ))
 }
 
-#[utoipa::path(delete, path = "/store/v1/{kind}/{name}/releases/{version}", tag = "releases", security(("token" = ["manage"]), ("session" = [])), params(("kind" = String, Path, description = "packages or assets"), ("name" = String, Path, description = "the resource name"), ("version" = String, Path, description = "X.Y.Z")),
+#[utoipa::path(delete, path = "/{kind}/{name}/releases/{version}", tag = "releases", security(("token" = ["manage"]), ("session" = [])), params(("kind" = String, Path, description = "packages or assets"), ("name" = String, Path, description = "the resource name"), ("version" = String, Path, description = "X.Y.Z")),
     responses((status = 204), (status = 401, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody), (status = 409, body = crate::error::ErrorBody)))]
 /// `DELETE /store/v1/{type}/{name}/releases/{version}`: drafts only.
 pub async fn delete_release(
@@ -528,7 +528,7 @@ pub async fn delete_release(
     Ok(StatusCode::NO_CONTENT)
 }
 
-#[utoipa::path(get, path = "/store/v1/{kind}/{name}/releases/{version}/download", tag = "releases", security((), ("token" = ["download"]), ("session" = [])), params(("kind" = String, Path, description = "packages or assets"), ("name" = String, Path, description = "the resource name"), ("version" = String, Path, description = "X.Y.Z")),
+#[utoipa::path(get, path = "/{kind}/{name}/releases/{version}/download", tag = "releases", security((), ("token" = ["download"]), ("session" = [])), params(("kind" = String, Path, description = "packages or assets"), ("name" = String, Path, description = "the resource name"), ("version" = String, Path, description = "X.Y.Z")),
     responses((status = 200, description = "The zip (honours Range and If-None-Match)", content_type = "application/zip"), (status = 206, description = "Part of the zip"), (status = 304, description = "Not modified"), (status = 404, body = crate::error::ErrorBody), (status = 416, description = "Range not satisfiable")))]
 /// `GET /store/v1/{type}/{name}/releases/{version}/download`
 pub async fn download_release(
@@ -558,7 +558,7 @@ pub struct ChannelParams {
     pub channel: Option<String>,
 }
 
-#[utoipa::path(get, path = "/store/v1/{kind}/{name}/download", tag = "releases", security((), ("token" = ["download"]), ("session" = [])), params(("kind" = String, Path, description = "packages or assets"), ("name" = String, Path), ChannelParams),
+#[utoipa::path(get, path = "/{kind}/{name}/download", tag = "releases", security((), ("token" = ["download"]), ("session" = [])), params(("kind" = String, Path, description = "packages or assets"), ("name" = String, Path), ChannelParams),
     responses((status = 200, description = "The newest published release on the channel or a more stable one", content_type = "application/zip"), (status = 404, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
 /// `GET /store/v1/{type}/{name}/download?channel=stable`: the newest published release on that
 /// channel or a more stable one.
