@@ -19,7 +19,7 @@ use axum::http::request::Parts;
 use crate::accounts::service::{self as accounts, User};
 use crate::accounts::session;
 use crate::db;
-use crate::error::AppError;
+use crate::error::{AppError, ErrorCode};
 use crate::state::AppState;
 use crate::teams::service::Actor;
 use crate::tokens::service as tokens;
@@ -88,7 +88,7 @@ impl Caller {
             Credential::Session => Ok(()),
             Credential::Token { scopes, .. } if scopes.contains(&scope) => Ok(()),
             Credential::Token { .. } => Err(AppError::Forbidden {
-                code: "missing-scope",
+                code: ErrorCode::MissingScope,
                 message: format!(
                     "This token lacks the {} scope (needed to {}). Create a token with it in Settings → Tokens.",
                     scope.as_str(),
@@ -167,7 +167,7 @@ impl<S: RequiredScope> FromRequestParts<AppState> for Authorized<S> {
         Caller::from_parts(parts, state)
             .await?
             .ok_or_else(|| AppError::Unauthorized {
-                code: "missing-credentials",
+                code: ErrorCode::MissingCredentials,
                 message: "This needs authentication: send the header Authorization: Token <token> \
                           (create one in Settings → Tokens), or log in."
                     .into(),
@@ -201,7 +201,7 @@ fn bearer_token(value: &str) -> Result<&str, AppError> {
         || token.is_empty()
     {
         return Err(AppError::Unauthorized {
-            code: "invalid-authorization",
+            code: ErrorCode::InvalidAuthorization,
             message: "The Authorization header must be 'Token <token>' or 'Bearer <token>'.".into(),
         });
     }
@@ -250,7 +250,7 @@ mod tests {
             token.authorize::<Manage>().unwrap_err(),
         ] {
             assert_eq!(error.status(), axum::http::StatusCode::FORBIDDEN);
-            assert_eq!(error.body().code, "missing-scope");
+            assert_eq!(error.body().code, ErrorCode::MissingScope);
         }
     }
 

@@ -14,7 +14,7 @@ use axum::Json;
 
 use super::auth::{Authorized, Manage};
 use crate::db;
-use crate::error::AppError;
+use crate::error::{AppError, ErrorCode};
 use crate::resources::media::{self, MediaStore, MAX_IMAGE_BYTES};
 use crate::resources::service::{self, Resource};
 use crate::resources::{kind_from_path, path_of_kind, Icon, Screenshot};
@@ -59,7 +59,7 @@ async fn read_image(
 ) -> Result<(Vec<u8>, String), AppError> {
     let bad = |why: String| {
         AppError::Invalid {
-        code: "bad-upload",
+        code: ErrorCode::BadUpload,
         field: None,
         message: format!(
             "The upload could not be read ({why}). Send multipart/form-data with the image in a part named file."
@@ -93,7 +93,11 @@ async fn read_image(
             "file" => image = Some(bytes),
             "caption" => {
                 caption = String::from_utf8(bytes).map_err(|_| {
-                    AppError::field("not-utf8", "caption", "The caption is not UTF-8 text.")
+                    AppError::field(
+                        ErrorCode::NotUtf8,
+                        "caption",
+                        "The caption is not UTF-8 text.",
+                    )
                 })?
             }
             _ => {}
@@ -101,7 +105,7 @@ async fn read_image(
     }
     let image = image.filter(|bytes| !bytes.is_empty()).ok_or_else(|| {
         AppError::field(
-            "missing-file",
+            ErrorCode::MissingFile,
             "file",
             "No image in the upload: choose a JPEG, PNG or WebP file.",
         )

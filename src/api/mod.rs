@@ -49,7 +49,7 @@ use utoipa_axum::routes;
 use axum::extract::rejection::JsonRejection;
 use axum::extract::FromRequest;
 
-use crate::error::AppError;
+use crate::error::{AppError, ErrorCode};
 use crate::state::AppState;
 
 /// A JSON request body whose rejections (bad JSON, wrong content type, missing fields) answer in
@@ -61,7 +61,7 @@ pub struct JsonBody<T>(pub T);
 impl From<JsonRejection> for AppError {
     fn from(rejection: JsonRejection) -> Self {
         AppError::Invalid {
-            code: "invalid-json",
+            code: ErrorCode::InvalidJson,
             field: None,
             message: format!(
                 "The request body is not what this endpoint takes: {}",

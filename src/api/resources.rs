@@ -12,7 +12,7 @@ use serde::Deserialize;
 use super::auth::{Authorized, Download, Manage, MaybeAuthorized, Publish};
 use super::JsonBody;
 use crate::db;
-use crate::error::AppError;
+use crate::error::{AppError, ErrorCode};
 use crate::resources::releases::{self, NewRelease, Release, UploadTarget, UploadedZip};
 use crate::resources::service::{self, ListQuery, NewResource, Resource, ResourceUpdate};
 use crate::resources::{
@@ -173,7 +173,7 @@ pub async fn delete_resource(
 
 fn bad_multipart(error: MultipartError) -> AppError {
     AppError::Invalid {
-        code: "bad-upload",
+        code: ErrorCode::BadUpload,
         field: None,
         message: format!("The upload could not be read ({}). Send multipart/form-data with the zip in a part named file.", error.body_text()),
     }
@@ -234,7 +234,7 @@ impl UploadPace {
 
     fn stalled(&self, what: &str) -> AppError {
         AppError::RequestTimeout {
-            code: "upload-stalled",
+            code: ErrorCode::UploadStalled,
             message: format!(
                 "The upload {what}: after {} s it must keep sending at least {} KiB/s on average. Check your connection and upload again.",
                 self.stall_timeout.as_secs(),
@@ -262,7 +262,7 @@ async fn read_text(
         bytes.extend_from_slice(&chunk);
         if bytes.len() > limit {
             return Err(AppError::field(
-                "part-too-large",
+                ErrorCode::PartTooLarge,
                 name,
                 format!("The {name} part is larger than {limit} bytes."),
             ));
@@ -270,7 +270,7 @@ async fn read_text(
     }
     String::from_utf8(bytes).map_err(|_| {
         AppError::field(
-            "not-utf8",
+            ErrorCode::NotUtf8,
             name,
             format!("The {name} part is not UTF-8 text."),
         )
@@ -303,7 +303,7 @@ pub async fn upload_release(
         .await?;
     }
     let mut multipart = multipart.map_err(|e| AppError::Invalid {
-        code: "bad-upload",
+        code: ErrorCode::BadUpload,
         field: None,
         message: format!(
             "{} Send multipart/form-data with the zip in a part named file.",
@@ -325,7 +325,7 @@ pub async fn upload_release(
             "resource" => {
                 if file.is_some() || matches!(target, Some(UploadTarget::New(_))) {
                     return Err(AppError::field(
-                        "misplaced-resource",
+                        ErrorCode::MisplacedResource,
                         "resource",
                         "Send one resource part, before the file part.",
                     ));
@@ -333,7 +333,7 @@ pub async fn upload_release(
                 let text = read_text(field, &mut pace, "resource", 256 * 1024).await?;
                 let details: NewResourceDetails = serde_json::from_str(&text).map_err(|e| {
                     AppError::field(
-                        "invalid-resource",
+                        ErrorCode::InvalidResource,
                         "resource",
                         format!("The resource part is not the JSON this endpoint takes: {e}"),
                     )
@@ -378,7 +378,7 @@ pub async fn upload_release(
             "channel" => {
                 let text = read_text(field, &mut pace, "channel", 64).await?;
                 new.channel = Channel::parse(text.trim())
-                    .map_err(|m| AppError::field("invalid-channel", "channel", m))?;
+                    .map_err(|m| AppError::field(ErrorCode::InvalidChannel, "channel", m))?;
             }
             "publish" => {
                 let text = read_text(field, &mut pace, "publish", 64).await?;
@@ -390,7 +390,7 @@ pub async fn upload_release(
     let target = target.ok_or_else(|| no_such_resource(kind, &name))?;
     let blob = file.ok_or_else(|| {
         AppError::field(
-            "missing-file",
+            ErrorCode::MissingFile,
             "file",
             "No zip in the upload: send it in a part named file.",
         )
@@ -571,7 +571,7 @@ pub async fn download_latest(
     headers: HeaderMap,
 ) -> Result<Response, AppError> {
     let channel = Channel::parse(params.channel.as_deref().unwrap_or("stable"))
-        .map_err(|m| AppError::field("invalid-channel", "channel", m))?;
+        .map_err(|m| AppError::field(ErrorCode::InvalidChannel, "channel", m))?;
     let resource = resource(&state, &kind_segment, &name).await?;
     let private = sees_private(&state, &caller, &resource.team_id).await?;
     let release = releases::latest_on_channel(&state.pool, &resource, channel, private).await?;

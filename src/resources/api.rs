@@ -45,7 +45,7 @@ pub struct ResourcePageData {
 mod server {
     pub use crate::accounts::session::{current_user, require_user};
     pub use crate::db;
-    pub use crate::error::AppError;
+    pub use crate::error::{AppError, ErrorCode};
     pub use crate::resources::{facts, kind_from_path, media, releases, service};
     pub use crate::state::state;
     pub use crate::teams::service::{self as teams, Actor};
@@ -204,7 +204,7 @@ pub async fn move_screenshot(
         "later" => false,
         _ => {
             return Err(AppError::field(
-                "invalid-direction",
+                ErrorCode::InvalidDirection,
                 "direction",
                 "Move a screenshot earlier or later.",
             )
@@ -296,7 +296,7 @@ pub async fn delete_resource(kind: String, name: String, confirm: String) -> Res
     let user = require_user(&state).await?;
     if confirm.trim() != name {
         return Err(AppError::field(
-            "confirmation-mismatch",
+            ErrorCode::ConfirmationMismatch,
             "confirm",
             format!("Type the resource's name, {name}, to confirm."),
         )
@@ -396,7 +396,7 @@ pub async fn update_release(
     let state = state()?;
     let user = require_user(&state).await?;
     let channel = crate::resources::Channel::parse(&channel)
-        .map_err(|m| AppError::field("invalid-channel", "channel", m))?;
+        .map_err(|m| AppError::field(ErrorCode::InvalidChannel, "channel", m))?;
     let resource = service::find_or_404(&state.pool, parse_kind(&kind)?, &name).await?;
     releases::update(
         &state.pool,

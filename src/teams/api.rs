@@ -9,7 +9,7 @@ use crate::error::ErrorBody;
 mod server {
     pub use crate::accounts::session::require_user;
     pub use crate::db;
-    pub use crate::error::AppError;
+    pub use crate::error::{AppError, ErrorCode};
     pub use crate::state::state;
     pub use crate::teams::service::{self, Actor};
     pub use crate::teams::Role;
@@ -17,7 +17,7 @@ mod server {
     pub use leptos::server_fn::ServerFn;
 
     pub fn parse_role(name: &str) -> Result<Role, AppError> {
-        Role::parse(name).map_err(|m| AppError::field("invalid-role", "role", m))
+        Role::parse(name).map_err(|m| AppError::field(ErrorCode::InvalidRole, "role", m))
     }
 }
 
@@ -212,7 +212,7 @@ pub async fn delete_team(team: String, confirm: String) -> Result<(), ErrorBody>
     let user = require_user(&state).await?;
     if confirm.trim() != team {
         return Err(AppError::field(
-            "confirmation-mismatch",
+            ErrorCode::ConfirmationMismatch,
             "confirm",
             format!("Type the team's name, {team}, to confirm."),
         )
