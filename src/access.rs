@@ -19,7 +19,7 @@
 
 use crate::accounts::user::User;
 use crate::db::Pool;
-use crate::error::AppError;
+use crate::error::{AppError, ErrorCode};
 use crate::tokens::Scope;
 
 /// What an operation needs of its caller's credential. A session meets every need; a token meets
@@ -107,7 +107,7 @@ impl Caller {
     pub fn require(self, need: Need) -> Result<Permit, AppError> {
         if let (false, Some(scope)) = (self.meets(need), need.scope()) {
             return Err(AppError::Forbidden {
-                code: "missing-scope",
+                code: ErrorCode::MissingScope,
                 message: format!(
                     "This token lacks the {} scope (needed to {}). Create a token with it in Settings → Tokens.",
                     scope.as_str(),

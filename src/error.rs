@@ -7,6 +7,202 @@
 
 use serde::{Deserialize, Serialize};
 
+/// The code of an error (the field `error` of `ErrorBody` and `FieldError`): kebab-case
+/// (`MissingScope` is `missing-scope`), and stable, since programs match on it. A refused release
+/// zip is `invalid-zip`, with the validator's findings, each with its own code, in `diagnostics`.
+/// README.md's table of error codes says when each is used.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub enum ErrorCode {
+    // Authentication (401) and permission (403).
+    /// 401: the request needs a token or a session and has neither.
+    MissingCredentials,
+    /// 401: the `Authorization` header is neither `Token <token>` nor `Bearer <token>`.
+    InvalidAuthorization,
+    /// 401: the token is not shaped like a store token (`nwst_...`).
+    MalformedToken,
+    /// 401: no token with this value exists on this store.
+    UnknownToken,
+    /// 401: the token has expired.
+    ExpiredToken,
+    /// 401: the token was revoked.
+    RevokedToken,
+    /// 401: a page or server function that needs a logged-in user, without one.
+    LoginRequired,
+    /// 401: logging in with a wrong username or password.
+    InvalidCredentials,
+    /// 403: the token lacks the scope the request needs.
+    MissingScope,
+    /// 403: the token is restricted to a team and the request acts outside it.
+    TokenTeamRestricted,
+    /// 403: the caller is not a member of the team, or their role there is too low for this.
+    Forbidden,
+    /// 403: a change with a session cookie that came from another site (`Origin` check).
+    CrossSiteRequest,
+
+    // Requests the store cannot read.
+    /// 422: a JSON body that is not JSON, has the wrong content type or misses fields.
+    InvalidJson,
+    /// 422: a multipart upload that cannot be read.
+    BadUpload,
+    /// 422: a multipart text part (`changelog`, `channel`, `publish`, `caption`) over its size limit.
+    PartTooLarge,
+    /// 422: a multipart text part that is not UTF-8.
+    NotUtf8,
+    /// 422: an upload without its `file` part.
+    MissingFile,
+    /// 422: an upload's `resource` part is not the JSON it takes.
+    InvalidResource,
+    /// 422: an upload's `resource` part comes twice or after the `file` part.
+    MisplacedResource,
+    /// 413: a request body over the store's limit.
+    TooLarge,
+    /// 408: a request body that arrived too slowly, or a store too busy to finish it in time.
+    RequestTimeout,
+    /// 408: an upload that stopped sending, or sends too slowly.
+    UploadStalled,
+    /// 429: too many failed log-ins or new accounts from one address, or the Markdown renderer is
+    /// busy; try again after `Retry-After` seconds.
+    TooManyRequests,
+    /// A server function's arguments could not be read.
+    BadRequest,
+
+    // Values the store refuses (422, with `field` naming the form field unless said otherwise).
+    /// A username that breaks the rules for usernames.
+    InvalidUsername,
+    /// A display name that breaks the rules for display names.
+    InvalidDisplayName,
+    /// A password that breaks the rules for passwords.
+    InvalidPassword,
+    /// The current password given to confirm a change is wrong.
+    WrongPassword,
+    /// The new password is the same as the current one.
+    SamePassword,
+    /// A typed confirmation (a name, to delete something) does not match.
+    ConfirmationMismatch,
+    /// A team name that breaks the rules for team names.
+    InvalidTeamName,
+    /// A team or resource title that is empty or too long.
+    InvalidTitle,
+    /// A description that is too long.
+    InvalidDescription,
+    /// A resource's short description that is too long.
+    InvalidShortDescription,
+    /// A resource name that breaks the rules for resource names.
+    InvalidName,
+    /// A category that is not one of the kind's categories.
+    InvalidCategory,
+    /// Too many tags, or a tag that breaks the rules for tags.
+    InvalidTags,
+    /// A license that is not an SPDX identifier or expression.
+    InvalidLicense,
+    /// A link that is not an absolute `http(s)` address, or is too long.
+    InvalidLink,
+    /// No team chosen for a new resource.
+    MissingTeam,
+    /// A new resource's team does not exist.
+    UnknownTeam,
+    /// A role that is not `owner`, `admin`, `developer` or `viewer`.
+    InvalidRole,
+    /// Inviting a user who does not exist.
+    UnknownUser,
+    /// A release channel that is not `alpha`, `beta`, `stable` or `private`.
+    InvalidChannel,
+    /// A changelog that is too long.
+    InvalidChangelog,
+    /// A screenshot caption that is too long.
+    InvalidCaption,
+    /// Moving a screenshot in a direction that is neither earlier nor later.
+    InvalidDirection,
+    /// A listing's `sort` that is not `relevance`, `updated`, `downloads` or `name`.
+    InvalidSort,
+    /// A token's label that is empty or too long.
+    InvalidLabel,
+    /// A token's expiry that is missing, in the past or too far ahead.
+    InvalidExpiry,
+    /// A token without any scope.
+    InvalidScopes,
+    /// Restricting a token to a team the user is not a member of.
+    InvalidTeam,
+    /// An image that is not a JPEG, PNG or WebP file.
+    NotAnImage,
+    /// An image over the size or pixel limits.
+    ImageTooLarge,
+    /// Without a field: Markdown to preview that is too long (a form field's text gets the
+    /// field's own code, such as `invalid-description`).
+    MarkdownTooLong,
+    /// Without a field: Markdown to preview that is nested too deeply.
+    MarkdownTooDeep,
+    /// Without a field: Markdown to preview that makes too much HTML.
+    MarkdownTooComplex,
+    /// Without a field: creating a token beyond the number of active tokens allowed.
+    TooManyTokens,
+    /// Without a field: a form error without any field's error, which the store never sends
+    /// (each field's error carries its own code).
+    InvalidFields,
+
+    // Uploads the validator refused.
+    /// 422: the release zip was refused; `diagnostics` lists the validator's findings, each with
+    /// its own code (see the `Code` schema).
+    InvalidZip,
+
+    // Clashes with what exists (409).
+    /// The username is taken.
+    UsernameTaken,
+    /// The team name is taken.
+    TeamNameTaken,
+    /// The resource name is taken.
+    NameTaken,
+    /// The user is already a member of the team.
+    AlreadyMember,
+    /// The user already has an invitation to the team.
+    AlreadyInvited,
+    /// The change would leave a team without an owner.
+    LastOwner,
+    /// Deleting a team that still holds resources.
+    TeamHasResources,
+    /// Uploading a version the resource already has.
+    VersionExists,
+    /// Deleting a published release (only drafts can be deleted).
+    ReleasePublished,
+    /// Adding a screenshot to a full gallery.
+    TooManyScreenshots,
+
+    // Anything else.
+    /// 404: nothing at this address, or nothing the caller may see.
+    NotFound,
+    /// 500: a failure on the server; the details are in its log.
+    InternalError,
+
+    // Made by the pages in the browser, never sent by the store.
+    /// The store could not be reached.
+    NetworkError,
+    /// The store answered an upload with something the page does not understand.
+    BadResponse,
+    /// An upload failed with an HTTP status and no error body.
+    UploadFailed,
+    /// An upload was interrupted or cancelled.
+    UploadInterrupted,
+}
+
+impl std::fmt::Display for ErrorCode {
+    /// The code as the JSON spells it (`missing-scope`).
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.serialize(f)
+    }
+}
+
+impl std::str::FromStr for ErrorCode {
+    type Err = serde::de::value::Error;
+
+    /// Reads a code as the JSON spells it (`missing-scope`).
+    fn from_str(code: &str) -> Result<Self, Self::Err> {
+        use serde::de::IntoDeserializer;
+        ErrorCode::deserialize(code.into_deserializer())
+    }
+}
+
 /// A machine-readable code, a message for people, and the form field it concerns (if any).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
 #[error("{message}")]
@@ -14,7 +210,7 @@ use serde::{Deserialize, Serialize};
 pub struct ErrorBody {
     /// A stable, kebab-case code such as `invalid-credentials`.
     #[serde(rename = "error")]
-    pub code: String,
+    pub code: ErrorCode,
     /// What went wrong and what to do about it.
     pub message: String,
     /// The form field the error belongs to, so a page can show it beside that field.
@@ -35,7 +231,7 @@ pub struct ErrorBody {
 pub struct FieldError {
     /// A stable, kebab-case code such as `invalid-username`.
     #[serde(rename = "error")]
-    pub code: String,
+    pub code: ErrorCode,
     /// The form field.
     pub field: String,
     /// What is wrong with the value and what to do about it.
@@ -60,19 +256,19 @@ impl leptos::server_fn::error::FromServerFnError for ErrorBody {
         use leptos::server_fn::error::ServerFnErrorErr as E;
         let (code, message) = match value {
             E::Request(m) | E::Response(m) => (
-                "network-error",
+                ErrorCode::NetworkError,
                 format!(
                     "The store could not be reached ({m}). Check your connection and try again."
                 ),
             ),
             E::Args(m) | E::MissingArg(m) | E::Deserialization(m) => (
-                "bad-request",
+                ErrorCode::BadRequest,
                 format!("The request was not understood: {m}"),
             ),
-            other => ("internal-error", other.to_string()),
+            other => (ErrorCode::InternalError, other.to_string()),
         };
         ErrorBody {
-            code: code.into(),
+            code,
             message,
             field: None,
             diagnostics: None,
@@ -86,7 +282,7 @@ pub use server::{AppError, FieldChecks};
 
 #[cfg(feature = "ssr")]
 mod server {
-    use super::{ErrorBody, FieldError};
+    use super::{ErrorBody, ErrorCode, FieldError};
     use axum::http::StatusCode;
     use axum::response::{IntoResponse, Response};
 
@@ -96,7 +292,7 @@ mod server {
         /// The input is wrong; `field` names the form field when there is one.
         #[error("{message}")]
         Invalid {
-            code: &'static str,
+            code: ErrorCode,
             field: Option<&'static str>,
             message: String,
         },
@@ -105,17 +301,17 @@ mod server {
         InvalidFields(Vec<FieldError>),
         /// The request needs a logged-in user or a valid token.
         #[error("{message}")]
-        Unauthorized { code: &'static str, message: String },
+        Unauthorized { code: ErrorCode, message: String },
         /// The caller is known but may not do this.
         #[error("{message}")]
-        Forbidden { code: &'static str, message: String },
+        Forbidden { code: ErrorCode, message: String },
         /// Nothing there, or nothing the caller may see.
         #[error("{0}")]
         NotFound(String),
         /// The request clashes with what exists (a taken name, an existing version).
         #[error("{message}")]
         Conflict {
-            code: &'static str,
+            code: ErrorCode,
             field: Option<&'static str>,
             message: String,
         },
@@ -130,7 +326,7 @@ mod server {
         TooLarge(String),
         /// The client stopped sending, or sends too slowly, in the middle of a request.
         #[error("{message}")]
-        RequestTimeout { code: &'static str, message: String },
+        RequestTimeout { code: ErrorCode, message: String },
         /// Too many attempts; try again later.
         #[error("{message}")]
         TooManyRequests {
@@ -147,7 +343,7 @@ mod server {
 
     impl AppError {
         /// A bad value in form field `field`.
-        pub fn field(code: &'static str, field: &'static str, message: impl Into<String>) -> Self {
+        pub fn field(code: ErrorCode, field: &'static str, message: impl Into<String>) -> Self {
             AppError::Invalid {
                 code,
                 field: Some(field),
@@ -158,7 +354,7 @@ mod server {
         /// The caller may not do this.
         pub fn forbidden(message: impl Into<String>) -> Self {
             AppError::Forbidden {
-                code: "forbidden",
+                code: ErrorCode::Forbidden,
                 message: message.into(),
             }
         }
@@ -166,7 +362,7 @@ mod server {
         /// A request that needs a logged-in user.
         pub fn login_required() -> Self {
             AppError::Unauthorized {
-                code: "login-required",
+                code: ErrorCode::LoginRequired,
                 message: "Log in first.".into(),
             }
         }
@@ -190,22 +386,22 @@ mod server {
 
         /// The body clients see. Internal details are logged here and replaced by a generic message.
         pub fn body(&self) -> ErrorBody {
-            let (code, field): (&str, Option<&str>) = match self {
+            let (code, field): (ErrorCode, Option<&str>) = match self {
                 AppError::Invalid { code, field, .. } | AppError::Conflict { code, field, .. } => {
-                    (code, *field)
+                    (*code, *field)
                 }
                 AppError::Unauthorized { code, .. }
                 | AppError::Forbidden { code, .. }
-                | AppError::RequestTimeout { code, .. } => (code, None),
+                | AppError::RequestTimeout { code, .. } => (*code, None),
                 AppError::InvalidFields(errors) => errors
                     .first()
-                    .map(|e| (e.code.as_str(), Some(e.field.as_str())))
-                    .unwrap_or(("invalid-fields", None)),
-                AppError::NotFound(_) => ("not-found", None),
-                AppError::InvalidZip { .. } => ("invalid-zip", None),
-                AppError::TooLarge(_) => ("too-large", None),
-                AppError::TooManyRequests { .. } => ("too-many-requests", None),
-                AppError::Database(_) | AppError::Internal(_) => ("internal-error", None),
+                    .map(|e| (e.code, Some(e.field.as_str())))
+                    .unwrap_or((ErrorCode::InvalidFields, None)),
+                AppError::NotFound(_) => (ErrorCode::NotFound, None),
+                AppError::InvalidZip { .. } => (ErrorCode::InvalidZip, None),
+                AppError::TooLarge(_) => (ErrorCode::TooLarge, None),
+                AppError::TooManyRequests { .. } => (ErrorCode::TooManyRequests, None),
+                AppError::Database(_) | AppError::Internal(_) => (ErrorCode::InternalError, None),
             };
             let message = match self {
                 AppError::Database(_) | AppError::Internal(_) => {
@@ -215,7 +411,7 @@ mod server {
                 other => other.to_string(),
             };
             ErrorBody {
-                code: code.to_string(),
+                code,
                 message,
                 field: field.map(str::to_string),
                 diagnostics: match self {
@@ -236,10 +432,10 @@ mod server {
 
     impl FieldChecks {
         /// Records the outcome of checking `field`; an `Err` message becomes its error.
-        pub fn check(&mut self, code: &str, field: &str, outcome: Result<(), String>) {
+        pub fn check(&mut self, code: ErrorCode, field: &str, outcome: Result<(), String>) {
             if let Err(message) = outcome {
                 self.0.push(FieldError {
-                    code: code.into(),
+                    code,
                     field: field.into(),
                     message,
                 });

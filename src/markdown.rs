@@ -36,7 +36,7 @@ use std::time::{Duration, Instant};
 use pulldown_cmark::{CowStr, Event, Tag, TagEnd};
 
 use crate::db::Pool;
-use crate::error::AppError;
+use crate::error::{AppError, ErrorCode};
 
 /// Longest Markdown source, in bytes (descriptions; changelogs also have their own, lower
 /// character limit).
@@ -74,7 +74,7 @@ pub enum MarkdownError {
 
 impl MarkdownError {
     /// The error of form field `field` (with the field's error code `code`) when its text is refused.
-    pub fn for_field(self, code: &'static str, field: &'static str) -> AppError {
+    pub fn for_field(self, code: ErrorCode, field: &'static str) -> AppError {
         match self {
             MarkdownError::TooLong { .. }
             | MarkdownError::TooDeep { .. }
@@ -83,15 +83,14 @@ impl MarkdownError {
         }
     }
 
-    /// A stable, kebab-case code for the error (`markdown-too-long`, ...).
-    pub fn code(&self) -> &'static str {
+    /// The error's code (`markdown-too-long`, ...), as its [`AppError`] reports it.
+    pub fn code(&self) -> ErrorCode {
         match self {
-            MarkdownError::TooLong { .. } => "markdown-too-long",
-            MarkdownError::TooDeep { .. } => "markdown-too-deep",
-            MarkdownError::TooComplex => "markdown-too-complex",
-            MarkdownError::TimedOut => "markdown-timeout",
-            MarkdownError::Busy => "too-many-requests",
-            MarkdownError::RendererFailed(_) => "internal-error",
+            MarkdownError::TooLong { .. } => ErrorCode::MarkdownTooLong,
+            MarkdownError::TooDeep { .. } => ErrorCode::MarkdownTooDeep,
+            MarkdownError::TooComplex => ErrorCode::MarkdownTooComplex,
+            MarkdownError::TimedOut | MarkdownError::Busy => ErrorCode::TooManyRequests,
+            MarkdownError::RendererFailed(_) => ErrorCode::InternalError,
         }
     }
 }
@@ -356,7 +355,7 @@ pub async fn preview_off_thread(
 /// its code `code` (`invalid-description`, `invalid-changelog`).
 pub async fn render_field(
     source: &str,
-    code: &'static str,
+    code: ErrorCode,
     field: &'static str,
 ) -> Result<String, AppError> {
     render_off_thread(source.to_string())

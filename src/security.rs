@@ -25,7 +25,7 @@ use axum::http::{header, HeaderMap, HeaderValue, Method};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
-use crate::error::AppError;
+use crate::error::{AppError, ErrorCode};
 use crate::state::AppState;
 
 /// The policy of every HTML page rendered by the app; `nonce` is the response's script nonce.
@@ -69,7 +69,7 @@ pub async fn protect(State(state): State<AppState>, request: Request, next: Next
         && !same_origin(request.headers(), state.settings.public_url.as_deref())
     {
         return AppError::Forbidden {
-            code: "cross-site-request",
+            code: ErrorCode::CrossSiteRequest,
             message:
                 "This change came from another site. Use the store's own pages, or an API token."
                     .into(),
@@ -85,7 +85,7 @@ pub async fn protect(State(state): State<AppState>, request: Request, next: Next
         match tokio::time::timeout(limit, next.run(request)).await {
             Ok(response) => response,
             Err(_) => AppError::RequestTimeout {
-                code: "request-timeout",
+                code: ErrorCode::RequestTimeout,
                 message: format!(
                     "The request took longer than {} seconds: its body arrived too slowly, or the \
                      store was too busy. Try again.",

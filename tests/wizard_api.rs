@@ -10,7 +10,7 @@ use axum::http::Request;
 use common::{zip, TestApp, TestResponse};
 use nanos_store::accounts::service::User;
 use nanos_store::db;
-use nanos_store::error::AppError;
+use nanos_store::error::{AppError, ErrorCode};
 use nanos_store::resources::releases::{self, NewRelease, UploadTarget, UploadedZip};
 use nanos_store::resources::service;
 use nanos_store::resources::Channel;
@@ -571,7 +571,7 @@ async fn a_name_taken_during_the_upload_is_409_and_leaves_nothing(app: &TestApp)
     .await;
     match taken {
         Err(AppError::Conflict { code, field, .. }) => {
-            assert_eq!((code, field), ("name-taken", Some("name")));
+            assert_eq!((code, field), (ErrorCode::NameTaken, Some("name")));
         }
         other => panic!("expected name-taken, got {other:?}"),
     }

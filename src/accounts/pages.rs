@@ -10,6 +10,7 @@ use super::api::{
 use super::{login_address, safe_return_path, with_next, DeletionPlan, SignedInUser};
 use crate::accounts::auth::use_auth;
 use crate::dates::format_date;
+use crate::error::ErrorCode;
 use crate::ui::{action_error, field_error, route_param, Field, FormAlert, NotFound};
 
 /// The page to return to after logging in, from this page's `?next=`, when it is a page of this
@@ -180,7 +181,7 @@ pub fn LoginPage() -> impl IntoView {
     // A wrong name or password is shown beside the password, where the person types again.
     let error = Signal::derive(move || {
         error.get().map(|mut e| {
-            if e.code == "invalid-credentials" {
+            if e.code == ErrorCode::InvalidCredentials {
                 e.field = Some("password".into());
             }
             e

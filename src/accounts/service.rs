@@ -13,7 +13,7 @@ use super::{
     check_display_name, check_password, check_username, BlockingTeam, DeletionPlan, Profile,
 };
 use crate::db::{conflict_on_unique, new_id, Pool};
-use crate::error::{AppError, FieldChecks};
+use crate::error::{AppError, ErrorCode, FieldChecks};
 use crate::secrets::sha256_hex;
 
 pub use super::user::User;
@@ -30,14 +30,18 @@ pub struct Registration {
 pub async fn register(pool: &Pool, new: Registration, now: i64) -> Result<User, AppError> {
     let username = new.username.trim().to_string();
     let mut checks = FieldChecks::default();
-    checks.check("invalid-username", "username", check_username(&username));
     checks.check(
-        "invalid-display-name",
+        ErrorCode::InvalidUsername,
+        "username",
+        check_username(&username),
+    );
+    checks.check(
+        ErrorCode::InvalidDisplayName,
         "display_name",
         check_display_name(&new.display_name),
     );
     checks.check(
-        "invalid-password",
+        ErrorCode::InvalidPassword,
         "password",
         check_password(&new.password),
     );
@@ -63,7 +67,7 @@ pub async fn register(pool: &Pool, new: Registration, now: i64) -> Result<User, 
     .await
     .map_err(|e| {
         conflict_on_unique(e, || AppError::Conflict {
-            code: "username-taken",
+            code: ErrorCode::UsernameTaken,
             field: Some("username"),
             message: format!("The username '{}' is taken. Pick another.", user.username),
         })
@@ -130,7 +134,7 @@ pub async fn log_in(
         _ => {
             attempt.failed(pool, now).await?;
             Err(AppError::Unauthorized {
-                code: "invalid-credentials",
+                code: ErrorCode::InvalidCredentials,
                 message: "Wrong username or password.".into(),
             })
         }
@@ -220,7 +224,7 @@ pub async fn change_display_name(
     display_name: &str,
 ) -> Result<String, AppError> {
     check_display_name(display_name)
-        .map_err(|m| AppError::field("invalid-display-name", "display_name", m))?;
+        .map_err(|m| AppError::field(ErrorCode::InvalidDisplayName, "display_name", m))?;
     let display_name = display_name.trim().to_string();
     sqlx::query("UPDATE users SET display_name = $1 WHERE id = $2")
         .bind(&display_name)
@@ -241,7 +245,7 @@ async fn password_matches(pool: &Pool, user_id: &str, password: &str) -> Result<
 
 fn wrong_current_password(field: &'static str) -> AppError {
     AppError::field(
-        "wrong-password",
+        ErrorCode::WrongPassword,
         field,
         "This is not your current password.",
     )
@@ -260,10 +264,14 @@ pub async fn change_password(
     if !password_matches(pool, user_id, current).await? {
         checks.add(wrong_current_password("current_password"))?;
     }
-    checks.check("invalid-password", "new_password", check_password(new));
+    checks.check(
+        ErrorCode::InvalidPassword,
+        "new_password",
+        check_password(new),
+    );
     if current == new && !new.is_empty() {
         checks.check(
-            "same-password",
+            ErrorCode::SamePassword,
             "new_password",
             Err("The new password is the same as the current one.".into()),
         );
@@ -333,7 +341,7 @@ pub async fn delete_account(
     let mut checks = FieldChecks::default();
     if confirm.trim() != user.username {
         checks.check(
-            "confirmation-mismatch",
+            ErrorCode::ConfirmationMismatch,
             "confirm",
             Err(format!(
                 "Type your username, {}, to confirm.",
@@ -353,7 +361,7 @@ pub async fn delete_account(
             .map(|t| format!("'{}'", t.name))
             .collect();
         return Err(AppError::Conflict {
-            code: "last-owner",
+            code: ErrorCode::LastOwner,
             field: None,
             message: format!(
                 "You are the only owner of {}. Make someone else an owner, or remove what the team holds, first.",

@@ -21,7 +21,7 @@ use crate::access::{Actor, Caller, Need, Permit};
 use crate::accounts::service::{self as accounts, User};
 use crate::accounts::session;
 use crate::db;
-use crate::error::AppError;
+use crate::error::{AppError, ErrorCode};
 use crate::state::AppState;
 use crate::tokens::service as tokens;
 
@@ -115,7 +115,7 @@ impl<S: RequiredScope> FromRequestParts<AppState> for Authorized<S> {
         let caller = caller(parts, state)
             .await?
             .ok_or_else(|| AppError::Unauthorized {
-                code: "missing-credentials",
+                code: ErrorCode::MissingCredentials,
                 message: "This needs authentication: send the header Authorization: Token <token> \
                           (create one in Settings → Tokens), or log in."
                     .into(),
@@ -156,7 +156,7 @@ fn bearer_token(value: &str) -> Result<&str, AppError> {
         || token.is_empty()
     {
         return Err(AppError::Unauthorized {
-            code: "invalid-authorization",
+            code: ErrorCode::InvalidAuthorization,
             message: "The Authorization header must be 'Token <token>' or 'Bearer <token>'.".into(),
         });
     }

@@ -1,51 +1,25 @@
-//! The OpenAPI document of `/store/v1`, generated from the handlers, and Swagger UI.
+//! The OpenAPI document of `/store/v1`: what the API says about itself (title, security schemes,
+//! tags); its paths come from the router ([`super::router`]), which registers each route with the
+//! handler's `#[utoipa::path]` description.
 
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use super::{media, resources, teams, users};
+/// Where the API's routes are served; the document's paths start with it.
+pub const API_PREFIX: &str = "/store/v1";
 
-/// The API description served at `/store/v1/openapi.json`.
+/// The document served at `/store/v1/openapi.json`: [`ApiDoc`] with `routes` (the router's
+/// paths, relative to [`API_PREFIX`]) under [`API_PREFIX`].
+pub fn document(routes: utoipa::openapi::OpenApi) -> utoipa::openapi::OpenApi {
+    ApiDoc::openapi().nest(API_PREFIX, routes)
+}
+
+/// The API description without its paths, which [`document`] adds.
 #[derive(OpenApi)]
 #[openapi(
     info(
         title = "nanos store API",
         description = "Packages and asset packs for nanos world. Authenticate with `Authorization: Token <token>` (or `Bearer`); create tokens in Settings → Tokens. Errors are `{\"error\": code, \"message\": ...}`."
-    ),
-    paths(
-        users::me,
-        teams::my_teams,
-        teams::create_team,
-        teams::get_team,
-        teams::update_team,
-        teams::delete_team,
-        teams::add_member,
-        teams::change_role,
-        teams::remove_member,
-        teams::audit_log,
-        teams::team_invitations,
-        teams::withdraw_invitation,
-        teams::my_invitations,
-        teams::accept_invitation,
-        teams::decline_invitation,
-        resources::create_resource,
-        resources::list_resources,
-        resources::get_resource,
-        resources::update_resource,
-        resources::delete_resource,
-        resources::upload_release,
-        resources::list_releases,
-        resources::get_release,
-        resources::update_release,
-        resources::publish_release,
-        resources::delete_release,
-        resources::download_release,
-        resources::download_latest,
-        media::set_icon,
-        media::remove_icon,
-        media::list_screenshots,
-        media::add_screenshot,
-        media::remove_screenshot,
     ),
     components(schemas(crate::resources::NewResourceDetails)),
     modifiers(&Security),

@@ -14,7 +14,7 @@ use axum::Json;
 
 use super::auth::{Authorized, Manage};
 use crate::db;
-use crate::error::AppError;
+use crate::error::{AppError, ErrorCode};
 use crate::resources::media::{self, MediaStore, MAX_IMAGE_BYTES};
 use crate::resources::service::{self, Resource};
 use crate::resources::{kind_from_path, parse_kind, path_of_kind, Icon, Screenshot};
@@ -54,7 +54,7 @@ async fn read_image(
 ) -> Result<(Vec<u8>, String), AppError> {
     let bad = |why: String| {
         AppError::Invalid {
-        code: "bad-upload",
+        code: ErrorCode::BadUpload,
         field: None,
         message: format!(
             "The upload could not be read ({why}). Send multipart/form-data with the image in a part named file."
@@ -88,7 +88,11 @@ async fn read_image(
             "file" => image = Some(bytes),
             "caption" => {
                 caption = String::from_utf8(bytes).map_err(|_| {
-                    AppError::field("not-utf8", "caption", "The caption is not UTF-8 text.")
+                    AppError::field(
+                        ErrorCode::NotUtf8,
+                        "caption",
+                        "The caption is not UTF-8 text.",
+                    )
                 })?
             }
             _ => {}
@@ -96,7 +100,7 @@ async fn read_image(
     }
     let image = image.filter(|bytes| !bytes.is_empty()).ok_or_else(|| {
         AppError::field(
-            "missing-file",
+            ErrorCode::MissingFile,
             "file",
             "No image in the upload: choose a JPEG, PNG or WebP file.",
         )
@@ -142,7 +146,7 @@ fn answer<T: serde::Serialize>(
     }
 }
 
-#[utoipa::path(post, path = "/store/v1/{kind}/{name}/icon", tag = "resources", security(("token" = ["manage"]), ("session" = [])), params(("kind" = String, Path, description = "packages or assets"), ("name" = String, Path, description = "the resource name")),
+#[utoipa::path(post, path = "/{kind}/{name}/icon", tag = "resources", security(("token" = ["manage"]), ("session" = [])), params(("kind" = String, Path, description = "packages or assets"), ("name" = String, Path, description = "the resource name")),
     request_body(content_type = "multipart/form-data", description = "Part file: a JPEG, PNG or WebP image, at most 8 MiB and 8192 pixels a side. Stored as 64 and 128 px squares."),
     responses((status = 200, body = Icon), (status = 401, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody), (status = 413, body = crate::error::ErrorBody), (status = 422, description = "not-an-image or image-too-large", body = crate::error::ErrorBody)))]
 /// `POST /store/v1/{type}/{name}/icon`: set the icon (developer or above, `manage`). A release's
@@ -177,7 +181,7 @@ pub async fn set_icon(
     answer(&headers, &kind, &name, StatusCode::OK, result)
 }
 
-#[utoipa::path(delete, path = "/store/v1/{kind}/{name}/icon", tag = "resources", security(("token" = ["manage"]), ("session" = [])), params(("kind" = String, Path, description = "packages or assets"), ("name" = String, Path, description = "the resource name")),
+#[utoipa::path(delete, path = "/{kind}/{name}/icon", tag = "resources", security(("token" = ["manage"]), ("session" = [])), params(("kind" = String, Path, description = "packages or assets"), ("name" = String, Path, description = "the resource name")),
     responses((status = 204), (status = 401, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody)))]
 /// `DELETE /store/v1/{type}/{name}/icon`: remove the icon (developer or above, `manage`).
 pub async fn remove_icon(
@@ -190,7 +194,7 @@ pub async fn remove_icon(
     Ok(StatusCode::NO_CONTENT)
 }
 
-#[utoipa::path(get, path = "/store/v1/{kind}/{name}/screenshots", tag = "resources", params(("kind" = String, Path, description = "packages or assets"), ("name" = String, Path, description = "the resource name")),
+#[utoipa::path(get, path = "/{kind}/{name}/screenshots", tag = "resources", params(("kind" = String, Path, description = "packages or assets"), ("name" = String, Path, description = "the resource name")),
     responses((status = 200, body = Vec<Screenshot>), (status = 404, body = crate::error::ErrorBody)))]
 /// `GET /store/v1/{type}/{name}/screenshots`: the gallery, in order.
 pub async fn list_screenshots(
@@ -201,7 +205,7 @@ pub async fn list_screenshots(
     Ok(Json(media::screenshots(&state.pool, &resource).await?))
 }
 
-#[utoipa::path(post, path = "/store/v1/{kind}/{name}/screenshots", tag = "resources", security(("token" = ["manage"]), ("session" = [])), params(("kind" = String, Path, description = "packages or assets"), ("name" = String, Path, description = "the resource name")),
+#[utoipa::path(post, path = "/{kind}/{name}/screenshots", tag = "resources", security(("token" = ["manage"]), ("session" = [])), params(("kind" = String, Path, description = "packages or assets"), ("name" = String, Path, description = "the resource name")),
     request_body(content_type = "multipart/form-data", description = "Parts: file (a JPEG, PNG or WebP image, at most 8 MiB and 8192 pixels a side) and an optional caption (at most 200 characters). At most 8 screenshots per resource."),
     responses((status = 201, body = Screenshot), (status = 401, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody), (status = 409, description = "too-many-screenshots", body = crate::error::ErrorBody), (status = 413, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
 /// `POST /store/v1/{type}/{name}/screenshots`: add a screenshot at the end of the gallery
@@ -238,7 +242,7 @@ pub async fn add_screenshot(
     answer(&headers, &kind, &name, StatusCode::CREATED, result)
 }
 
-#[utoipa::path(delete, path = "/store/v1/{kind}/{name}/screenshots/{id}", tag = "resources", security(("token" = ["manage"]), ("session" = [])), params(("kind" = String, Path, description = "packages or assets"), ("name" = String, Path, description = "the resource name"), ("id" = String, Path, description = "the screenshot's id")),
+#[utoipa::path(delete, path = "/{kind}/{name}/screenshots/{id}", tag = "resources", security(("token" = ["manage"]), ("session" = [])), params(("kind" = String, Path, description = "packages or assets"), ("name" = String, Path, description = "the resource name"), ("id" = String, Path, description = "the screenshot's id")),
     responses((status = 204), (status = 401, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody)))]
 /// `DELETE /store/v1/{type}/{name}/screenshots/{id}` (developer or above, `manage`).
 pub async fn remove_screenshot(

@@ -40,14 +40,18 @@ mod resources;
 mod teams;
 mod users;
 
+use std::sync::Arc;
+
 use axum::extract::DefaultBodyLimit;
-use axum::routing::{delete, get, patch, post};
+use axum::routing::get;
 use axum::Router;
+use utoipa_axum::router::{OpenApiRouter, UtoipaMethodRouterExt};
+use utoipa_axum::routes;
 
 use axum::extract::rejection::JsonRejection;
 use axum::extract::FromRequest;
 
-use crate::error::AppError;
+use crate::error::{AppError, ErrorCode};
 use crate::state::AppState;
 
 /// A JSON request body whose rejections (bad JSON, wrong content type, missing fields) answer in
@@ -59,7 +63,7 @@ pub struct JsonBody<T>(pub T);
 impl From<JsonRejection> for AppError {
     fn from(rejection: JsonRejection) -> Self {
         AppError::Invalid {
-            code: "invalid-json",
+            code: ErrorCode::InvalidJson,
             field: None,
             message: format!(
                 "The request body is not what this endpoint takes: {}",
@@ -69,91 +73,71 @@ impl From<JsonRejection> for AppError {
     }
 }
 
-/// The routes under `/store/v1`.
+/// The routes under `/store/v1` ([`docs::API_PREFIX`]), with `GET /openapi.json` serving their
+/// OpenAPI document and a JSON `404` for any other path or method.
 pub fn router() -> Router<AppState> {
-    Router::new()
+    let (router, paths) = routes().split_for_parts();
+    let document = Arc::new(docs::document(paths));
+    router
         .route(
             "/openapi.json",
-            get(|| async { axum::Json(<docs::ApiDoc as utoipa::OpenApi>::openapi()) }),
-        )
-        .route("/user/me", get(users::me))
-        .route("/user/teams", get(teams::my_teams))
-        .route("/user/invitations", get(teams::my_invitations))
-        .route(
-            "/user/invitations/{team}/accept",
-            post(teams::accept_invitation),
-        )
-        .route(
-            "/user/invitations/{team}/decline",
-            post(teams::decline_invitation),
-        )
-        .route("/teams", post(teams::create_team))
-        .route(
-            "/teams/{name}",
-            get(teams::get_team)
-                .patch(teams::update_team)
-                .delete(teams::delete_team),
-        )
-        .route("/teams/{name}/members", post(teams::add_member))
-        .route(
-            "/teams/{name}/members/{username}",
-            patch(teams::change_role).delete(teams::remove_member),
-        )
-        .route("/teams/{name}/audit", get(teams::audit_log))
-        .route("/teams/{name}/invitations", get(teams::team_invitations))
-        .route(
-            "/teams/{name}/invitations/{username}",
-            delete(teams::withdraw_invitation),
-        )
-        .route(
-            "/{kind}",
-            get(resources::list_resources).post(resources::create_resource),
-        )
-        .route(
-            "/{kind}/{name}",
-            get(resources::get_resource)
-                .patch(resources::update_resource)
-                .delete(resources::delete_resource),
-        )
-        .route(
-            "/{kind}/{name}/releases",
-            get(resources::list_releases)
-                // Uploads count their own bytes against the configured limit.
-                .post(resources::upload_release)
-                .layer(DefaultBodyLimit::disable()),
-        )
-        .route(
-            "/{kind}/{name}/releases/{version}",
-            get(resources::get_release)
-                .patch(resources::update_release)
-                .delete(resources::delete_release),
-        )
-        .route(
-            "/{kind}/{name}/releases/{version}/publish",
-            post(resources::publish_release),
-        )
-        .route(
-            "/{kind}/{name}/releases/{version}/download",
-            get(resources::download_release),
-        )
-        .route("/{kind}/{name}/download", get(resources::download_latest))
-        .route(
-            "/{kind}/{name}/icon",
-            post(media::set_icon)
-                .delete(media::remove_icon)
-                .layer(DefaultBodyLimit::max(media::IMAGE_BODY_LIMIT)),
-        )
-        .route(
-            "/{kind}/{name}/screenshots",
-            get(media::list_screenshots)
-                .post(media::add_screenshot)
-                .layer(DefaultBodyLimit::max(media::IMAGE_BODY_LIMIT)),
-        )
-        .route(
-            "/{kind}/{name}/screenshots/{id}",
-            axum::routing::delete(media::remove_screenshot),
+            get(move || std::future::ready(axum::Json(Arc::clone(&document)))),
         )
         .fallback(|| async {
             AppError::NotFound("No API endpoint at this path and method.".into())
         })
+}
+
+/// Every documented route: `routes!` takes each handler's path and method from its
+/// `#[utoipa::path]`, so a route is in the document because it is in the router. Handlers that
+/// share a path go in one `routes!`.
+fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::default()
+        .routes(routes!(users::me))
+        .routes(routes!(teams::my_teams))
+        .routes(routes!(teams::my_invitations))
+        .routes(routes!(teams::accept_invitation))
+        .routes(routes!(teams::decline_invitation))
+        .routes(routes!(teams::create_team))
+        .routes(routes!(
+            teams::get_team,
+            teams::update_team,
+            teams::delete_team
+        ))
+        .routes(routes!(teams::add_member))
+        .routes(routes!(teams::change_role, teams::remove_member))
+        .routes(routes!(teams::audit_log))
+        .routes(routes!(teams::team_invitations))
+        .routes(routes!(teams::withdraw_invitation))
+        .routes(routes!(
+            resources::list_resources,
+            resources::create_resource
+        ))
+        .routes(routes!(
+            resources::get_resource,
+            resources::update_resource,
+            resources::delete_resource
+        ))
+        .routes(
+            routes!(resources::list_releases, resources::upload_release)
+                // Uploads count their own bytes against the configured limit.
+                .layer(DefaultBodyLimit::disable()),
+        )
+        .routes(routes!(
+            resources::get_release,
+            resources::update_release,
+            resources::delete_release
+        ))
+        .routes(routes!(resources::publish_release))
+        .routes(routes!(resources::download_release))
+        .routes(routes!(resources::download_latest))
+        .routes(
+            routes!(media::set_icon, media::remove_icon)
+                .layer(DefaultBodyLimit::max(media::IMAGE_BODY_LIMIT)),
+        )
+        .routes(
+            routes!(media::list_screenshots, media::add_screenshot)
+                .layer(DefaultBodyLimit::max(media::IMAGE_BODY_LIMIT)),
+        )
+        .routes(routes!(media::remove_screenshot))
 }

@@ -13,7 +13,7 @@ use super::auth::{Authorized, Download, Manage, MaybeAuthorized, Publish};
 use super::JsonBody;
 use crate::access;
 use crate::db;
-use crate::error::AppError;
+use crate::error::{AppError, ErrorCode};
 use crate::resources::releases::{self, NewRelease, Release, UploadTarget, UploadedZip};
 use crate::resources::service::{self, ListQuery, NewResource, Resource, ResourceUpdate};
 use crate::resources::{
@@ -35,7 +35,7 @@ pub struct CreateResource {
     pub details: NewResourceDetails,
 }
 
-#[utoipa::path(post, path = "/store/v1/{kind}", tag = "resources", security(("token" = ["manage"]), ("session" = [])), params(("kind" = String, Path, description = "packages or assets")), request_body = CreateResource,
+#[utoipa::path(post, path = "/{kind}", tag = "resources", security(("token" = ["manage"]), ("session" = [])), params(("kind" = String, Path, description = "packages or assets")), request_body = CreateResource,
     responses((status = 201, body = ResourceInfo), (status = 401, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody), (status = 409, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
 /// `POST /store/v1/{type}`: create a resource in a team (developer or above, `manage` scope).
 pub async fn create_resource(
@@ -56,7 +56,7 @@ pub async fn create_resource(
     Ok((StatusCode::CREATED, Json(info)))
 }
 
-#[utoipa::path(get, path = "/store/v1/{kind}", tag = "resources", params(("kind" = String, Path, description = "packages or assets"), ListQuery),
+#[utoipa::path(get, path = "/{kind}", tag = "resources", params(("kind" = String, Path, description = "packages or assets"), ListQuery),
     responses((status = 200, body = Page<ResourceInfo>), (status = 422, body = crate::error::ErrorBody)))]
 /// `GET /store/v1/{type}`: list and search.
 pub async fn list_resources(
@@ -69,7 +69,7 @@ pub async fn list_resources(
     ))
 }
 
-#[utoipa::path(get, path = "/store/v1/{kind}/{name}", tag = "resources", params(("kind" = String, Path, description = "packages or assets"), ("name" = String, Path, description = "the resource name")),
+#[utoipa::path(get, path = "/{kind}/{name}", tag = "resources", params(("kind" = String, Path, description = "packages or assets"), ("name" = String, Path, description = "the resource name")),
     responses((status = 200, body = ResourceInfo), (status = 404, body = crate::error::ErrorBody)))]
 /// `GET /store/v1/{type}/{name}`
 pub async fn get_resource(
@@ -94,7 +94,7 @@ pub struct UpdateResource {
     pub links: Option<ResourceLinks>,
 }
 
-#[utoipa::path(patch, path = "/store/v1/{kind}/{name}", tag = "resources", security(("token" = ["manage"]), ("session" = [])), params(("kind" = String, Path, description = "packages or assets"), ("name" = String, Path, description = "the resource name")), request_body = UpdateResource,
+#[utoipa::path(patch, path = "/{kind}/{name}", tag = "resources", security(("token" = ["manage"]), ("session" = [])), params(("kind" = String, Path, description = "packages or assets"), ("name" = String, Path, description = "the resource name")), request_body = UpdateResource,
     responses((status = 200, body = ResourceInfo), (status = 401, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
 /// `PATCH /store/v1/{type}/{name}`: edit information and tags (developer or above, `manage`).
 pub async fn update_resource(
@@ -125,7 +125,7 @@ pub async fn update_resource(
     ))
 }
 
-#[utoipa::path(delete, path = "/store/v1/{kind}/{name}", tag = "resources", security(("token" = ["manage"]), ("session" = [])), params(("kind" = String, Path, description = "packages or assets"), ("name" = String, Path, description = "the resource name")),
+#[utoipa::path(delete, path = "/{kind}/{name}", tag = "resources", security(("token" = ["manage"]), ("session" = [])), params(("kind" = String, Path, description = "packages or assets"), ("name" = String, Path, description = "the resource name")),
     responses((status = 204, description = "The resource, its releases and tags are gone, with every release file no other release shares; the team's audit log records it."), (status = 401, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody)))]
 /// `DELETE /store/v1/{type}/{name}`: delete a resource with all its releases, published ones
 /// included (team admins and owners, `manage` scope).
@@ -148,7 +148,7 @@ pub async fn delete_resource(
 
 fn bad_multipart(error: MultipartError) -> AppError {
     AppError::Invalid {
-        code: "bad-upload",
+        code: ErrorCode::BadUpload,
         field: None,
         message: format!("The upload could not be read ({}). Send multipart/form-data with the zip in a part named file.", error.body_text()),
     }
@@ -209,7 +209,7 @@ impl UploadPace {
 
     fn stalled(&self, what: &str) -> AppError {
         AppError::RequestTimeout {
-            code: "upload-stalled",
+            code: ErrorCode::UploadStalled,
             message: format!(
                 "The upload {what}: after {} s it must keep sending at least {} KiB/s on average. Check your connection and upload again.",
                 self.stall_timeout.as_secs(),
@@ -237,7 +237,7 @@ async fn read_text(
         bytes.extend_from_slice(&chunk);
         if bytes.len() > limit {
             return Err(AppError::field(
-                "part-too-large",
+                ErrorCode::PartTooLarge,
                 name,
                 format!("The {name} part is larger than {limit} bytes."),
             ));
@@ -245,14 +245,14 @@ async fn read_text(
     }
     String::from_utf8(bytes).map_err(|_| {
         AppError::field(
-            "not-utf8",
+            ErrorCode::NotUtf8,
             name,
             format!("The {name} part is not UTF-8 text."),
         )
     })
 }
 
-#[utoipa::path(post, path = "/store/v1/{kind}/{name}/releases", tag = "releases", security(("token" = ["publish"]), ("session" = [])), params(("kind" = String, Path, description = "packages or assets"), ("name" = String, Path, description = "the resource name")),
+#[utoipa::path(post, path = "/{kind}/{name}/releases", tag = "releases", security(("token" = ["publish"]), ("session" = [])), params(("kind" = String, Path, description = "packages or assets"), ("name" = String, Path, description = "the resource name")),
     request_body(content_type = "multipart/form-data", description = "Parts: file (the zip), and optional changelog, channel (private, alpha, beta, stable), publish (true for a published release; otherwise a draft).\n\n\
 To create the resource together with its first release, send a text part `resource` BEFORE the `file` part: JSON `{\"team\", \"title\", \"short_description\", \"description\", \"category\", \"tags\": [..]}` (NewResourceDetails). The name is the one in the path. The caller's rights in that team (developer or above) and the details are checked before any byte of the file is read; the resource, its tags and the release are then created in one transaction once the zip is valid, so a refused upload leaves nothing. A name that is taken (already, or by another upload meanwhile) is `409 name-taken`. Without a `resource` part the resource must exist (`404` otherwise)."),
     responses((status = 201, body = ReleaseInfo), (status = 401, body = crate::error::ErrorBody), (status = 403, description = "No right to upload to this resource, or to create resources in the team.", body = crate::error::ErrorBody), (status = 404, description = "No such resource, and no resource part before the file to create it.", body = crate::error::ErrorBody), (status = 409, description = "version-exists: the resource has this version; name-taken: the resource part asks for a name that is taken.", body = crate::error::ErrorBody), (status = 408, description = "The upload stalled or was too slow.", body = crate::error::ErrorBody), (status = 413, body = crate::error::ErrorBody), (status = 422, description = "The zip was refused (diagnostics lists why), or the resource part is invalid (field names the detail).", body = crate::error::ErrorBody)))]
@@ -278,7 +278,7 @@ pub async fn upload_release(
         .await?;
     }
     let mut multipart = multipart.map_err(|e| AppError::Invalid {
-        code: "bad-upload",
+        code: ErrorCode::BadUpload,
         field: None,
         message: format!(
             "{} Send multipart/form-data with the zip in a part named file.",
@@ -300,7 +300,7 @@ pub async fn upload_release(
             "resource" => {
                 if file.is_some() || matches!(target, Some(UploadTarget::New(_))) {
                     return Err(AppError::field(
-                        "misplaced-resource",
+                        ErrorCode::MisplacedResource,
                         "resource",
                         "Send one resource part, before the file part.",
                     ));
@@ -308,7 +308,7 @@ pub async fn upload_release(
                 let text = read_text(field, &mut pace, "resource", 256 * 1024).await?;
                 let details: NewResourceDetails = serde_json::from_str(&text).map_err(|e| {
                     AppError::field(
-                        "invalid-resource",
+                        ErrorCode::InvalidResource,
                         "resource",
                         format!("The resource part is not the JSON this endpoint takes: {e}"),
                     )
@@ -364,7 +364,7 @@ pub async fn upload_release(
     let target = target.ok_or_else(|| no_such_resource(kind, &name))?;
     let blob = file.ok_or_else(|| {
         AppError::field(
-            "missing-file",
+            ErrorCode::MissingFile,
             "file",
             "No zip in the upload: send it in a part named file.",
         )
@@ -407,7 +407,7 @@ fn no_such_resource(kind: Kind, name: &str) -> AppError {
     ))
 }
 
-#[utoipa::path(get, path = "/store/v1/{kind}/{name}/releases", tag = "releases", security((), ("token" = ["download"]), ("session" = [])), params(("kind" = String, Path, description = "packages or assets"), ("name" = String, Path, description = "the resource name")),
+#[utoipa::path(get, path = "/{kind}/{name}/releases", tag = "releases", security((), ("token" = ["download"]), ("session" = [])), params(("kind" = String, Path, description = "packages or assets"), ("name" = String, Path, description = "the resource name")),
     responses((status = 200, body = Vec<ReleaseInfo>), (status = 404, body = crate::error::ErrorBody)))]
 /// `GET /store/v1/{type}/{name}/releases`: the releases the caller may see, newest first.
 pub async fn list_releases(
@@ -421,7 +421,7 @@ pub async fn list_releases(
     Ok(Json(list.iter().map(Release::info).collect()))
 }
 
-#[utoipa::path(get, path = "/store/v1/{kind}/{name}/releases/{version}", tag = "releases", security((), ("token" = ["download"]), ("session" = [])), params(("kind" = String, Path, description = "packages or assets"), ("name" = String, Path, description = "the resource name"), ("version" = String, Path, description = "X.Y.Z")),
+#[utoipa::path(get, path = "/{kind}/{name}/releases/{version}", tag = "releases", security((), ("token" = ["download"]), ("session" = [])), params(("kind" = String, Path, description = "packages or assets"), ("name" = String, Path, description = "the resource name"), ("version" = String, Path, description = "X.Y.Z")),
     responses((status = 200, body = ReleaseInfo), (status = 404, body = crate::error::ErrorBody)))]
 /// `GET /store/v1/{type}/{name}/releases/{version}`
 pub async fn get_release(
@@ -445,7 +445,7 @@ pub struct UpdateRelease {
     pub channel: Option<Channel>,
 }
 
-#[utoipa::path(patch, path = "/store/v1/{kind}/{name}/releases/{version}", tag = "releases", security(("token" = ["manage"]), ("session" = [])), params(("kind" = String, Path, description = "packages or assets"), ("name" = String, Path, description = "the resource name"), ("version" = String, Path, description = "X.Y.Z")), request_body = UpdateRelease,
+#[utoipa::path(patch, path = "/{kind}/{name}/releases/{version}", tag = "releases", security(("token" = ["manage"]), ("session" = [])), params(("kind" = String, Path, description = "packages or assets"), ("name" = String, Path, description = "the resource name"), ("version" = String, Path, description = "X.Y.Z")), request_body = UpdateRelease,
     responses((status = 200, body = ReleaseInfo), (status = 401, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
 /// `PATCH /store/v1/{type}/{name}/releases/{version}`: edit changelog or channel.
 pub async fn update_release(
@@ -468,7 +468,7 @@ pub async fn update_release(
     ))
 }
 
-#[utoipa::path(post, path = "/store/v1/{kind}/{name}/releases/{version}/publish", tag = "releases", security(("token" = ["manage"]), ("session" = [])), params(("kind" = String, Path, description = "packages or assets"), ("name" = String, Path, description = "the resource name"), ("version" = String, Path, description = "X.Y.Z")),
+#[utoipa::path(post, path = "/{kind}/{name}/releases/{version}/publish", tag = "releases", security(("token" = ["manage"]), ("session" = [])), params(("kind" = String, Path, description = "packages or assets"), ("name" = String, Path, description = "the resource name"), ("version" = String, Path, description = "X.Y.Z")),
     responses((status = 200, body = ReleaseInfo), (status = 401, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody)))]
 /// `POST /store/v1/{type}/{name}/releases/{version}/publish`
 pub async fn publish_release(
@@ -482,7 +482,7 @@ pub async fn publish_release(
     ))
 }
 
-#[utoipa::path(delete, path = "/store/v1/{kind}/{name}/releases/{version}", tag = "releases", security(("token" = ["manage"]), ("session" = [])), params(("kind" = String, Path, description = "packages or assets"), ("name" = String, Path, description = "the resource name"), ("version" = String, Path, description = "X.Y.Z")),
+#[utoipa::path(delete, path = "/{kind}/{name}/releases/{version}", tag = "releases", security(("token" = ["manage"]), ("session" = [])), params(("kind" = String, Path, description = "packages or assets"), ("name" = String, Path, description = "the resource name"), ("version" = String, Path, description = "X.Y.Z")),
     responses((status = 204), (status = 401, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody), (status = 409, body = crate::error::ErrorBody)))]
 /// `DELETE /store/v1/{type}/{name}/releases/{version}`: drafts only.
 pub async fn delete_release(
@@ -502,7 +502,7 @@ pub async fn delete_release(
     Ok(StatusCode::NO_CONTENT)
 }
 
-#[utoipa::path(get, path = "/store/v1/{kind}/{name}/releases/{version}/download", tag = "releases", security((), ("token" = ["download"]), ("session" = [])), params(("kind" = String, Path, description = "packages or assets"), ("name" = String, Path, description = "the resource name"), ("version" = String, Path, description = "X.Y.Z")),
+#[utoipa::path(get, path = "/{kind}/{name}/releases/{version}/download", tag = "releases", security((), ("token" = ["download"]), ("session" = [])), params(("kind" = String, Path, description = "packages or assets"), ("name" = String, Path, description = "the resource name"), ("version" = String, Path, description = "X.Y.Z")),
     responses((status = 200, description = "The zip (honours Range and If-None-Match)", content_type = "application/zip"), (status = 206, description = "Part of the zip"), (status = 304, description = "Not modified"), (status = 404, body = crate::error::ErrorBody), (status = 416, description = "Range not satisfiable")))]
 /// `GET /store/v1/{type}/{name}/releases/{version}/download`
 pub async fn download_release(
@@ -532,7 +532,7 @@ pub struct ChannelParams {
     pub channel: Option<String>,
 }
 
-#[utoipa::path(get, path = "/store/v1/{kind}/{name}/download", tag = "releases", security((), ("token" = ["download"]), ("session" = [])), params(("kind" = String, Path, description = "packages or assets"), ("name" = String, Path), ChannelParams),
+#[utoipa::path(get, path = "/{kind}/{name}/download", tag = "releases", security((), ("token" = ["download"]), ("session" = [])), params(("kind" = String, Path, description = "packages or assets"), ("name" = String, Path), ChannelParams),
     responses((status = 200, description = "The newest published release on the channel or a more stable one", content_type = "application/zip"), (status = 404, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
 /// `GET /store/v1/{type}/{name}/download?channel=stable`: the newest published release on that
 /// channel or a more stable one.

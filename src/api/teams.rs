@@ -13,7 +13,7 @@ use crate::state::AppState;
 use crate::teams::service::{self, NewTeam, TeamUpdate};
 use crate::teams::{Invitation, MyTeam, Role, TeamDetails};
 
-#[utoipa::path(get, path = "/store/v1/teams/{name}", tag = "teams", params(("name" = String, Path)),
+#[utoipa::path(get, path = "/teams/{name}", tag = "teams", params(("name" = String, Path)),
     responses((status = 200, body = TeamDetails), (status = 404, body = crate::error::ErrorBody)))]
 /// `GET /store/v1/teams/{name}`: a team and its members (public).
 pub async fn get_team(
@@ -23,7 +23,7 @@ pub async fn get_team(
     Ok(Json(service::details(&state.pool, &name).await?))
 }
 
-#[utoipa::path(get, path = "/store/v1/user/teams", tag = "teams", security(("token" = []), ("session" = [])),
+#[utoipa::path(get, path = "/user/teams", tag = "teams", security(("token" = []), ("session" = [])),
     responses((status = 200, body = Vec<MyTeam>), (status = 401, body = crate::error::ErrorBody)))]
 /// `GET /store/v1/user/teams`: the caller's teams with their role.
 pub async fn my_teams(
@@ -44,7 +44,7 @@ pub struct CreateTeam {
     pub description: String,
 }
 
-#[utoipa::path(post, path = "/store/v1/teams", tag = "teams", security(("token" = ["manage"]), ("session" = [])), request_body = CreateTeam,
+#[utoipa::path(post, path = "/teams", tag = "teams", security(("token" = ["manage"]), ("session" = [])), request_body = CreateTeam,
     responses((status = 201, body = TeamDetails), (status = 401, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody), (status = 409, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
 /// `POST /store/v1/teams`: create a team; the caller becomes its owner.
 pub async fn create_team(
@@ -71,7 +71,7 @@ pub struct UpdateTeam {
     pub description: Option<String>,
 }
 
-#[utoipa::path(patch, path = "/store/v1/teams/{name}", tag = "teams", security(("token" = ["manage"]), ("session" = [])), params(("name" = String, Path)), request_body = UpdateTeam,
+#[utoipa::path(patch, path = "/teams/{name}", tag = "teams", security(("token" = ["manage"]), ("session" = [])), params(("name" = String, Path)), request_body = UpdateTeam,
     responses((status = 200, body = TeamDetails), (status = 401, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
 /// `PATCH /store/v1/teams/{name}`: edit the title or description (admin or above).
 pub async fn update_team(
@@ -88,7 +88,7 @@ pub async fn update_team(
     Ok(Json(service::details(&state.pool, &name).await?))
 }
 
-#[utoipa::path(delete, path = "/store/v1/teams/{name}", tag = "teams", security(("token" = ["manage"]), ("session" = [])), params(("name" = String, Path)),
+#[utoipa::path(delete, path = "/teams/{name}", tag = "teams", security(("token" = ["manage"]), ("session" = [])), params(("name" = String, Path)),
     responses((status = 204), (status = 401, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody), (status = 409, body = crate::error::ErrorBody)))]
 /// `DELETE /store/v1/teams/{name}`: delete a team without resources (owners).
 pub async fn delete_team(
@@ -107,7 +107,7 @@ pub struct AddMember {
     pub role: Role,
 }
 
-#[utoipa::path(post, path = "/store/v1/teams/{name}/members", tag = "teams", security(("token" = ["manage"]), ("session" = [])), params(("name" = String, Path)), request_body = AddMember,
+#[utoipa::path(post, path = "/teams/{name}/members", tag = "teams", security(("token" = ["manage"]), ("session" = [])), params(("name" = String, Path)), request_body = AddMember,
     responses((status = 202, description = "The user is invited; they become a member when they accept", body = Invitation), (status = 401, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody), (status = 409, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
 /// `POST /store/v1/teams/{name}/members`: invite a user with a role (admins: developers and
 /// members; owners: anyone). Membership starts only when the user accepts
@@ -131,7 +131,7 @@ pub async fn add_member(
     Ok((StatusCode::ACCEPTED, Json(invitation)))
 }
 
-#[utoipa::path(get, path = "/store/v1/teams/{name}/invitations", tag = "teams", security(("token" = ["manage"]), ("session" = [])), params(("name" = String, Path)),
+#[utoipa::path(get, path = "/teams/{name}/invitations", tag = "teams", security(("token" = ["manage"]), ("session" = [])), params(("name" = String, Path)),
     responses((status = 200, body = Vec<Invitation>), (status = 401, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody)))]
 /// `GET /store/v1/teams/{name}/invitations`: the invitations not yet answered (admin or above).
 pub async fn team_invitations(
@@ -144,7 +144,7 @@ pub async fn team_invitations(
     ))
 }
 
-#[utoipa::path(delete, path = "/store/v1/teams/{name}/invitations/{username}", tag = "teams", security(("token" = ["manage"]), ("session" = [])), params(("name" = String, Path), ("username" = String, Path)),
+#[utoipa::path(delete, path = "/teams/{name}/invitations/{username}", tag = "teams", security(("token" = ["manage"]), ("session" = [])), params(("name" = String, Path), ("username" = String, Path)),
     responses((status = 204), (status = 401, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody)))]
 /// `DELETE /store/v1/teams/{name}/invitations/{username}`: withdraw an invitation (admin or above).
 pub async fn withdraw_invitation(
@@ -156,7 +156,7 @@ pub async fn withdraw_invitation(
     Ok(StatusCode::NO_CONTENT)
 }
 
-#[utoipa::path(get, path = "/store/v1/user/invitations", tag = "teams", security(("token" = []), ("session" = [])),
+#[utoipa::path(get, path = "/user/invitations", tag = "teams", security(("token" = []), ("session" = [])),
     responses((status = 200, body = Vec<Invitation>), (status = 401, body = crate::error::ErrorBody)))]
 /// `GET /store/v1/user/invitations`: the caller's invitations, waiting for an answer.
 pub async fn my_invitations(
@@ -168,7 +168,7 @@ pub async fn my_invitations(
     ))
 }
 
-#[utoipa::path(post, path = "/store/v1/user/invitations/{team}/accept", tag = "teams", security(("token" = ["manage"]), ("session" = [])), params(("team" = String, Path)),
+#[utoipa::path(post, path = "/user/invitations/{team}/accept", tag = "teams", security(("token" = ["manage"]), ("session" = [])), params(("team" = String, Path)),
     responses((status = 200, description = "The caller is now a member", body = MyTeam), (status = 401, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody)))]
 /// `POST /store/v1/user/invitations/{team}/accept`: join the team with the invited role.
 pub async fn accept_invitation(
@@ -181,7 +181,7 @@ pub async fn accept_invitation(
     ))
 }
 
-#[utoipa::path(post, path = "/store/v1/user/invitations/{team}/decline", tag = "teams", security(("token" = ["manage"]), ("session" = [])), params(("team" = String, Path)),
+#[utoipa::path(post, path = "/user/invitations/{team}/decline", tag = "teams", security(("token" = ["manage"]), ("session" = [])), params(("team" = String, Path)),
     responses((status = 204), (status = 401, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody)))]
 /// `POST /store/v1/user/invitations/{team}/decline`: refuse the invitation.
 pub async fn decline_invitation(
@@ -199,7 +199,7 @@ pub struct ChangeRole {
     pub role: Role,
 }
 
-#[utoipa::path(patch, path = "/store/v1/teams/{name}/members/{username}", tag = "teams", security(("token" = ["manage"]), ("session" = [])), params(("name" = String, Path), ("username" = String, Path)), request_body = ChangeRole,
+#[utoipa::path(patch, path = "/teams/{name}/members/{username}", tag = "teams", security(("token" = ["manage"]), ("session" = [])), params(("name" = String, Path), ("username" = String, Path)), request_body = ChangeRole,
     responses((status = 200, body = TeamDetails), (status = 401, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody), (status = 409, body = crate::error::ErrorBody)))]
 /// `PATCH /store/v1/teams/{name}/members/{username}`: change a member's role.
 pub async fn change_role(
@@ -220,7 +220,7 @@ pub async fn change_role(
     Ok(Json(service::details(&state.pool, &name).await?))
 }
 
-#[utoipa::path(delete, path = "/store/v1/teams/{name}/members/{username}", tag = "teams", security(("token" = ["manage"]), ("session" = [])), params(("name" = String, Path), ("username" = String, Path)),
+#[utoipa::path(delete, path = "/teams/{name}/members/{username}", tag = "teams", security(("token" = ["manage"]), ("session" = [])), params(("name" = String, Path), ("username" = String, Path)),
     responses((status = 204), (status = 401, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody), (status = 409, body = crate::error::ErrorBody)))]
 /// `DELETE /store/v1/teams/{name}/members/{username}`: remove a member, or leave (yourself).
 pub async fn remove_member(
@@ -232,7 +232,7 @@ pub async fn remove_member(
     Ok(StatusCode::NO_CONTENT)
 }
 
-#[utoipa::path(get, path = "/store/v1/teams/{name}/audit", tag = "teams", security(("token" = ["manage"]), ("session" = [])), params(("name" = String, Path)),
+#[utoipa::path(get, path = "/teams/{name}/audit", tag = "teams", security(("token" = ["manage"]), ("session" = [])), params(("name" = String, Path)),
     responses((status = 200, body = Vec<crate::teams::AuditEntry>), (status = 401, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody)))]
 /// `GET /store/v1/teams/{name}/audit`: who added, removed or changed whom (admin or above,
 /// `manage` scope; a team-restricted token only for its team).

@@ -18,7 +18,7 @@ pub struct Me {
     pub teams: Vec<MyTeam>,
 }
 
-#[utoipa::path(get, path = "/store/v1/user/me", tag = "users", security(("token" = []), ("session" = [])),
+#[utoipa::path(get, path = "/user/me", tag = "users", security(("token" = []), ("session" = [])),
     responses((status = 200, body = Me), (status = 401, body = crate::error::ErrorBody)))]
 /// `GET /store/v1/user/me`
 pub async fn me(

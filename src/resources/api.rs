@@ -201,7 +201,7 @@ pub async fn move_screenshot(
         "later" => false,
         _ => {
             return Err(AppError::field(
-                "invalid-direction",
+                ErrorCode::InvalidDirection,
                 "direction",
                 "Move a screenshot earlier or later.",
             )
@@ -289,7 +289,7 @@ pub async fn delete_resource(kind: String, name: String, confirm: String) -> Res
     let caller = session::authorize(&state, Need::Manage).await?;
     if confirm.trim() != name {
         return Err(AppError::field(
-            "confirmation-mismatch",
+            ErrorCode::ConfirmationMismatch,
             "confirm",
             format!("Type the resource's name, {name}, to confirm."),
         )

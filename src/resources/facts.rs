@@ -4,7 +4,7 @@
 use super::images;
 use super::{Related, ResourceLinks};
 use crate::db::Pool;
-use crate::error::AppError;
+use crate::error::{AppError, ErrorCode};
 use crate::validate::{Kind, ManifestSummary};
 
 /// Longest link, in bytes.
@@ -23,7 +23,7 @@ pub fn check_license(text: &str) -> Result<Option<String>, AppError> {
     }
     let invalid = |why: &str| {
         AppError::field(
-            "invalid-license",
+            ErrorCode::InvalidLicense,
             "license",
             format!("{why} Use an SPDX identifier such as MIT, Apache-2.0, GPL-3.0-only or CC-BY-4.0, or an expression such as \"MIT OR Apache-2.0\" (see spdx.org/licenses)."),
         )
@@ -80,7 +80,7 @@ pub fn check_link(field: &'static str, text: Option<&str>) -> Result<Option<Stri
     }
     let invalid = || {
         AppError::field(
-            "invalid-link",
+            ErrorCode::InvalidLink,
             field,
             format!("A link is a full web address starting with https:// or http://, at most {LINK_MAX} characters."),
         )

@@ -28,7 +28,7 @@ use super::images::url;
 use super::service::{authorize, Resource};
 use super::{Icon, ReleaseInfo, Screenshot};
 use crate::db::{new_id, Pool};
-use crate::error::AppError;
+use crate::error::{AppError, ErrorCode};
 use crate::markdown;
 use crate::storage::BlobStore;
 use crate::teams::service::Actor;
@@ -112,7 +112,7 @@ impl MediaStore {
 
 fn not_an_image() -> AppError {
     AppError::field(
-        "not-an-image",
+        ErrorCode::NotAnImage,
         "file",
         "This file is not an image the store takes: use a JPEG, PNG or WebP image.",
     )
@@ -120,7 +120,7 @@ fn not_an_image() -> AppError {
 
 fn too_large_image() -> AppError {
     AppError::field(
-        "image-too-large",
+        ErrorCode::ImageTooLarge,
         "file",
         format!(
             "This image is too large: at most {} MiB, {MAX_IMAGE_SIDE} pixels a side and {} megapixels.",
@@ -312,13 +312,13 @@ pub async fn add_screenshot(
     let caption = caption.trim();
     if caption.chars().count() > CAPTION_MAX {
         return Err(AppError::field(
-            "invalid-caption",
+            ErrorCode::InvalidCaption,
             "caption",
             format!("A caption has at most {CAPTION_MAX} characters."),
         ));
     }
     let full = || AppError::Conflict {
-        code: "too-many-screenshots",
+        code: ErrorCode::TooManyScreenshots,
         field: None,
         message: format!("A resource has at most {MAX_SCREENSHOTS} screenshots: remove one first."),
     };
@@ -607,7 +607,7 @@ mod tests {
     #[test]
     fn non_images_and_bombs_are_refused() {
         let refused = icon_sizes(b"<svg onload=alert(1)>").err().unwrap();
-        assert_eq!(refused.body().code, "not-an-image");
+        assert_eq!(refused.body().code, ErrorCode::NotAnImage);
         // A PNG header that claims 100000 x 100000 pixels, in a few dozen bytes.
         let mut bomb = png(1, 1);
         bomb[16..20].copy_from_slice(&100_000u32.to_be_bytes());
@@ -615,7 +615,7 @@ mod tests {
         let crc = crc32fast::hash(&bomb[12..29]);
         bomb[29..33].copy_from_slice(&crc.to_be_bytes());
         let refused = icon_sizes(&bomb).err().unwrap();
-        assert_eq!(refused.body().code, "image-too-large");
+        assert_eq!(refused.body().code, ErrorCode::ImageTooLarge);
     }
 
     #[test]

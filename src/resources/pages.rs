@@ -13,7 +13,7 @@ use super::api::{
 use super::manage::DeleteResourceSection;
 use super::{path_of_kind, Channel, Icon, Related, ReleaseState, ResourceInfo, Screenshot};
 use crate::dates::format_date;
-use crate::error::ErrorBody;
+use crate::error::{ErrorBody, ErrorCode};
 use crate::teams::Role;
 use crate::ui::{action_error, field_error, route_param, FormAlert, NotFound, TextArea};
 use crate::validate::{human_size, Kind};
@@ -685,16 +685,18 @@ fn media_outcome(saved: bool, error: Option<&str>) -> Option<(bool, &'static str
     if let Some(code) = error {
         return Some((
             false,
-            match code {
-                "not-an-image" => {
+            match code.parse::<ErrorCode>() {
+                Ok(ErrorCode::NotAnImage) => {
                     "That file is not an image the store takes: use a JPEG, PNG or WebP image."
                 }
-                "image-too-large" | "too-large" => {
+                Ok(ErrorCode::ImageTooLarge | ErrorCode::TooLarge) => {
                     "That image is too large: at most 8 MiB and 8192 pixels a side."
                 }
-                "too-many-screenshots" => "The gallery is full (8 screenshots): remove one first.",
-                "invalid-caption" => "A caption has at most 200 characters.",
-                "missing-file" => "Choose an image file first.",
+                Ok(ErrorCode::TooManyScreenshots) => {
+                    "The gallery is full (8 screenshots): remove one first."
+                }
+                Ok(ErrorCode::InvalidCaption) => "A caption has at most 200 characters.",
+                Ok(ErrorCode::MissingFile) => "Choose an image file first.",
                 _ => "The image was not saved. Try again.",
             },
         ));

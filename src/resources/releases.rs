@@ -7,7 +7,7 @@ use std::collections::BTreeSet;
 use super::service::{self, authorize, CheckedResource, Resource};
 use super::{path_of_kind, Channel, ReleaseInfo, ReleaseState, UploadLimits};
 use crate::db::{is_unique_violation, new_id, Pool};
-use crate::error::AppError;
+use crate::error::{AppError, ErrorCode};
 use crate::markdown::{self, StoredColumn};
 use crate::storage::{BlobStore, DetachedBlob, WrittenBlob};
 use crate::teams::service::{self as teams, Actor};
@@ -78,12 +78,12 @@ impl Release {
 async fn render_changelog(changelog: &str) -> Result<String, AppError> {
     if changelog.chars().count() > CHANGELOG_MAX {
         return Err(AppError::field(
-            "invalid-changelog",
+            ErrorCode::InvalidChangelog,
             "changelog",
             format!("A changelog has at most {CHANGELOG_MAX} characters."),
         ));
     }
-    markdown::render_field(changelog, "invalid-changelog", "changelog").await
+    markdown::render_field(changelog, ErrorCode::InvalidChangelog, "changelog").await
 }
 
 /// The changelogs of `releases` as safe HTML, in the same order (rendered when they were saved).
@@ -412,7 +412,7 @@ pub async fn publish(
 /// The conflict of an upload whose version the resource already has.
 fn version_exists(name: &str, version: &str, kind: Kind) -> AppError {
     AppError::Conflict {
-        code: "version-exists",
+        code: ErrorCode::VersionExists,
         field: None,
         message: format!(
             "{name} {version} already exists. Raise the version in {} and upload again.",
@@ -448,7 +448,7 @@ pub async fn delete_draft(
     let release = find(pool, resource, version, true).await?;
     if release.state != "draft" {
         return Err(AppError::Conflict {
-            code: "release-published",
+            code: ErrorCode::ReleasePublished,
             field: None,
             message: format!("{version} is published; only drafts can be deleted, so that servers using it keep working."),
         });

@@ -5,7 +5,7 @@ use super::{
     SHORT_DESCRIPTION_MAX,
 };
 use crate::db::{conflict_on_unique, new_id, Pool};
-use crate::error::AppError;
+use crate::error::{AppError, ErrorCode};
 use crate::markdown::{self, StoredColumn};
 use crate::teams::service::{self as teams, Actor, Team};
 use crate::teams::Role;
@@ -94,7 +94,7 @@ fn check_fields(
     let length = title.trim().chars().count();
     if length == 0 || length > 100 {
         return Err(AppError::field(
-            "invalid-title",
+            ErrorCode::InvalidTitle,
             "title",
             "A title has 1 to 100 characters.",
         ));
@@ -102,7 +102,7 @@ fn check_fields(
     let length = short_description.chars().count();
     if length > SHORT_DESCRIPTION_MAX {
         return Err(AppError::field(
-            "invalid-short-description",
+            ErrorCode::InvalidShortDescription,
             "short_description",
             format!("A short description has at most {SHORT_DESCRIPTION_MAX} characters; this one has {length}."),
         ));
@@ -112,7 +112,7 @@ fn check_fields(
             let types = PackageType::TABLES.map(|(t, _)| t.as_str());
             if !types.contains(&category) {
                 return Err(AppError::field(
-                    "invalid-category",
+                    ErrorCode::InvalidCategory,
                     "category",
                     format!(
                         "A package's category is its type: one of {}.",
@@ -124,7 +124,7 @@ fn check_fields(
         Kind::AssetPack => {
             if !is_resource_name(category) || category.len() > 32 {
                 return Err(AppError::field(
-                    "invalid-category",
+                    ErrorCode::InvalidCategory,
                     "category",
                     "An asset pack's category has 1 to 32 lowercase letters, digits and '-' (for example vehicles, buildings).",
                 ));
@@ -133,14 +133,14 @@ fn check_fields(
     }
     if tags.len() > MAX_TAGS {
         return Err(AppError::field(
-            "invalid-tags",
+            ErrorCode::InvalidTags,
             "tags",
             format!("At most {MAX_TAGS} tags."),
         ));
     }
     if let Some(bad) = tags.iter().find(|t| !is_resource_name(t) || t.len() > 32) {
         return Err(AppError::field(
-            "invalid-tags",
+            ErrorCode::InvalidTags,
             "tags",
             format!("The tag {bad:?} is not valid: use 1 to 32 lowercase letters, digits and '-'."),
         ));
@@ -215,7 +215,7 @@ pub async fn authorize(
 
 fn name_taken(kind: Kind, name: &str) -> AppError {
     AppError::Conflict {
-        code: "name-taken",
+        code: ErrorCode::NameTaken,
         field: Some("name"),
         message: format!(
             "There is already {} named '{name}'. Pick another name.",
@@ -254,7 +254,7 @@ pub async fn check_new(
     let name = new.name.trim().to_string();
     if !is_resource_name(&name) {
         return Err(AppError::field(
-            "invalid-name",
+            ErrorCode::InvalidName,
             "name",
             "A name has 1 to 64 lowercase letters, digits and '-'. It is the folder name on game servers and cannot change later.",
         ));
@@ -265,14 +265,14 @@ pub async fn check_new(
     let team_name = new.team.trim();
     if team_name.is_empty() {
         return Err(AppError::field(
-            "missing-team",
+            ErrorCode::MissingTeam,
             "team",
             "Choose the team the resource belongs to.",
         ));
     }
     let team = teams::find(pool, team_name).await?.ok_or_else(|| {
         AppError::field(
-            "unknown-team",
+            ErrorCode::UnknownTeam,
             "team",
             format!("There is no team named '{team_name}'."),
         )
@@ -286,8 +286,12 @@ pub async fn check_new(
         &new.category,
         &tags,
     )?;
-    let description_html =
-        markdown::render_field(&new.description, "invalid-description", "description").await?;
+    let description_html = markdown::render_field(
+        &new.description,
+        ErrorCode::InvalidDescription,
+        "description",
+    )
+    .await?;
     Ok(CheckedResource {
         kind,
         name,
@@ -511,7 +515,7 @@ pub async fn list(
         "name" => "r.name",
         other => {
             return Err(AppError::Invalid {
-                code: "invalid-sort",
+                code: ErrorCode::InvalidSort,
                 field: Some("sort"),
                 message: format!(
                     "Unknown sort {other:?}: use relevance, updated, downloads or name."
@@ -635,7 +639,7 @@ pub async fn update(
     };
     let links = facts::check_links(&changes.links.unwrap_or(current.links))?;
     let description_html =
-        markdown::render_field(&description, "invalid-description", "description").await?;
+        markdown::render_field(&description, ErrorCode::InvalidDescription, "description").await?;
     let mut tx = pool.begin().await?;
     sqlx::query(
         "UPDATE resources SET title = $1, short_description = $2, description = $3, description_html = $4, category = $5, updated_at = $6, \

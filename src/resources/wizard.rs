@@ -19,7 +19,7 @@ use super::api::{
     check_new_resource, get_upload_limits, markdown_preview, name_available, version_exists,
 };
 use super::{kind_from_path, path_of_kind, Channel, NewResourceDetails, ReleaseInfo, UploadLimits};
-use crate::error::ErrorBody;
+use crate::error::{ErrorBody, ErrorCode};
 use crate::teams::api::my_teams;
 use crate::teams::pages::CreateTeamForm;
 use crate::validate::{human_size, Diagnostic, Kind, PackageType, Report, Severity};
@@ -579,7 +579,7 @@ pub fn UploadPage() -> impl IntoView {
                 Err(message) => {
                     state.uploading.set(false);
                     state.upload_error.set(Some(ErrorBody {
-                        code: "upload-failed".into(),
+                        code: ErrorCode::UploadFailed,
                         message,
                         field: None,
                         diagnostics: None,
@@ -1035,6 +1035,8 @@ type BrowserStorage = SyncStorage;
 /// (and do nothing) on the server, where the wizard only renders its first step.
 mod send_wrapper_file {
     use crate::error::ErrorBody;
+    #[cfg(feature = "hydrate")]
+    use crate::error::ErrorCode;
     use crate::resources::ReleaseInfo;
     use crate::validate::{Kind, Limits, Report};
 
@@ -1157,7 +1159,7 @@ mod send_wrapper_file {
                         let text = done_xhr.response_text().ok().flatten().unwrap_or_default();
                         on_done(if (200..300).contains(&status) {
                             serde_json::from_str::<ReleaseInfo>(&text).map_err(|e| ErrorBody {
-                                code: "bad-response".into(),
+                                code: ErrorCode::BadResponse,
                                 message: format!("The store answered in a way this page does not understand: {e}"),
                                 field: None,
                                 diagnostics: None,
@@ -1166,7 +1168,7 @@ mod send_wrapper_file {
                         } else {
                             Err(
                                 serde_json::from_str::<ErrorBody>(&text).unwrap_or(ErrorBody {
-                                    code: "upload-failed".into(),
+                                    code: ErrorCode::UploadFailed,
                                     message: format!("The upload failed (HTTP {status})."),
                                     field: None,
                                     diagnostics: None,
@@ -1180,7 +1182,7 @@ mod send_wrapper_file {
                 finished.forget();
                 let failed = Closure::<dyn Fn()>::new(move || {
                     on_done(Err(ErrorBody {
-                        code: "upload-interrupted".into(),
+                        code: ErrorCode::UploadInterrupted,
                         message: "The upload was interrupted or cancelled. Nothing was stored; try again.".into(),
                         field: None,
                         diagnostics: None,

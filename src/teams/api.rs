@@ -10,7 +10,7 @@ mod server {
     pub use crate::access::Need;
     pub use crate::accounts::session;
     pub use crate::db;
-    pub use crate::error::AppError;
+    pub use crate::error::{AppError, ErrorCode};
     pub use crate::state::state;
     pub use crate::teams::service;
     pub use crate::teams::Role;
@@ -18,7 +18,7 @@ mod server {
     pub use leptos::server_fn::ServerFn;
 
     pub fn parse_role(name: &str) -> Result<Role, AppError> {
-        Role::parse(name).map_err(|m| AppError::field("invalid-role", "role", m))
+        Role::parse(name).map_err(|m| AppError::field(ErrorCode::InvalidRole, "role", m))
     }
 }
 
@@ -210,7 +210,7 @@ pub async fn delete_team(team: String, confirm: String) -> Result<(), ErrorBody>
     let caller = session::authorize(&state, Need::Manage).await?;
     if confirm.trim() != team {
         return Err(AppError::field(
-            "confirmation-mismatch",
+            ErrorCode::ConfirmationMismatch,
             "confirm",
             format!("Type the team's name, {team}, to confirm."),
         )

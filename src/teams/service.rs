@@ -10,7 +10,7 @@ use super::{
 pub use crate::access::Actor;
 use crate::accounts::user::User;
 use crate::db::{conflict_on_unique, new_id, Pool};
-use crate::error::AppError;
+use crate::error::{AppError, ErrorCode};
 use crate::markdown::{self, StoredColumn};
 
 /// A team row.
@@ -87,7 +87,7 @@ pub async fn authorize(
 ) -> Result<Role, AppError> {
     if !actor.may_act_in(&team.id) {
         return Err(AppError::Forbidden {
-            code: "token-team-restricted",
+            code: ErrorCode::TokenTeamRestricted,
             message: format!(
                 "This token is restricted to another team; it cannot {what} in '{}'.",
                 team.name
@@ -145,17 +145,21 @@ pub async fn create(
 ) -> Result<Team, AppError> {
     if actor.is_team_restricted() {
         return Err(AppError::Forbidden {
-            code: "token-team-restricted",
+            code: ErrorCode::TokenTeamRestricted,
             message: "This token is restricted to one team; it cannot create teams.".into(),
         });
     }
     let name = new.name.trim().to_string();
-    check_name(&name).map_err(|m| AppError::field("invalid-team-name", "name", m))?;
-    check_title(&new.title).map_err(|m| AppError::field("invalid-title", "title", m))?;
+    check_name(&name).map_err(|m| AppError::field(ErrorCode::InvalidTeamName, "name", m))?;
+    check_title(&new.title).map_err(|m| AppError::field(ErrorCode::InvalidTitle, "title", m))?;
     check_description(&new.description)
-        .map_err(|m| AppError::field("invalid-description", "description", m))?;
-    let description_html =
-        markdown::render_field(&new.description, "invalid-description", "description").await?;
+        .map_err(|m| AppError::field(ErrorCode::InvalidDescription, "description", m))?;
+    let description_html = markdown::render_field(
+        &new.description,
+        ErrorCode::InvalidDescription,
+        "description",
+    )
+    .await?;
     let team = Team {
         id: new_id(),
         name,
@@ -178,7 +182,7 @@ pub async fn create(
     .await
     .map_err(|e| {
         conflict_on_unique(e, || AppError::Conflict {
-            code: "team-name-taken",
+            code: ErrorCode::TeamNameTaken,
             field: Some("name"),
             message: format!("The team name '{}' is taken. Pick another.", team.name),
         })
@@ -292,11 +296,11 @@ pub async fn update(
     .await?;
     let title = changes.title.unwrap_or(team.title);
     let description = changes.description.unwrap_or(team.description);
-    check_title(&title).map_err(|m| AppError::field("invalid-title", "title", m))?;
+    check_title(&title).map_err(|m| AppError::field(ErrorCode::InvalidTitle, "title", m))?;
     check_description(&description)
-        .map_err(|m| AppError::field("invalid-description", "description", m))?;
+        .map_err(|m| AppError::field(ErrorCode::InvalidDescription, "description", m))?;
     let description_html =
-        markdown::render_field(&description, "invalid-description", "description").await?;
+        markdown::render_field(&description, ErrorCode::InvalidDescription, "description").await?;
     sqlx::query(
         "UPDATE teams SET title = $1, description = $2, description_html = $3 WHERE id = $4",
     )
@@ -389,7 +393,7 @@ pub async fn add_member(
 
 fn already_member(username: &str, team: &Team) -> AppError {
     AppError::Conflict {
-        code: "already-member",
+        code: ErrorCode::AlreadyMember,
         field: Some("username"),
         message: format!("{username} is already a member of '{}'.", team.name),
     }
@@ -399,7 +403,7 @@ fn already_member(username: &str, team: &Team) -> AppError {
 async fn existing_user(pool: &Pool, username: &str) -> Result<String, AppError> {
     user_id_by_name(pool, username).await?.ok_or_else(|| {
         AppError::field(
-            "unknown-user",
+            ErrorCode::UnknownUser,
             "username",
             format!("There is no user named '{username}'."),
         )
@@ -441,7 +445,7 @@ pub async fn invite(
     .await
     .map_err(|e| {
         conflict_on_unique(e, || AppError::Conflict {
-            code: "already-invited",
+            code: ErrorCode::AlreadyInvited,
             field: Some("username"),
             message: format!(
                 "{username} already has an invitation to '{}'. Withdraw it first to invite them with another role.",
@@ -661,7 +665,7 @@ pub async fn withdraw_invitation(
 
 fn restricted_elsewhere(team: &Team, what: &str) -> AppError {
     AppError::Forbidden {
-        code: "token-team-restricted",
+        code: ErrorCode::TokenTeamRestricted,
         message: format!(
             "This token is restricted to another team; it cannot {what} for '{}'.",
             team.name
@@ -671,7 +675,7 @@ fn restricted_elsewhere(team: &Team, what: &str) -> AppError {
 
 fn last_owner(team: &Team) -> AppError {
     AppError::Conflict {
-        code: "last-owner",
+        code: ErrorCode::LastOwner,
         field: None,
         message: format!(
             "'{}' must keep at least one owner. Make someone else an owner first.",
@@ -789,7 +793,7 @@ pub async fn delete(pool: &Pool, actor: Actor<'_>, team_name: &str) -> Result<()
         .await?;
     if resources > 0 {
         return Err(AppError::Conflict {
-            code: "team-has-resources",
+            code: ErrorCode::TeamHasResources,
             field: None,
             message: format!(
                 "'{}' still holds {resources} resource{}. Move or delete them first.",

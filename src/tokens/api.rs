@@ -26,7 +26,7 @@ pub async fn create_token(
     #[server(default)] manage: Option<String>,
     #[server(default)] team: Option<String>,
 ) -> Result<CreatedToken, ErrorBody> {
-    use crate::error::AppError;
+    use crate::error::{AppError, ErrorCode};
     use crate::tokens::service::{self, Expiry, NewToken};
     use crate::tokens::Scope;
     use crate::{access::Need, accounts::session, db, state::state};
@@ -36,7 +36,7 @@ pub async fn create_token(
         "date" => Expiry::Date(expires_on.unwrap_or_default()),
         days => Expiry::Days(days.parse().map_err(|_| {
             ErrorBody::from(AppError::field(
-                "invalid-expiry",
+                ErrorCode::InvalidExpiry,
                 "expiry",
                 "Pick when the token expires.",
             ))

@@ -8,7 +8,7 @@ use super::{
 use crate::accounts::service::User;
 use crate::dates::format_date;
 use crate::db::{new_id, Pool};
-use crate::error::{AppError, FieldChecks};
+use crate::error::{AppError, ErrorCode, FieldChecks};
 use crate::secrets::{random_alphanumeric, sha256_hex};
 
 const DAY: i64 = 24 * 60 * 60;
@@ -27,7 +27,7 @@ pub enum Expiry {
 impl Expiry {
     /// The expiry as Unix seconds, if it is within the allowed range.
     pub fn resolve(&self, now: i64) -> Result<i64, AppError> {
-        let invalid = |m: String| AppError::field("invalid-expiry", "expiry", m);
+        let invalid = |m: String| AppError::field(ErrorCode::InvalidExpiry, "expiry", m);
         match self {
             Expiry::Days(days) => {
                 check_lifetime_days(*days).map_err(invalid)?;
@@ -84,7 +84,7 @@ pub async fn create(
     now: i64,
 ) -> Result<CreatedToken, AppError> {
     let mut checks = FieldChecks::default();
-    checks.check("invalid-label", "label", check_label(&new.label));
+    checks.check(ErrorCode::InvalidLabel, "label", check_label(&new.label));
     let expires_at = match new.expiry.resolve(now) {
         Ok(expires_at) => expires_at,
         Err(error) => {
@@ -94,7 +94,7 @@ pub async fn create(
     };
     if new.scopes.is_empty() {
         checks.check(
-            "invalid-scopes",
+            ErrorCode::InvalidScopes,
             "scopes",
             Err("Pick at least one scope.".into()),
         );
@@ -109,7 +109,7 @@ pub async fn create(
     .await?;
     if active >= MAX_ACTIVE_TOKENS {
         return Err(AppError::Invalid {
-            code: "too-many-tokens",
+            code: ErrorCode::TooManyTokens,
             field: None,
             message: format!(
                 "You have {active} active tokens, the most allowed. Revoke tokens you no longer use first."
@@ -130,7 +130,7 @@ pub async fn create(
             .await?;
             Some(row.map(|(id,)| id).ok_or_else(|| {
                 AppError::field(
-                    "invalid-team",
+                    ErrorCode::InvalidTeam,
                     "team",
                     format!("You are not a member of a team named '{}'.", name.trim()),
                 )
@@ -252,7 +252,7 @@ pub struct TokenGrant {
     pub team_id: Option<String>,
 }
 
-fn unauthorized(code: &'static str, message: impl Into<String>) -> AppError {
+fn unauthorized(code: ErrorCode, message: impl Into<String>) -> AppError {
     AppError::Unauthorized {
         code,
         message: message.into(),
@@ -264,7 +264,7 @@ fn unauthorized(code: &'static str, message: impl Into<String>) -> AppError {
 pub async fn authenticate(pool: &Pool, token: &str, now: i64) -> Result<TokenGrant, AppError> {
     if !format::is_well_formed(token) {
         return Err(unauthorized(
-            "malformed-token",
+            ErrorCode::MalformedToken,
             format!(
                 "This is not a nanos store token: tokens start with {} and have {} characters. \
                  Copy it again from Settings → Tokens.",
@@ -307,13 +307,13 @@ pub async fn authenticate(pool: &Pool, token: &str, now: i64) -> Result<TokenGra
     )) = row
     else {
         return Err(unauthorized(
-            "unknown-token",
+            ErrorCode::UnknownToken,
             "This token is not known to this store. It may have been deleted, or be meant for another store.",
         ));
     };
     if let Some(revoked_at) = revoked_at {
         return Err(unauthorized(
-            "revoked-token",
+            ErrorCode::RevokedToken,
             format!(
                 "This token was revoked on {}. Create a new one in Settings → Tokens.",
                 format_date(revoked_at)
@@ -322,7 +322,7 @@ pub async fn authenticate(pool: &Pool, token: &str, now: i64) -> Result<TokenGra
     }
     if expires_at <= now {
         return Err(unauthorized(
-            "expired-token",
+            ErrorCode::ExpiredToken,
             format!(
                 "This token expired on {}. Create a new one in Settings → Tokens.",
                 format_date(expires_at)

@@ -143,10 +143,11 @@ fn return_address(
 #[cfg(all(test, feature = "ssr"))]
 mod tests {
     use super::*;
+    use crate::error::ErrorCode;
 
     fn error() -> ErrorBody {
         ErrorBody {
-            code: "invalid-credentials".into(),
+            code: ErrorCode::InvalidCredentials,
             message: "Wrong username or password.".into(),
             field: None,
             diagnostics: None,

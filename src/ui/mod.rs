@@ -7,7 +7,7 @@ use leptos_meta::Title;
 use leptos_router::components::A;
 
 use crate::accounts::auth::use_auth;
-use crate::error::ErrorBody;
+use crate::error::{ErrorBody, ErrorCode};
 
 /// The site header: navigation and who is logged in.
 #[component]
@@ -235,7 +235,7 @@ pub fn LoadError(
     /// What logging in lets the user do, e.g. "manage your tokens".
     to: &'static str,
 ) -> impl IntoView {
-    if error.code == "login-required" {
+    if error.code == ErrorCode::LoginRequired {
         view! { <p>"You are not logged in. " <a href="/login">"Log in"</a> {format!(" to {to}.")}</p> }
             .into_any()
     } else {
