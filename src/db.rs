@@ -2,9 +2,15 @@
 //!
 //! Queries go through sqlx's `Any` driver with `$1`-style placeholders, which both backends accept,
 //! and the migrations in `migrations/` use SQL that means the same on both.
+//!
+//! Enums are stored as their names (`as_str`) and decoded once, when a row is read: a column of
+//! an enum of this crate decodes into it directly ([`text_columns!`]), the validator's `Kind` with
+//! `#[sqlx(try_from = "Text<Kind>")]`. A stored name the enum does not know is a decode error that
+//! names the column and the value (a `500` with that line in the log), never a default.
 
-use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
-use sqlx::{ConnectOptions, Executor};
+use sqlx::any::{AnyConnectOptions, AnyPoolOptions, AnyTypeInfo, AnyValueRef};
+use sqlx::error::BoxDynError;
+use sqlx::{Any, ConnectOptions, Decode, Executor, Type};
 use std::str::FromStr;
 use std::time::Duration;
 
@@ -96,3 +102,61 @@ pub fn conflict_on_unique(
         error.into()
     }
 }
+
+/// A text column read as `T` through its `FromStr`: an unknown value is a decode error, not a
+/// default. Enums of this crate decode directly ([`text_columns!`]); this wrapper is for enums of
+/// other crates, which cannot implement sqlx's traits here: `#[sqlx(try_from = "Text<Kind>")]`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Text<T>(pub T);
+
+impl<T> Type<Any> for Text<T> {
+    fn type_info() -> AnyTypeInfo {
+        <String as Type<Any>>::type_info()
+    }
+
+    fn compatible(ty: &AnyTypeInfo) -> bool {
+        <String as Type<Any>>::compatible(ty)
+    }
+}
+
+impl<'r, T: FromStr<Err = String>> Decode<'r, Any> for Text<T> {
+    fn decode(value: AnyValueRef<'r>) -> Result<Self, BoxDynError> {
+        let text = <String as Decode<'r, Any>>::decode(value)?;
+        Ok(Text(text.parse()?))
+    }
+}
+
+impl From<Text<crate::validate::Kind>> for crate::validate::Kind {
+    fn from(text: Text<crate::validate::Kind>) -> Self {
+        text.0
+    }
+}
+
+/// Makes enums of this crate (with a `FromStr` whose error is a `String`, such as
+/// `nanos_validate::enum_names!` gives) decodable from a text column: `pub channel: Channel` in a
+/// `FromRow` struct. Encoding stays explicit: `.bind(channel.as_str())`.
+macro_rules! text_columns {
+    ($($type:ty),+ $(,)?) => {
+        $(
+            impl ::sqlx::Type<::sqlx::Any> for $type {
+                fn type_info() -> ::sqlx::any::AnyTypeInfo {
+                    <$crate::db::Text<$type> as ::sqlx::Type<::sqlx::Any>>::type_info()
+                }
+
+                fn compatible(ty: &::sqlx::any::AnyTypeInfo) -> bool {
+                    <$crate::db::Text<$type> as ::sqlx::Type<::sqlx::Any>>::compatible(ty)
+                }
+            }
+
+            impl<'r> ::sqlx::Decode<'r, ::sqlx::Any> for $type {
+                fn decode(
+                    value: ::sqlx::any::AnyValueRef<'r>,
+                ) -> ::std::result::Result<Self, ::sqlx::error::BoxDynError> {
+                    <$crate::db::Text<$type> as ::sqlx::Decode<'r, ::sqlx::Any>>::decode(value)
+                        .map(|text| text.0)
+                }
+            }
+        )+
+    };
+}
+pub(crate) use text_columns;
