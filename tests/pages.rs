@@ -193,7 +193,7 @@ async fn the_icon_and_readme_come_from_the_zip(app: &TestApp) {
         served.headers["cache-control"],
         "public, max-age=31536000, immutable"
     );
-    assert_eq!(app.get(&format!("{}x", &large), None).await.status, 404);
+    assert_eq!(app.get(&format!("{}x", large), None).await.status, 404);
     assert_eq!(app.get("/media/../Cargo.toml", None).await.status, 404);
 
     // The README stands in for the empty description, rendered with the store's Markdown.
