@@ -1,18 +1,70 @@
 //! The database: SQLite by default, Postgres when the URL says so, chosen at run time.
 //!
-//! Queries go through sqlx's `Any` driver with `$1`-style placeholders, which both backends accept,
-//! and the migrations in `migrations/` use SQL that means the same on both.
+//! Queries go through sqlx's `Any` driver with `$1`-style placeholders, which both backends accept.
+//!
+//! **Migrations.** Those in `migrations/` use SQL that means the same on both backends, and both
+//! run them. A change that needs different SQL on each (CHECK constraints: Postgres adds them to a
+//! table, SQLite cannot and uses triggers) is one file in `migrations/sqlite/` and one in
+//! `migrations/postgres/`, with the same version and name, meaning the same. [`migrations`] merges
+//! the common ones with the backend's own, in version order, into the one list that
+//! [`connect`] runs; a version is in the common folder or in both backend folders, never in
+//! both places (a test checks it).
+//!
+//! Enums are stored as their names (`as_str`) and decoded once, when a row is read: a column of
+//! an enum of this crate decodes into it directly ([`text_columns!`]), the validator's `Kind` with
+//! `#[sqlx(try_from = "Text<Kind>")]`. A stored name the enum does not know is a decode error that
+//! names the column and the value (a `500` with that line in the log), never a default.
 
-use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
-use sqlx::{ConnectOptions, Executor};
+use sqlx::any::{AnyConnectOptions, AnyPoolOptions, AnyTypeInfo, AnyValueRef};
+use sqlx::error::BoxDynError;
+use sqlx::migrate::{MigrateError, Migration, MigrationSource, Migrator};
+use sqlx::{Any, ConnectOptions, Decode, Executor, Type};
+use std::future::Future;
+use std::pin::Pin;
 use std::str::FromStr;
 use std::time::Duration;
 
 /// The connection pool every service function takes.
 pub type Pool = sqlx::AnyPool;
 
-/// The migrations in `migrations/`, embedded in the binary.
-pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
+/// The migrations both backends run (`migrations/`), embedded in the binary.
+static COMMON_MIGRATIONS: Migrator = sqlx::migrate!("./migrations");
+/// The migrations only SQLite runs (`migrations/sqlite/`).
+static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("./migrations/sqlite");
+/// The migrations only Postgres runs (`migrations/postgres/`).
+static POSTGRES_MIGRATIONS: Migrator = sqlx::migrate!("./migrations/postgres");
+
+/// The migrations `backend` runs: the common ones and its own, in version order.
+pub fn migrations(backend: Backend) -> Vec<Migration> {
+    let own = match backend {
+        Backend::Sqlite => &SQLITE_MIGRATIONS,
+        Backend::Postgres => &POSTGRES_MIGRATIONS,
+    };
+    let mut all: Vec<Migration> = COMMON_MIGRATIONS
+        .iter()
+        .chain(own.iter())
+        .cloned()
+        .collect();
+    all.sort_by_key(|m| m.version);
+    all
+}
+
+/// A list of migrations, as sqlx's migrator takes them.
+#[derive(Debug)]
+struct Listed(Vec<Migration>);
+
+impl<'s> MigrationSource<'s> for Listed {
+    fn resolve(
+        self,
+    ) -> Pin<Box<dyn Future<Output = Result<Vec<Migration>, BoxDynError>> + Send + 's>> {
+        Box::pin(async move { Ok(self.0) })
+    }
+}
+
+/// A migrator that runs `migrations` (in their order), such as [`migrations`] gives.
+pub async fn migrator(migrations: Vec<Migration>) -> Result<Migrator, MigrateError> {
+    Migrator::new(Listed(migrations)).await
+}
 
 /// Which database engine a URL points at.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -63,7 +115,7 @@ pub async fn connect(url: &str) -> Result<Pool, sqlx::Error> {
         // Write-ahead logging lets readers and a writer work at once; it is a property of the file.
         pool.execute("PRAGMA journal_mode = WAL").await?;
     }
-    MIGRATOR.run(&pool).await?;
+    migrator(migrations(backend)).await?.run(&pool).await?;
     Ok(pool)
 }
 
@@ -94,5 +146,90 @@ pub fn conflict_on_unique(
         conflict()
     } else {
         error.into()
+    }
+}
+
+/// A text column read as `T` through its `FromStr`: an unknown value is a decode error, not a
+/// default. Enums of this crate decode directly ([`text_columns!`]); this wrapper is for enums of
+/// other crates, which cannot implement sqlx's traits here: `#[sqlx(try_from = "Text<Kind>")]`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Text<T>(pub T);
+
+impl<T> Type<Any> for Text<T> {
+    fn type_info() -> AnyTypeInfo {
+        <String as Type<Any>>::type_info()
+    }
+
+    fn compatible(ty: &AnyTypeInfo) -> bool {
+        <String as Type<Any>>::compatible(ty)
+    }
+}
+
+impl<'r, T: FromStr<Err = String>> Decode<'r, Any> for Text<T> {
+    fn decode(value: AnyValueRef<'r>) -> Result<Self, BoxDynError> {
+        let text = <String as Decode<'r, Any>>::decode(value)?;
+        Ok(Text(text.parse()?))
+    }
+}
+
+impl From<Text<crate::validate::Kind>> for crate::validate::Kind {
+    fn from(text: Text<crate::validate::Kind>) -> Self {
+        text.0
+    }
+}
+
+/// Makes enums of this crate (with a `FromStr` whose error is a `String`, such as
+/// `nanos_validate::enum_names!` gives) decodable from a text column: `pub channel: Channel` in a
+/// `FromRow` struct. Encoding stays explicit: `.bind(channel.as_str())`.
+macro_rules! text_columns {
+    ($($type:ty),+ $(,)?) => {
+        $(
+            impl ::sqlx::Type<::sqlx::Any> for $type {
+                fn type_info() -> ::sqlx::any::AnyTypeInfo {
+                    <$crate::db::Text<$type> as ::sqlx::Type<::sqlx::Any>>::type_info()
+                }
+
+                fn compatible(ty: &::sqlx::any::AnyTypeInfo) -> bool {
+                    <$crate::db::Text<$type> as ::sqlx::Type<::sqlx::Any>>::compatible(ty)
+                }
+            }
+
+            impl<'r> ::sqlx::Decode<'r, ::sqlx::Any> for $type {
+                fn decode(
+                    value: ::sqlx::any::AnyValueRef<'r>,
+                ) -> ::std::result::Result<Self, ::sqlx::error::BoxDynError> {
+                    <$crate::db::Text<$type> as ::sqlx::Decode<'r, ::sqlx::Any>>::decode(value)
+                        .map(|text| text.0)
+                }
+            }
+        )+
+    };
+}
+pub(crate) use text_columns;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_version_is_common_or_in_both_backends() {
+        let versions = |migrator: &Migrator| migrator.iter().map(|m| m.version).collect::<Vec<_>>();
+        let (sqlite, postgres) = (versions(&SQLITE_MIGRATIONS), versions(&POSTGRES_MIGRATIONS));
+        assert_eq!(
+            sqlite, postgres,
+            "every backend's own migration has its twin"
+        );
+        assert!(!sqlite.is_empty());
+        for version in versions(&COMMON_MIGRATIONS) {
+            assert!(
+                !sqlite.contains(&version),
+                "{version} is common and per backend"
+            );
+        }
+        for backend in [Backend::Sqlite, Backend::Postgres] {
+            let all = migrations(backend);
+            assert!(all.windows(2).all(|w| w[0].version < w[1].version));
+            assert_eq!(all.len(), COMMON_MIGRATIONS.iter().count() + sqlite.len());
+        }
     }
 }

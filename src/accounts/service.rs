@@ -15,6 +15,7 @@ use super::{
 use crate::db::{conflict_on_unique, new_id, Pool};
 use crate::error::{AppError, ErrorCode, FieldChecks};
 use crate::secrets::sha256_hex;
+use crate::teams::Role;
 
 pub use super::user::User;
 
@@ -293,23 +294,45 @@ pub async fn change_password(
     Ok(())
 }
 
+/// One team of a user whose account would be deleted: the user's role, its other owners and
+/// other members.
+#[derive(Debug, sqlx::FromRow)]
+struct TeamOfUser {
+    id: String,
+    name: String,
+    title: String,
+    role: Role,
+    other_owners: i64,
+    other_members: i64,
+}
+
 /// What deleting the account `user_id` would do (see [`DeletionPlan`]).
 pub async fn deletion_plan(pool: &Pool, user_id: &str) -> Result<DeletionPlan, AppError> {
-    // Per team of the user: its name, title, the user's role, its other owners and other members.
-    let rows: Vec<(String, String, String, String, i64, i64)> = sqlx::query_as(
-        "SELECT t.id, t.name, t.title, m.role,                 (SELECT COUNT(*) FROM team_members o WHERE o.team_id = t.id AND o.user_id <> $1 AND o.role = 'owner'),                 (SELECT COUNT(*) FROM team_members o WHERE o.team_id = t.id AND o.user_id <> $1)          FROM team_members m JOIN teams t ON t.id = m.team_id WHERE m.user_id = $1 ORDER BY t.name",
+    let teams: Vec<TeamOfUser> = sqlx::query_as(
+        "SELECT t.id, t.name, t.title, m.role, \
+                (SELECT COUNT(*) FROM team_members o WHERE o.team_id = t.id AND o.user_id <> $1 AND o.role = 'owner') AS other_owners, \
+                (SELECT COUNT(*) FROM team_members o WHERE o.team_id = t.id AND o.user_id <> $1) AS other_members \
+         FROM team_members m JOIN teams t ON t.id = m.team_id WHERE m.user_id = $1 ORDER BY t.name",
     )
     .bind(user_id)
     .fetch_all(pool)
     .await?;
     let mut plan = DeletionPlan::default();
-    for (team_id, name, title, role, other_owners, other_members) in rows {
-        if role != "owner" || other_owners > 0 {
+    for TeamOfUser {
+        id: team_id,
+        name,
+        title,
+        role,
+        other_owners,
+        other_members,
+    } in teams
+    {
+        if role != Role::Owner || other_owners > 0 {
             plan.left_teams.push(name);
             continue;
         }
-        let resources: Vec<(String,)> =
-            sqlx::query_as("SELECT name FROM resources WHERE team_id = $1 ORDER BY name")
+        let resources: Vec<String> =
+            sqlx::query_scalar("SELECT name FROM resources WHERE team_id = $1 ORDER BY name")
                 .bind(&team_id)
                 .fetch_all(pool)
                 .await?;
@@ -319,7 +342,7 @@ pub async fn deletion_plan(pool: &Pool, user_id: &str) -> Result<DeletionPlan, A
             plan.blocking.push(BlockingTeam {
                 name,
                 title,
-                resources: resources.into_iter().map(|(r,)| r).collect(),
+                resources,
                 other_members,
             });
         }

@@ -114,7 +114,7 @@ pub async fn resource_page(
     let info = service::info(&state.pool, &resource).await?;
     let latest = visible
         .iter()
-        .find(|r| r.state == "published")
+        .find(|r| r.state == super::ReleaseState::Published)
         .or(visible.first())
         .and_then(|r| r.info().manifest);
     let requirements = match &latest {

@@ -1,9 +1,11 @@
 //! The facts a resource page shows beside its description: license and links (checked when they
 //! are saved), requirements with what the store knows of them, and what requires a resource.
 
+use std::collections::HashMap;
+
 use super::images;
 use super::{Related, ResourceLinks};
-use crate::db::Pool;
+use crate::db::{Pool, Text};
 use crate::error::{AppError, ErrorCode};
 use crate::validate::{Kind, ManifestSummary};
 
@@ -136,12 +138,35 @@ pub async fn record_requirements(
     Ok(())
 }
 
-/// The requirements of a manifest, each with its title and icon when the store has it.
+/// A resource named in requirements, as the store has it.
+#[derive(Debug, sqlx::FromRow)]
+struct RelatedRow {
+    #[sqlx(try_from = "Text<Kind>")]
+    kind: Kind,
+    name: String,
+    title: String,
+    icon_small: Option<String>,
+    icon_large: Option<String>,
+}
+
+impl RelatedRow {
+    fn related(self) -> Related {
+        Related {
+            kind: self.kind,
+            name: self.name,
+            title: Some(self.title),
+            icon: images::icon(self.icon_small, self.icon_large),
+        }
+    }
+}
+
+/// The requirements of a manifest, each with its title and icon when the store has it (one
+/// query for all of them).
 pub async fn requirements(
     pool: &Pool,
     manifest: &ManifestSummary,
 ) -> Result<Vec<Related>, AppError> {
-    let named = manifest
+    let named: Vec<(Kind, &String)> = manifest
         .packages_requirements
         .iter()
         .map(|name| (Kind::Package, name))
@@ -150,39 +175,48 @@ pub async fn requirements(
                 .assets_requirements
                 .iter()
                 .map(|name| (Kind::AssetPack, name)),
-        );
-    let mut found = Vec::new();
-    for (kind, name) in named {
-        let row: Option<(String, Option<String>, Option<String>)> = sqlx::query_as(&format!(
-            "SELECT r.title, {} FROM resources r WHERE r.kind = $1 AND r.name = $2",
-            images::ICON_COLUMNS
-        ))
-        .bind(kind.as_str())
-        .bind(name)
-        .fetch_optional(pool)
-        .await?;
-        found.push(match row {
-            Some((title, small, large)) => Related {
-                kind,
-                name: name.clone(),
-                title: Some(title),
-                icon: images::icon(small, large),
-            },
-            None => Related {
-                kind,
-                name: name.clone(),
-                title: None,
-                icon: None,
-            },
-        });
+        )
+        .collect();
+    if named.is_empty() {
+        return Ok(Vec::new());
     }
-    Ok(found)
+    let conditions = (0..named.len())
+        .map(|i| format!("(r.kind = ${} AND r.name = ${})", 2 * i + 1, 2 * i + 2))
+        .collect::<Vec<_>>()
+        .join(" OR ");
+    let sql = format!(
+        "SELECT r.kind, r.name, r.title, {} FROM resources r WHERE {conditions}",
+        images::ICON_COLUMNS
+    );
+    let mut query = sqlx::query_as::<_, RelatedRow>(&sql);
+    for (kind, name) in &named {
+        query = query.bind(kind.as_str()).bind(name.as_str());
+    }
+    let found: HashMap<(Kind, String), Related> = query
+        .fetch_all(pool)
+        .await?
+        .into_iter()
+        .map(|row| ((row.kind, row.name.clone()), row.related()))
+        .collect();
+    Ok(named
+        .into_iter()
+        .map(|(kind, name)| {
+            found
+                .get(&(kind, name.clone()))
+                .cloned()
+                .unwrap_or_else(|| Related {
+                    kind,
+                    name: name.clone(),
+                    title: None,
+                    icon: None,
+                })
+        })
+        .collect())
 }
 
 /// The resources with a public release that requires this one, by name.
 pub async fn required_by(pool: &Pool, kind: Kind, name: &str) -> Result<Vec<Related>, AppError> {
-    type Row = (String, String, String, Option<String>, Option<String>);
-    let rows: Vec<Row> = sqlx::query_as(&format!(
+    let rows: Vec<RelatedRow> = sqlx::query_as(&format!(
         "SELECT r.kind, r.name, r.title, {} FROM resources r \
          WHERE r.id IN (SELECT l.resource_id FROM release_requirements q JOIN releases l ON l.id = q.release_id \
                         WHERE q.kind = $1 AND q.name = $2 AND l.state = 'published' AND l.channel <> 'private') \
@@ -194,17 +228,7 @@ pub async fn required_by(pool: &Pool, kind: Kind, name: &str) -> Result<Vec<Rela
     .bind(REQUIRED_BY_MAX)
     .fetch_all(pool)
     .await?;
-    Ok(rows
-        .into_iter()
-        .filter_map(|(kind, name, title, small, large)| {
-            Some(Related {
-                kind: kind.parse().ok()?,
-                name,
-                title: Some(title),
-                icon: images::icon(small, large),
-            })
-        })
-        .collect())
+    Ok(rows.into_iter().map(RelatedRow::related).collect())
 }
 
 #[cfg(test)]

@@ -274,9 +274,20 @@ pub async fn remove_icon(
     Ok(())
 }
 
+/// A screenshot row: its stored image files by hash.
+#[derive(Debug, sqlx::FromRow)]
+struct ScreenshotRow {
+    id: String,
+    caption: String,
+    image: String,
+    thumbnail: String,
+    width: i64,
+    height: i64,
+}
+
 /// A resource's screenshots, in order.
 pub async fn screenshots(pool: &Pool, resource: &Resource) -> Result<Vec<Screenshot>, AppError> {
-    let rows: Vec<(String, String, String, String, i64, i64)> = sqlx::query_as(
+    let rows: Vec<ScreenshotRow> = sqlx::query_as(
         "SELECT id, caption, image, thumbnail, width, height FROM resource_screenshots \
          WHERE resource_id = $1 ORDER BY position, created_at",
     )
@@ -285,16 +296,14 @@ pub async fn screenshots(pool: &Pool, resource: &Resource) -> Result<Vec<Screens
     .await?;
     Ok(rows
         .into_iter()
-        .map(
-            |(id, caption, image, thumbnail, width, height)| Screenshot {
-                id,
-                caption,
-                url: url(&image),
-                thumbnail_url: url(&thumbnail),
-                width,
-                height,
-            },
-        )
+        .map(|row| Screenshot {
+            id: row.id,
+            caption: row.caption,
+            url: url(&row.image),
+            thumbnail_url: url(&row.thumbnail),
+            width: row.width,
+            height: row.height,
+        })
         .collect())
 }
 
@@ -512,9 +521,7 @@ pub async fn take_from_release(
     let warn = |what: &str, error: &dyn std::fmt::Display| {
         tracing::warn!(%error, resource = %resource.name, version = %release.version, "{what}");
     };
-    let Ok(kind) = resource.kind.parse::<Kind>() else {
-        return;
-    };
+    let kind = resource.kind;
     let path = blobs.path(&release.sha256);
     let found = match tokio::task::spawn_blocking(move || read_zip_media(&path, kind)).await {
         Ok(Ok(found)) => found,

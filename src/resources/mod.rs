@@ -72,35 +72,13 @@ pub enum Channel {
     Stable,
 }
 
-impl Channel {
-    /// Every channel, least stable first.
-    pub const ALL: [Channel; 4] = [
-        Channel::Private,
-        Channel::Alpha,
-        Channel::Beta,
-        Channel::Stable,
-    ];
-
-    /// The channel's name.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Channel::Private => "private",
-            Channel::Alpha => "alpha",
-            Channel::Beta => "beta",
-            Channel::Stable => "stable",
-        }
-    }
-
-    /// Parses a channel name.
-    pub fn parse(name: &str) -> Result<Channel, String> {
-        Channel::ALL
-            .into_iter()
-            .find(|c| c.as_str() == name)
-            .ok_or_else(|| {
-                format!("unknown channel {name:?}: expected private, alpha, beta or stable")
-            })
-    }
-}
+// Least stable first.
+crate::validate::enum_names!(Channel, "channel", {
+    Private => "private",
+    Alpha => "alpha",
+    Beta => "beta",
+    Stable => "stable",
+});
 
 /// Whether a release is visible beyond its team.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -110,6 +88,11 @@ pub enum ReleaseState {
     Draft,
     Published,
 }
+
+crate::validate::enum_names!(ReleaseState, "release state", {
+    Draft => "draft",
+    Published => "published",
+});
 
 /// A resource as the API and pages show it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -280,6 +263,7 @@ impl UploadLimits {
 
 /// A filter value and how many resources it would show.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct FacetCount {
     pub value: String,
@@ -315,6 +299,22 @@ mod tests {
         assert!(Channel::Alpha > Channel::Private);
         assert_eq!(Channel::parse("beta").unwrap(), Channel::Beta);
         assert!(Channel::parse("nightly").is_err());
+    }
+
+    #[test]
+    fn names_are_the_serde_names() {
+        for channel in Channel::ALL {
+            let json = serde_json::to_string(&channel).unwrap();
+            assert_eq!(json, format!("\"{}\"", channel.as_str()));
+        }
+        for state in ReleaseState::ALL {
+            let json = serde_json::to_string(&state).unwrap();
+            assert_eq!(json, format!("\"{}\"", state.as_str()));
+        }
+        assert_eq!(
+            Channel::parse("nightly").unwrap_err(),
+            "unknown channel \"nightly\": expected private, alpha, beta or stable"
+        );
     }
 
     #[test]

@@ -18,14 +18,17 @@ use crate::validate::{self, Kind, Mode, Options, Report, Severity};
 /// Longest changelog, in characters.
 pub const CHANGELOG_MAX: usize = 20_000;
 
+// The enums of a release row, decoded from their names (an unknown name is an error).
+crate::db::text_columns!(Channel, ReleaseState);
+
 /// A release row.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct Release {
     pub id: String,
     pub resource_id: String,
     pub version: String,
-    pub channel: String,
-    pub state: String,
+    pub channel: Channel,
+    pub state: ReleaseState,
     pub changelog: String,
     /// The changelog rendered when it was saved; `None` for releases saved before it was stored.
     pub changelog_html: Option<String>,
@@ -49,12 +52,8 @@ impl Release {
     pub fn info(&self) -> ReleaseInfo {
         ReleaseInfo {
             version: self.version.clone(),
-            channel: Channel::parse(&self.channel).unwrap_or(Channel::Private),
-            state: if self.state == "published" {
-                ReleaseState::Published
-            } else {
-                ReleaseState::Draft
-            },
+            channel: self.channel,
+            state: self.state,
             changelog: self.changelog.clone(),
             sha256: self.sha256.clone(),
             size: self.size,
@@ -70,7 +69,7 @@ impl Release {
 
     /// Whether anyone may see it: published on a public channel.
     pub fn is_public(&self) -> bool {
-        self.state == "published" && self.channel != "private"
+        self.state == ReleaseState::Published && self.channel != Channel::Private
     }
 }
 
@@ -169,8 +168,7 @@ pub async fn create(
     let (kind, name) = match &target {
         UploadTarget::Existing(resource) => {
             authorize(pool, actor, &resource.team_id, "upload releases").await?;
-            let kind: Kind = resource.kind.parse().map_err(AppError::Internal)?;
-            (kind, resource.name.clone())
+            (resource.kind, resource.name.clone())
         }
         UploadTarget::New(checked) => {
             teams::authorize(
@@ -221,8 +219,12 @@ pub async fn create(
         id: new_id(),
         resource_id: String::new(),
         version: version.clone(),
-        channel: new.channel.as_str().to_string(),
-        state: if new.publish { "published" } else { "draft" }.to_string(),
+        channel: new.channel,
+        state: if new.publish {
+            ReleaseState::Published
+        } else {
+            ReleaseState::Draft
+        },
         changelog: new.changelog,
         changelog_html: Some(changelog_html),
         sha256: blob.sha256.clone(),
@@ -265,8 +267,8 @@ pub async fn create(
     .bind(&release.id)
     .bind(&release.resource_id)
     .bind(&release.version)
-    .bind(&release.channel)
-    .bind(&release.state)
+    .bind(release.channel.as_str())
+    .bind(release.state.as_str())
     .bind(&release.changelog)
     .bind(&release.changelog_html)
     .bind(&release.sha256)
@@ -349,7 +351,7 @@ pub async fn latest_on_channel(
     list(pool, resource, include_private)
         .await?
         .into_iter()
-        .find(|r| r.state == "published" && Channel::parse(&r.channel).is_ok_and(|c| c >= channel))
+        .find(|r| r.state == ReleaseState::Published && r.channel >= channel)
         .ok_or_else(|| {
             AppError::NotFound(format!(
                 "{} has no published release on the {} channel.",
@@ -372,15 +374,13 @@ pub async fn update(
     let release = find(pool, resource, version, true).await?;
     let changelog = changelog.unwrap_or(release.changelog);
     let changelog_html = render_changelog(&changelog).await?;
-    let channel = channel
-        .map(|c| c.as_str().to_string())
-        .unwrap_or(release.channel);
+    let channel = channel.unwrap_or(release.channel);
     sqlx::query(
         "UPDATE releases SET changelog = $1, changelog_html = $2, channel = $3 WHERE id = $4",
     )
     .bind(&changelog)
     .bind(&changelog_html)
-    .bind(&channel)
+    .bind(channel.as_str())
     .bind(&release.id)
     .execute(pool)
     .await?;
@@ -446,7 +446,7 @@ pub async fn delete_draft(
 ) -> Result<(), AppError> {
     authorize(pool, actor, &resource.team_id, "delete releases").await?;
     let release = find(pool, resource, version, true).await?;
-    if release.state != "draft" {
+    if release.state != ReleaseState::Draft {
         return Err(AppError::Conflict {
             code: ErrorCode::ReleasePublished,
             field: None,

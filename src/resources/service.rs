@@ -1,10 +1,12 @@
 //! Resource services: create, find, list and search, edit.
 
+use std::collections::HashMap;
+
 use super::{
     facts, images, FacetCount, Facets, Page, ResourceInfo, ResourceLinks, MAX_TAGS,
     SHORT_DESCRIPTION_MAX,
 };
-use crate::db::{conflict_on_unique, new_id, Pool};
+use crate::db::{conflict_on_unique, new_id, Pool, Text};
 use crate::error::{AppError, ErrorCode};
 use crate::markdown::{self, StoredColumn};
 use crate::teams::service::{self as teams, Actor, Team};
@@ -16,7 +18,8 @@ use crate::validate::{Kind, PackageType};
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct Resource {
     pub id: String,
-    pub kind: String,
+    #[sqlx(try_from = "Text<Kind>")]
+    pub kind: Kind,
     pub name: String,
     pub team_id: String,
     pub title: String,
@@ -109,7 +112,7 @@ fn check_fields(
     }
     match kind {
         Kind::Package => {
-            let types = PackageType::TABLES.map(|(t, _)| t.as_str());
+            let types = PackageType::ALL.map(PackageType::as_str);
             if !types.contains(&category) {
                 return Err(AppError::field(
                     ErrorCode::InvalidCategory,
@@ -314,7 +317,7 @@ pub async fn insert(
 ) -> Result<Resource, AppError> {
     let resource = Resource {
         id: new_id(),
-        kind: checked.kind.as_str().to_string(),
+        kind: checked.kind,
         name: checked.name.clone(),
         team_id: checked.team.id.clone(),
         title: checked.title.clone(),
@@ -330,7 +333,7 @@ pub async fn insert(
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10)",
     )
     .bind(&resource.id)
-    .bind(&resource.kind)
+    .bind(resource.kind.as_str())
     .bind(&resource.name)
     .bind(&resource.team_id)
     .bind(&resource.title)
@@ -387,67 +390,118 @@ pub async fn find_or_404(pool: &Pool, kind: Kind, name: &str) -> Result<Resource
     })
 }
 
+/// What a resource's row does not hold but the API shows: its team's name, its license and links,
+/// its icon and its latest public version.
+#[derive(Debug, sqlx::FromRow)]
+struct Extras {
+    id: String,
+    team: String,
+    license: Option<String>,
+    source_url: Option<String>,
+    issues_url: Option<String>,
+    wiki_url: Option<String>,
+    discord_url: Option<String>,
+    icon_small: Option<String>,
+    icon_large: Option<String>,
+    latest_version: Option<String>,
+}
+
+/// One tag of a resource.
+#[derive(Debug, sqlx::FromRow)]
+struct Tag {
+    resource_id: String,
+    tag: String,
+}
+
+/// `$1, $2, ... $count`: the placeholders of an `IN (...)` list of `count` values.
+fn placeholders(count: usize) -> String {
+    (1..=count)
+        .map(|n| format!("${n}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 /// The resource as the API shows it: with its team's name, tags and latest public version.
 pub async fn info(pool: &Pool, resource: &Resource) -> Result<ResourceInfo, AppError> {
-    type Extras = (
-        String,
-        Option<String>,
-        Option<String>,
-        Option<String>,
-        Option<String>,
-        Option<String>,
-        Option<String>,
-        Option<String>,
+    infos(pool, std::slice::from_ref(resource))
+        .await?
+        .pop()
+        .ok_or_else(|| AppError::Internal(format!("resource {} has no details", resource.id)))
+}
+
+/// Resources as the API shows them (see [`info`]), in the same order: two queries however many
+/// there are, one for the details of each (team, links, icon, latest version) and one for their
+/// tags.
+pub async fn infos(pool: &Pool, resources: &[Resource]) -> Result<Vec<ResourceInfo>, AppError> {
+    if resources.is_empty() {
+        return Ok(Vec::new());
+    }
+    let ids = placeholders(resources.len());
+    let sql = format!(
+        "SELECT r.id, t.name AS team, r.license, r.source_url, r.issues_url, r.wiki_url, r.discord_url, {}, \
+                (SELECT l.version FROM releases l \
+                 WHERE l.resource_id = r.id AND l.state = 'published' AND l.channel <> 'private' \
+                 ORDER BY l.version_major DESC, l.version_minor DESC, l.version_patch DESC LIMIT 1) AS latest_version \
+         FROM resources r JOIN teams t ON t.id = r.team_id WHERE r.id IN ({ids})",
+        images::ICON_COLUMNS
     );
-    let (team, license, source, issues, wiki, discord, icon_small, icon_large): Extras =
-        sqlx::query_as(&format!(
-            "SELECT t.name, r.license, r.source_url, r.issues_url, r.wiki_url, r.discord_url, {} \
-             FROM resources r JOIN teams t ON t.id = r.team_id WHERE r.id = $1",
-            images::ICON_COLUMNS
-        ))
-        .bind(&resource.id)
-        .fetch_one(pool)
-        .await?;
-    let tags: Vec<(String,)> =
-        sqlx::query_as("SELECT tag FROM resource_tags WHERE resource_id = $1 ORDER BY tag")
-            .bind(&resource.id)
-            .fetch_all(pool)
-            .await?;
-    let latest: Option<(String,)> = sqlx::query_as(
-        "SELECT version FROM releases WHERE resource_id = $1 AND state = 'published' AND channel <> 'private' \
-         ORDER BY version_major DESC, version_minor DESC, version_patch DESC LIMIT 1",
-    )
-    .bind(&resource.id)
-    .fetch_optional(pool)
-    .await?;
-    Ok(ResourceInfo {
-        kind: resource.kind.parse().unwrap_or(Kind::Package),
-        name: resource.name.clone(),
-        team,
-        title: resource.title.clone(),
-        short_description: resource.short_description.clone(),
-        description: resource.description.clone(),
-        category: resource.category.clone(),
-        tags: tags.into_iter().map(|(t,)| t).collect(),
-        created_at: resource.created_at,
-        updated_at: resource.updated_at,
-        download_count: resource.download_count,
-        latest_version: latest.map(|(v,)| v),
-        license,
-        links: ResourceLinks {
-            source,
-            issues,
-            wiki,
-            discord,
-        },
-        icon: images::icon(icon_small, icon_large),
-    })
+    let mut extras = sqlx::query_as::<_, Extras>(&sql);
+    for resource in resources {
+        extras = extras.bind(&resource.id);
+    }
+    let extras: HashMap<String, Extras> = extras
+        .fetch_all(pool)
+        .await?
+        .into_iter()
+        .map(|e| (e.id.clone(), e))
+        .collect();
+    let sql = format!(
+        "SELECT resource_id, tag FROM resource_tags WHERE resource_id IN ({ids}) ORDER BY tag"
+    );
+    let mut tags = sqlx::query_as::<_, Tag>(&sql);
+    for resource in resources {
+        tags = tags.bind(&resource.id);
+    }
+    let mut tags_of: HashMap<String, Vec<String>> = HashMap::new();
+    for Tag { resource_id, tag } in tags.fetch_all(pool).await? {
+        tags_of.entry(resource_id).or_default().push(tag);
+    }
+    resources
+        .iter()
+        .map(|resource| {
+            let extras = extras.get(&resource.id).ok_or_else(|| {
+                AppError::Internal(format!("resource {} has no details", resource.id))
+            })?;
+            Ok(ResourceInfo {
+                kind: resource.kind,
+                name: resource.name.clone(),
+                team: extras.team.clone(),
+                title: resource.title.clone(),
+                short_description: resource.short_description.clone(),
+                description: resource.description.clone(),
+                category: resource.category.clone(),
+                tags: tags_of.get(&resource.id).cloned().unwrap_or_default(),
+                created_at: resource.created_at,
+                updated_at: resource.updated_at,
+                download_count: resource.download_count,
+                latest_version: extras.latest_version.clone(),
+                license: extras.license.clone(),
+                links: ResourceLinks {
+                    source: extras.source_url.clone(),
+                    issues: extras.issues_url.clone(),
+                    wiki: extras.wiki_url.clone(),
+                    discord: extras.discord_url.clone(),
+                },
+                icon: images::icon(extras.icon_small.clone(), extras.icon_large.clone()),
+            })
+        })
+        .collect()
 }
 
 /// A resource's description as safe HTML (rendered when it was saved).
 pub async fn description_html(pool: &Pool, resource: &Resource) -> Result<String, AppError> {
-    let (stored,): (Option<String>,) =
-        sqlx::query_as("SELECT description_html FROM resources WHERE id = $1")
+    let stored: Option<String> =
+        sqlx::query_scalar("SELECT description_html FROM resources WHERE id = $1")
             .bind(&resource.id)
             .fetch_one(pool)
             .await?;
@@ -529,7 +583,7 @@ pub async fn list(
         present(&query.tag),
         present(&query.team),
     );
-    let (total,): (i64,) = sqlx::query_as(&format!("SELECT COUNT(*) {FILTERS}"))
+    let total: i64 = sqlx::query_scalar(&format!("SELECT COUNT(*) {FILTERS}"))
         .bind(kind.as_str())
         .bind(&pattern)
         .bind(&category)
@@ -555,12 +609,8 @@ pub async fn list(
             .bind(term.as_ref().map(|t| format!("{t}%")));
     }
     let rows = rows.fetch_all(pool).await?;
-    let mut items = Vec::with_capacity(rows.len());
-    for row in &rows {
-        items.push(info(pool, row).await?);
-    }
     Ok(Page {
-        items,
+        items: infos(pool, &rows).await?,
         page,
         page_size,
         total,
@@ -580,8 +630,8 @@ pub async fn facets(pool: &Pool, kind: Kind, query: &ListQuery) -> Result<Facets
         present(&query.tag),
         present(&query.team),
     );
-    let categories: Vec<(String, i64)> = sqlx::query_as(&format!(
-        "SELECT r.category, COUNT(*) {FILTERS} GROUP BY r.category ORDER BY COUNT(*) DESC, r.category"
+    let categories: Vec<FacetCount> = sqlx::query_as(&format!(
+        "SELECT r.category AS value, COUNT(*) AS count {FILTERS} GROUP BY r.category ORDER BY COUNT(*) DESC, r.category"
     ))
     .bind(kind.as_str())
     .bind(&pattern)
@@ -590,8 +640,8 @@ pub async fn facets(pool: &Pool, kind: Kind, query: &ListQuery) -> Result<Facets
     .bind(&team)
     .fetch_all(pool)
     .await?;
-    let tags: Vec<(String, i64)> = sqlx::query_as(&format!(
-        "SELECT s.tag, COUNT(*) FROM resource_tags s JOIN resources r ON r.id = s.resource_id \
+    let tags: Vec<FacetCount> = sqlx::query_as(&format!(
+        "SELECT s.tag AS value, COUNT(*) AS count FROM resource_tags s JOIN resources r ON r.id = s.resource_id \
          WHERE r.id IN (SELECT r.id {FILTERS}) GROUP BY s.tag ORDER BY COUNT(*) DESC, s.tag LIMIT $6"
     ))
     .bind(kind.as_str())
@@ -602,15 +652,7 @@ pub async fn facets(pool: &Pool, kind: Kind, query: &ListQuery) -> Result<Facets
     .bind(FACET_TAGS_MAX)
     .fetch_all(pool)
     .await?;
-    let counted = |rows: Vec<(String, i64)>| {
-        rows.into_iter()
-            .map(|(value, count)| FacetCount { value, count })
-            .collect()
-    };
-    Ok(Facets {
-        categories: counted(categories),
-        tags: counted(tags),
-    })
+    Ok(Facets { categories, tags })
 }
 
 /// Edits a resource's information and tags (developer or above).

@@ -27,20 +27,15 @@ pub enum Role {
     Owner,
 }
 
+// Most powerful first.
+crate::validate::enum_names!(Role, "role", {
+    Owner => "owner",
+    Admin => "admin",
+    Developer => "developer",
+    Member => "member",
+});
+
 impl Role {
-    /// Every role, most powerful first.
-    pub const ALL: [Role; 4] = [Role::Owner, Role::Admin, Role::Developer, Role::Member];
-
-    /// The role's name.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Role::Owner => "owner",
-            Role::Admin => "admin",
-            Role::Developer => "developer",
-            Role::Member => "member",
-        }
-    }
-
     /// What the role may do, for the pages where people choose a role.
     pub fn description(self) -> &'static str {
         match self {
@@ -50,20 +45,11 @@ impl Role {
             Role::Member => "Sees and downloads the team's private releases and drafts (for testers). Cannot change anything.",
         }
     }
-
-    /// Parses a role name.
-    pub fn parse(name: &str) -> Result<Role, String> {
-        Role::ALL
-            .into_iter()
-            .find(|r| r.as_str() == name)
-            .ok_or_else(|| {
-                format!("unknown role {name:?}: expected owner, admin, developer or member")
-            })
-    }
 }
 
 /// A team as listed: name, title and the viewer's role.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct MyTeam {
     pub name: String,
@@ -73,6 +59,7 @@ pub struct MyTeam {
 
 /// A team member.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct Member {
     pub username: String,
@@ -82,6 +69,7 @@ pub struct Member {
 
 /// An invitation to join a team, waiting for the invited user to accept or decline it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct Invitation {
     /// The team's name.
@@ -177,6 +165,14 @@ mod tests {
         assert!(Role::Developer > Role::Member);
         assert_eq!(Role::parse("developer").unwrap(), Role::Developer);
         assert!(Role::parse("god").is_err());
+        assert_eq!(
+            Role::ALL,
+            [Role::Owner, Role::Admin, Role::Developer, Role::Member]
+        );
+        for role in Role::ALL {
+            let json = serde_json::to_string(&role).unwrap();
+            assert_eq!(json, format!("\"{}\"", role.as_str()));
+        }
     }
 
     #[test]

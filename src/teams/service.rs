@@ -13,6 +13,9 @@ use crate::db::{conflict_on_unique, new_id, Pool};
 use crate::error::{AppError, ErrorCode};
 use crate::markdown::{self, StoredColumn};
 
+// Roles are read from their names (an unknown name is an error, never dropped or defaulted).
+crate::db::text_columns!(Role);
+
 /// A team row.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct Team {
@@ -68,13 +71,13 @@ async fn find_or_404(pool: &Pool, name: &str) -> Result<Team, AppError> {
 
 /// A user's role in a team, if a member.
 pub async fn role_of(pool: &Pool, team_id: &str, user_id: &str) -> Result<Option<Role>, AppError> {
-    let row: Option<(String,)> =
-        sqlx::query_as("SELECT role FROM team_members WHERE team_id = $1 AND user_id = $2")
+    Ok(
+        sqlx::query_scalar("SELECT role FROM team_members WHERE team_id = $1 AND user_id = $2")
             .bind(team_id)
             .bind(user_id)
             .fetch_optional(pool)
-            .await?;
-    Ok(row.and_then(|(role,)| Role::parse(&role).ok()))
+            .await?,
+    )
 }
 
 /// Checks that the actor may act on `team` with at least `needed`, and returns their role.
@@ -213,23 +216,13 @@ pub async fn create(
 /// A team with its members, by name.
 pub async fn details(pool: &Pool, name: &str) -> Result<TeamDetails, AppError> {
     let team = find_or_404(pool, name).await?;
-    let rows: Vec<(String, String, String)> = sqlx::query_as(
+    let mut members: Vec<Member> = sqlx::query_as(
         "SELECT u.username, u.display_name, m.role FROM team_members m \
          JOIN users u ON u.id = m.user_id WHERE m.team_id = $1 ORDER BY u.username",
     )
     .bind(&team.id)
     .fetch_all(pool)
     .await?;
-    let mut members: Vec<Member> = rows
-        .into_iter()
-        .filter_map(|(username, display_name, role)| {
-            Role::parse(&role).ok().map(|role| Member {
-                username,
-                display_name,
-                role,
-            })
-        })
-        .collect();
     members.sort_by(|a, b| b.role.cmp(&a.role).then(a.username.cmp(&b.username)));
     Ok(TeamDetails {
         name: team.name,
@@ -260,21 +253,13 @@ pub async fn description_html(pool: &Pool, name: &str) -> Result<String, AppErro
 
 /// The teams a user belongs to, with their role.
 pub async fn user_teams(pool: &Pool, user_id: &str) -> Result<Vec<MyTeam>, AppError> {
-    let rows: Vec<(String, String, String)> = sqlx::query_as(
+    Ok(sqlx::query_as(
         "SELECT t.name, t.title, m.role FROM team_members m JOIN teams t ON t.id = m.team_id \
          WHERE m.user_id = $1 ORDER BY t.name",
     )
     .bind(user_id)
     .fetch_all(pool)
-    .await?;
-    Ok(rows
-        .into_iter()
-        .filter_map(|(name, title, role)| {
-            Role::parse(&role)
-                .ok()
-                .map(|role| MyTeam { name, title, role })
-        })
-        .collect())
+    .await?)
 }
 
 /// Edits a team's title and description (admin or above).
@@ -473,37 +458,19 @@ pub async fn invite(
     })
 }
 
-type InvitationRow = (String, String, String, String, String, i64);
-
-const INVITATION_COLUMNS: &str = "t.name, t.title, u.username, i.role, i.invited_by, i.created_at \
+/// The columns of an [`Invitation`], with the tables they come from.
+const INVITATION_COLUMNS: &str =
+    "t.name AS team, t.title AS team_title, u.username, i.role, i.invited_by, i.created_at \
      FROM team_invitations i JOIN teams t ON t.id = i.team_id JOIN users u ON u.id = i.user_id";
-
-fn invitations_from_rows(rows: Vec<InvitationRow>) -> Vec<Invitation> {
-    rows.into_iter()
-        .filter_map(
-            |(team, team_title, username, role, invited_by, created_at)| {
-                Role::parse(&role).ok().map(|role| Invitation {
-                    team,
-                    team_title,
-                    username,
-                    role,
-                    invited_by,
-                    created_at,
-                })
-            },
-        )
-        .collect()
-}
 
 /// The invitations waiting for a user's answer, oldest first.
 pub async fn user_invitations(pool: &Pool, user_id: &str) -> Result<Vec<Invitation>, AppError> {
-    let rows: Vec<InvitationRow> = sqlx::query_as(&format!(
+    Ok(sqlx::query_as(&format!(
         "SELECT {INVITATION_COLUMNS} WHERE i.user_id = $1 ORDER BY i.created_at, t.name"
     ))
     .bind(user_id)
     .fetch_all(pool)
-    .await?;
-    Ok(invitations_from_rows(rows))
+    .await?)
 }
 
 /// A team's pending invitations (admin or above), oldest first.
@@ -514,13 +481,12 @@ pub async fn team_invitations(
 ) -> Result<Vec<Invitation>, AppError> {
     let team = find_or_404(pool, team_name).await?;
     authorize(pool, actor, &team, Role::Admin, "see invitations").await?;
-    let rows: Vec<InvitationRow> = sqlx::query_as(&format!(
+    Ok(sqlx::query_as(&format!(
         "SELECT {INVITATION_COLUMNS} WHERE i.team_id = $1 ORDER BY i.created_at, u.username"
     ))
     .bind(&team.id)
     .fetch_all(pool)
-    .await?;
-    Ok(invitations_from_rows(rows))
+    .await?)
 }
 
 fn no_invitation(team: &str) -> AppError {
@@ -544,7 +510,7 @@ pub async fn accept_invitation(
         return Err(restricted_elsewhere(&team, "join it"));
     }
     let mut tx = pool.begin().await?;
-    let row: Option<(String, String)> = sqlx::query_as(
+    let row: Option<(Role, String)> = sqlx::query_as(
         "DELETE FROM team_invitations WHERE team_id = $1 AND user_id = $2 RETURNING role, invited_by",
     )
     .bind(&team.id)
@@ -554,7 +520,6 @@ pub async fn accept_invitation(
     let Some((role, invited_by)) = row else {
         return Err(no_invitation(team_name));
     };
-    let role = Role::parse(&role).map_err(AppError::Internal)?;
     sqlx::query(
         "INSERT INTO team_members (team_id, user_id, role, added_at) VALUES ($1, $2, $3, $4)",
     )
@@ -632,15 +597,13 @@ pub async fn withdraw_invitation(
     let user_id = user_id_by_name(pool, username)
         .await?
         .ok_or_else(not_invited)?;
-    let row: Option<(String,)> =
-        sqlx::query_as("SELECT role FROM team_invitations WHERE team_id = $1 AND user_id = $2")
+    let role: Role =
+        sqlx::query_scalar("SELECT role FROM team_invitations WHERE team_id = $1 AND user_id = $2")
             .bind(&team.id)
             .bind(&user_id)
             .fetch_optional(pool)
-            .await?;
-    let role = row
-        .and_then(|(role,)| Role::parse(&role).ok())
-        .ok_or_else(not_invited)?;
+            .await?
+            .ok_or_else(not_invited)?;
     if !may_manage(own, role) {
         return Err(AppError::forbidden(
             "Only an owner can withdraw an invitation to become an admin or owner.",

@@ -38,19 +38,14 @@ pub enum Scope {
     Manage,
 }
 
+// In display order.
+crate::validate::enum_names!(Scope, "scope", {
+    Download => "download",
+    Publish => "publish",
+    Manage => "manage",
+});
+
 impl Scope {
-    /// Every scope, in display order.
-    pub const ALL: [Scope; 3] = [Scope::Download, Scope::Publish, Scope::Manage];
-
-    /// The scope's name.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Scope::Download => "download",
-            Scope::Publish => "publish",
-            Scope::Manage => "manage",
-        }
-    }
-
     /// What the scope allows, for the settings page.
     pub fn description(self) -> &'static str {
         match self {
@@ -64,12 +59,7 @@ impl Scope {
     pub fn parse_list(text: &str) -> Result<Vec<Scope>, String> {
         let mut scopes = Vec::new();
         for name in text.split(',').map(str::trim).filter(|s| !s.is_empty()) {
-            let scope = Scope::ALL
-                .into_iter()
-                .find(|s| s.as_str() == name)
-                .ok_or_else(|| {
-                    format!("unknown scope {name:?}: expected download, publish or manage")
-                })?;
+            let scope = Scope::parse(name)?;
             if !scopes.contains(&scope) {
                 scopes.push(scope);
             }
@@ -149,6 +139,14 @@ mod tests {
         assert_eq!(Scope::join(&Scope::ALL), "download,publish,manage");
         assert!(Scope::parse_list("admin").unwrap_err().contains("admin"));
         assert_eq!(Scope::parse_list("").unwrap(), []);
+        assert_eq!(
+            Scope::parse_list("admin").unwrap_err(),
+            "unknown scope \"admin\": expected download, publish or manage"
+        );
+        for scope in Scope::ALL {
+            let json = serde_json::to_string(&scope).unwrap();
+            assert_eq!(json, format!("\"{}\"", scope.as_str()));
+        }
     }
 
     #[test]

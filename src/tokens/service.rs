@@ -166,43 +166,63 @@ pub async fn create(
     Ok(CreatedToken { token, info })
 }
 
-type TokenRow = (
-    String,
-    String,
-    String,
-    Option<String>,
-    i64,
-    i64,
-    Option<i64>,
-);
+/// A token's scopes as stored: their names, comma-separated (`download,publish`). A name that is
+/// not a scope is a decode error, never dropped.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct StoredScopes(Vec<Scope>);
 
-fn info_from_row(
-    (id, label, scopes, team, created_at, expires_at, last_used_at): TokenRow,
-) -> TokenInfo {
-    TokenInfo {
-        id,
-        label,
-        scopes: Scope::parse_list(&scopes).unwrap_or_default(),
-        team,
-        created_at,
-        expires_at,
-        last_used_at,
+impl std::str::FromStr for StoredScopes {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Self, String> {
+        Scope::parse_list(text).map(StoredScopes)
     }
 }
 
+crate::db::text_columns!(StoredScopes);
+
+/// A token row as its owner sees it, with its team's name.
+#[derive(Debug, sqlx::FromRow)]
+struct TokenRow {
+    id: String,
+    label: String,
+    scopes: StoredScopes,
+    team: Option<String>,
+    created_at: i64,
+    expires_at: i64,
+    last_used_at: Option<i64>,
+}
+
+impl From<TokenRow> for TokenInfo {
+    fn from(row: TokenRow) -> Self {
+        TokenInfo {
+            id: row.id,
+            label: row.label,
+            scopes: row.scopes.0,
+            team: row.team,
+            created_at: row.created_at,
+            expires_at: row.expires_at,
+            last_used_at: row.last_used_at,
+        }
+    }
+}
+
+/// The columns of a [`TokenRow`], from `api_tokens k` and `teams t`.
+const TOKEN_COLUMNS: &str =
+    "k.id, k.label, k.scopes, t.name AS team, k.created_at, k.expires_at, k.last_used_at \
+     FROM api_tokens k LEFT JOIN teams t ON t.id = k.team_id";
+
 /// The user's active tokens, newest first.
 pub async fn list(pool: &Pool, user_id: &str, now: i64) -> Result<Vec<TokenInfo>, AppError> {
-    let rows: Vec<TokenRow> = sqlx::query_as(
-        "SELECT k.id, k.label, k.scopes, t.name, k.created_at, k.expires_at, k.last_used_at \
-         FROM api_tokens k LEFT JOIN teams t ON t.id = k.team_id \
-         WHERE k.user_id = $1 AND k.revoked_at IS NULL AND k.expires_at > $2 \
-         ORDER BY k.created_at DESC, k.id DESC",
-    )
+    let rows: Vec<TokenRow> = sqlx::query_as(&format!(
+        "SELECT {TOKEN_COLUMNS} WHERE k.user_id = $1 AND k.revoked_at IS NULL AND k.expires_at > $2 \
+         ORDER BY k.created_at DESC, k.id DESC"
+    ))
     .bind(user_id)
     .bind(now)
     .fetch_all(pool)
     .await?;
-    Ok(rows.into_iter().map(info_from_row).collect())
+    Ok(rows.into_iter().map(TokenInfo::from).collect())
 }
 
 /// One of the user's active tokens, by its secret (never another user's).
@@ -212,17 +232,16 @@ pub async fn find_own(
     secret: &str,
     now: i64,
 ) -> Result<Option<TokenInfo>, AppError> {
-    let row: Option<TokenRow> = sqlx::query_as(
-        "SELECT k.id, k.label, k.scopes, t.name, k.created_at, k.expires_at, k.last_used_at \
-         FROM api_tokens k LEFT JOIN teams t ON t.id = k.team_id \
-         WHERE k.token_hash = $1 AND k.user_id = $2 AND k.revoked_at IS NULL AND k.expires_at > $3",
-    )
+    let row: Option<TokenRow> = sqlx::query_as(&format!(
+        "SELECT {TOKEN_COLUMNS} \
+         WHERE k.token_hash = $1 AND k.user_id = $2 AND k.revoked_at IS NULL AND k.expires_at > $3"
+    ))
     .bind(sha256_hex(secret))
     .bind(user_id)
     .bind(now)
     .fetch_optional(pool)
     .await?;
-    Ok(row.map(info_from_row))
+    Ok(row.map(TokenInfo::from))
 }
 
 /// Revokes one of the user's tokens; it stops working at once. Other users' tokens are `404`.
@@ -241,6 +260,19 @@ pub async fn revoke(pool: &Pool, user_id: &str, token_id: &str, now: i64) -> Res
         ));
     }
     Ok(())
+}
+
+/// A token row with its user, as a request's token is checked.
+#[derive(Debug, sqlx::FromRow)]
+struct GrantRow {
+    token_id: String,
+    scopes: StoredScopes,
+    team_id: Option<String>,
+    expires_at: i64,
+    revoked_at: Option<i64>,
+    last_used_at: Option<i64>,
+    #[sqlx(flatten)]
+    user: User,
 }
 
 /// Who a valid token acts for, and what it may do.
@@ -273,38 +305,23 @@ pub async fn authenticate(pool: &Pool, token: &str, now: i64) -> Result<TokenGra
             ),
         ));
     }
-    type GrantRow = (
-        String,
-        String,
-        Option<String>,
-        i64,
-        Option<i64>,
-        Option<i64>,
-        String,
-        String,
-        String,
-        i64,
-    );
     let row: Option<GrantRow> = sqlx::query_as(
-        "SELECT t.id, t.scopes, t.team_id, t.expires_at, t.revoked_at, t.last_used_at, \
+        "SELECT t.id AS token_id, t.scopes, t.team_id, t.expires_at, t.revoked_at, t.last_used_at, \
                 u.id, u.username, u.display_name, u.created_at \
          FROM api_tokens t JOIN users u ON u.id = t.user_id WHERE t.token_hash = $1",
     )
     .bind(sha256_hex(token))
     .fetch_optional(pool)
     .await?;
-    let Some((
-        id,
+    let Some(GrantRow {
+        token_id,
         scopes,
         team_id,
         expires_at,
         revoked_at,
         last_used_at,
-        user_id,
-        username,
-        display_name,
-        created_at,
-    )) = row
+        user,
+    }) = row
     else {
         return Err(unauthorized(
             ErrorCode::UnknownToken,
@@ -332,19 +349,14 @@ pub async fn authenticate(pool: &Pool, token: &str, now: i64) -> Result<TokenGra
     if last_used_at.is_none_or(|t| t <= now - LAST_USED_RESOLUTION_SECS) {
         sqlx::query("UPDATE api_tokens SET last_used_at = $1 WHERE id = $2")
             .bind(now)
-            .bind(&id)
+            .bind(&token_id)
             .execute(pool)
             .await?;
     }
     Ok(TokenGrant {
-        token_id: id,
-        user: User {
-            id: user_id,
-            username,
-            display_name,
-            created_at,
-        },
-        scopes: Scope::parse_list(&scopes).unwrap_or_default(),
+        token_id,
+        user,
+        scopes: scopes.0,
         team_id,
     })
 }

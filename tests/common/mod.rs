@@ -33,6 +33,56 @@ pub fn zip(files: &[(&str, &str)]) -> Vec<u8> {
     writer.finish().expect("zip").into_inner()
 }
 
+/// A new, empty database for a test: its URL, and its name on Postgres (to drop it with
+/// [`drop_postgres_database`]); a SQLite file goes in `dir`. `None` when Postgres is wanted but
+/// absent (and allowed to be).
+pub async fn new_database(
+    backend: Backend,
+    dir: &std::path::Path,
+) -> Option<(String, Option<String>)> {
+    sqlx::any::install_default_drivers();
+    Some(match backend {
+        Backend::Sqlite => (config::sqlite_url(&dir.join("test.db")), None),
+        Backend::Postgres => {
+            let admin_url = postgres_admin_url();
+            let mut admin = match sqlx::AnyConnection::connect(&admin_url).await {
+                Ok(conn) => conn,
+                Err(e) if !postgres_required() => {
+                    eprintln!(
+                        "\n*** SKIPPED: Postgres test — cannot reach {admin_url}: {e}\n\
+                         *** Start Postgres or set NANOS_STORE_TEST_POSTGRES; \
+                         NANOS_STORE_REQUIRE_POSTGRES=1 turns this into a failure.\n"
+                    );
+                    return None;
+                }
+                Err(e) => panic!(
+                    "Postgres is required (NANOS_STORE_REQUIRE_POSTGRES=1) but {admin_url} \
+                     cannot be reached: {e}"
+                ),
+            };
+            let name = format!("nanos_test_{}", uuid::Uuid::now_v7().simple());
+            sqlx::query(&format!("CREATE DATABASE {name}"))
+                .execute(&mut admin)
+                .await
+                .expect("create test database");
+            let base = admin_url
+                .rsplit_once('/')
+                .map(|(base, _)| base.to_string())
+                .unwrap_or(admin_url);
+            (format!("{base}/{name}"), Some(name))
+        }
+    })
+}
+
+/// Drops a test's Postgres database.
+pub async fn drop_postgres_database(name: &str) {
+    if let Ok(mut admin) = sqlx::AnyConnection::connect(&postgres_admin_url()).await {
+        let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+            .execute(&mut admin)
+            .await;
+    }
+}
+
 /// A store under test.
 pub struct TestApp {
     pub state: AppState,
@@ -55,37 +105,7 @@ impl TestApp {
     pub async fn start(backend: Backend) -> Option<TestApp> {
         sqlx::any::install_default_drivers();
         let data_dir = tempfile::tempdir().expect("temp dir");
-        let (database_url, postgres_db) = match backend {
-            Backend::Sqlite => (config::sqlite_url(&data_dir.path().join("test.db")), None),
-            Backend::Postgres => {
-                let admin_url = postgres_admin_url();
-                let mut admin = match sqlx::AnyConnection::connect(&admin_url).await {
-                    Ok(conn) => conn,
-                    Err(e) if !postgres_required() => {
-                        eprintln!(
-                            "\n*** SKIPPED: Postgres test — cannot reach {admin_url}: {e}\n\
-                             *** Start Postgres or set NANOS_STORE_TEST_POSTGRES; \
-                             NANOS_STORE_REQUIRE_POSTGRES=1 turns this into a failure.\n"
-                        );
-                        return None;
-                    }
-                    Err(e) => panic!(
-                        "Postgres is required (NANOS_STORE_REQUIRE_POSTGRES=1) but {admin_url} \
-                         cannot be reached: {e}"
-                    ),
-                };
-                let name = format!("nanos_test_{}", uuid::Uuid::now_v7().simple());
-                sqlx::query(&format!("CREATE DATABASE {name}"))
-                    .execute(&mut admin)
-                    .await
-                    .expect("create test database");
-                let base = admin_url
-                    .rsplit_once('/')
-                    .map(|(base, _)| base.to_string())
-                    .unwrap_or(admin_url);
-                (format!("{base}/{name}"), Some(name))
-            }
-        };
+        let (database_url, postgres_db) = new_database(backend, data_dir.path()).await?;
         let mut settings: Settings =
             config::load(std::path::Path::new("/nonexistent")).expect("default settings");
         settings.data_dir = data_dir.path().to_path_buf();
@@ -113,11 +133,7 @@ impl TestApp {
     pub async fn finish(self) {
         self.state.pool.close().await;
         if let Some(name) = self.postgres_db {
-            if let Ok(mut admin) = sqlx::AnyConnection::connect(&postgres_admin_url()).await {
-                let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-                    .execute(&mut admin)
-                    .await;
-            }
+            drop_postgres_database(&name).await;
         }
     }
 

@@ -47,36 +47,6 @@ pub enum Code {
 }
 
 impl Code {
-    /// Every code, in the documented order.
-    pub const ALL: [Code; 26] = [
-        Code::NotAZip,
-        Code::MalformedZip,
-        Code::TooLarge,
-        Code::TooManyEntries,
-        Code::UnpackedTooLarge,
-        Code::ZipBomb,
-        Code::CorruptEntry,
-        Code::UnsupportedCompression,
-        Code::Encrypted,
-        Code::Symlink,
-        Code::UnsafePath,
-        Code::DuplicateEntry,
-        Code::HiddenCache,
-        Code::ManifestMissing,
-        Code::ManifestNested,
-        Code::ManifestAmbiguous,
-        Code::ManifestWrongKind,
-        Code::ManifestInvalid,
-        Code::VersionMissing,
-        Code::VersionInvalid,
-        Code::VersionMismatch,
-        Code::PackageTypeInvalid,
-        Code::InvalidRequirement,
-        Code::LegacyManifest,
-        Code::HiddenFile,
-        Code::ImageIncluded,
-    ];
-
     /// The severity that goes with this code.
     pub fn severity(self) -> Severity {
         match self {
@@ -84,39 +54,37 @@ impl Code {
             _ => Severity::Error,
         }
     }
-
-    /// The code as written in JSON, e.g. `zip-bomb`.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Code::NotAZip => "not-a-zip",
-            Code::MalformedZip => "malformed-zip",
-            Code::TooLarge => "too-large",
-            Code::TooManyEntries => "too-many-entries",
-            Code::UnpackedTooLarge => "unpacked-too-large",
-            Code::ZipBomb => "zip-bomb",
-            Code::CorruptEntry => "corrupt-entry",
-            Code::UnsupportedCompression => "unsupported-compression",
-            Code::Encrypted => "encrypted",
-            Code::Symlink => "symlink",
-            Code::UnsafePath => "unsafe-path",
-            Code::DuplicateEntry => "duplicate-entry",
-            Code::HiddenCache => "hidden-cache",
-            Code::ManifestMissing => "manifest-missing",
-            Code::ManifestNested => "manifest-nested",
-            Code::ManifestAmbiguous => "manifest-ambiguous",
-            Code::ManifestWrongKind => "manifest-wrong-kind",
-            Code::ManifestInvalid => "manifest-invalid",
-            Code::VersionMissing => "version-missing",
-            Code::VersionInvalid => "version-invalid",
-            Code::VersionMismatch => "version-mismatch",
-            Code::PackageTypeInvalid => "package-type-invalid",
-            Code::InvalidRequirement => "invalid-requirement",
-            Code::LegacyManifest => "legacy-manifest",
-            Code::HiddenFile => "hidden-file",
-            Code::ImageIncluded => "image-included",
-        }
-    }
 }
+
+// The codes as written in JSON, e.g. `zip-bomb`, in the documented order.
+crate::enum_names!(Code, "diagnostic code", {
+    NotAZip => "not-a-zip",
+    MalformedZip => "malformed-zip",
+    TooLarge => "too-large",
+    TooManyEntries => "too-many-entries",
+    UnpackedTooLarge => "unpacked-too-large",
+    ZipBomb => "zip-bomb",
+    CorruptEntry => "corrupt-entry",
+    UnsupportedCompression => "unsupported-compression",
+    Encrypted => "encrypted",
+    Symlink => "symlink",
+    UnsafePath => "unsafe-path",
+    DuplicateEntry => "duplicate-entry",
+    HiddenCache => "hidden-cache",
+    ManifestMissing => "manifest-missing",
+    ManifestNested => "manifest-nested",
+    ManifestAmbiguous => "manifest-ambiguous",
+    ManifestWrongKind => "manifest-wrong-kind",
+    ManifestInvalid => "manifest-invalid",
+    VersionMissing => "version-missing",
+    VersionInvalid => "version-invalid",
+    VersionMismatch => "version-mismatch",
+    PackageTypeInvalid => "package-type-invalid",
+    InvalidRequirement => "invalid-requirement",
+    LegacyManifest => "legacy-manifest",
+    HiddenFile => "hidden-file",
+    ImageIncluded => "image-included",
+});
 
 impl std::fmt::Display for Code {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {

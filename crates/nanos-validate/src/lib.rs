@@ -28,6 +28,7 @@ pub mod diagnostic;
 pub mod inflate;
 pub mod limits;
 pub mod manifest;
+pub mod names;
 pub mod paths;
 pub mod source;
 #[cfg(feature = "wasm")]

@@ -28,29 +28,12 @@ impl Kind {
             Kind::AssetPack => "Assets.toml",
         }
     }
-
-    /// The name as written in JSON and on the command line.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Kind::Package => "package",
-            Kind::AssetPack => "asset-pack",
-        }
-    }
 }
 
-impl std::str::FromStr for Kind {
-    type Err = String;
-
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        match s {
-            "package" => Ok(Kind::Package),
-            "asset-pack" => Ok(Kind::AssetPack),
-            other => Err(format!(
-                "unknown kind {other:?}: expected package or asset-pack"
-            )),
-        }
-    }
-}
+crate::enum_names!(Kind, "kind", {
+    Package => "package",
+    AssetPack => "asset-pack",
+});
 
 /// A package's type, from its type table (or the legacy `type` field).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -73,18 +56,16 @@ impl PackageType {
         (PackageType::LoadingScreen, "loading_screen"),
         (PackageType::CModule, "c_module"),
     ];
-
-    /// The type as written in JSON and as a category, e.g. `game-mode`.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            PackageType::Script => "script",
-            PackageType::GameMode => "game-mode",
-            PackageType::Map => "map",
-            PackageType::LoadingScreen => "loading-screen",
-            PackageType::CModule => "c-module",
-        }
-    }
 }
+
+// The names as written in JSON and as a category, e.g. `game-mode`.
+crate::enum_names!(PackageType, "package type", {
+    Script => "script",
+    GameMode => "game-mode",
+    Map => "map",
+    LoadingScreen => "loading-screen",
+    CModule => "c-module",
+});
 
 /// The `[meta]` table shared by both manifests.
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -488,6 +469,23 @@ fn summarise_assets(a: &AssetsToml) -> ManifestSummary {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn names_are_the_serde_names() {
+        for kind in Kind::ALL {
+            let json = serde_json::to_string(&kind).unwrap();
+            assert_eq!(json, format!("\"{}\"", kind.as_str()));
+            assert_eq!(kind.as_str().parse::<Kind>(), Ok(kind));
+        }
+        for package_type in PackageType::ALL {
+            let json = serde_json::to_string(&package_type).unwrap();
+            assert_eq!(json, format!("\"{}\"", package_type.as_str()));
+        }
+        assert_eq!(
+            "pack".parse::<Kind>().unwrap_err(),
+            "unknown kind \"pack\": expected package or asset-pack"
+        );
+    }
 
     fn summary(kind: Kind, text: &str) -> (ManifestSummary, Vec<Code>) {
         let manifest = parse(kind, text).unwrap();
