@@ -236,7 +236,7 @@ mod tests {
         for need in [Need::Publish, Need::Manage] {
             let error = token.clone().require(need).unwrap_err();
             assert_eq!(error.status().as_u16(), 403);
-            assert_eq!(error.body().code, "missing-scope");
+            assert_eq!(error.body().code, ErrorCode::MissingScope);
         }
     }
 

@@ -46,7 +46,7 @@ mod server {
     pub use crate::access::{self, Need};
     pub use crate::accounts::session;
     pub use crate::db;
-    pub use crate::error::AppError;
+    pub use crate::error::{AppError, ErrorCode};
     pub use crate::resources::{facts, media, parse_channel, parse_kind, releases, service};
     pub use crate::state::state;
     pub use crate::teams::service as teams;
