@@ -48,8 +48,9 @@ pub fn parse_kind(segment: &str) -> Result<Kind, crate::error::AppError> {
 /// invalid-channel` naming the field `channel`.
 #[cfg(feature = "ssr")]
 pub fn parse_channel(name: &str) -> Result<Channel, crate::error::AppError> {
-    Channel::parse(name)
-        .map_err(|message| crate::error::AppError::field(crate::error::ErrorCode::InvalidChannel, "channel", message))
+    Channel::parse(name).map_err(|message| {
+        crate::error::AppError::field(crate::error::ErrorCode::InvalidChannel, "channel", message)
+    })
 }
 
 /// The path segment for a kind (`packages`, `assets`).
