@@ -64,19 +64,17 @@ ensure_wasm_opt() {
 build_site() {
   local profile="$1" out_dir
   step "Building the browser bundle ($profile)"
-  cargo rustc --lib --crate-type cdylib --target wasm32-unknown-unknown --no-default-features \
-    --features hydrate --profile "$profile"
+  cargo build -p nanos-store-browser --lib --target wasm32-unknown-unknown --profile "$profile"
   out_dir="$([ "$profile" = dev ] && echo debug || echo "$profile")"
   rm -rf "$SITE_ROOT.tmp"
   mkdir -p "$SITE_ROOT.tmp/pkg"
   wasm-bindgen --target web --no-typescript --out-name nanos-store \
-    --out-dir "$SITE_ROOT.tmp/pkg" "$CARGO_TARGET_DIR/wasm32-unknown-unknown/$out_dir/nanos_store.wasm"
+    --out-dir "$SITE_ROOT.tmp/pkg" "$CARGO_TARGET_DIR/wasm32-unknown-unknown/$out_dir/nanos_store_browser.wasm"
   if [ "$profile" != dev ] && command -v wasm-opt >/dev/null && wasm-opt --version | grep -qE 'version 1[2-9][0-9]'; then
     wasm-opt -Oz --enable-bulk-memory --enable-nontrapping-float-to-int \
       -o "$SITE_ROOT.tmp/pkg/nanos-store_bg.wasm" "$SITE_ROOT.tmp/pkg/nanos-store_bg.wasm"
   fi
-  # One stylesheet: main.css first, then each area's own file (style/<area>.css) by name.
-  cat style/main.css $(ls style/*.css | grep -vx style/main.css | sort) >"$SITE_ROOT.tmp/pkg/nanos-store.css"
+  cp style/main.css "$SITE_ROOT.tmp/pkg/nanos-store.css"
   cp -R public/. "$SITE_ROOT.tmp/"
   rm -rf "$SITE_ROOT"
   mv "$SITE_ROOT.tmp" "$SITE_ROOT"

@@ -28,8 +28,10 @@ pub struct Cli {
         default_value = "Leptos.toml"
     )]
     config: PathBuf,
+    /// What to do; without one, the store runs (as `serve`), which is how `cargo leptos watch`
+    /// starts it.
     #[command(subcommand)]
-    command: Command,
+    command: Option<Command>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -104,7 +106,7 @@ pub async fn run() -> ExitCode {
     let cli = Cli::parse();
     init_tracing();
     let settings = || config::load(&cli.config);
-    match cli.command {
+    match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => match settings() {
             Ok(settings) => match server::serve(settings).await {
                 Ok(()) => ExitCode::SUCCESS,

@@ -12,6 +12,8 @@ use serde::Deserialize;
 
 /// Default listening address.
 pub const DEFAULT_SITE_ADDR: &str = "127.0.0.1:3000";
+/// Port of cargo-leptos' live-reload socket unless `LEPTOS_RELOAD_PORT` says otherwise.
+const DEFAULT_RELOAD_PORT: u32 = 3001;
 /// Name of the SQLite file created in the data dir when no `DATABASE_URL` is given.
 pub const SQLITE_FILE_NAME: &str = "nanos-store.db";
 
@@ -276,11 +278,22 @@ fn resolve(
         "connections",
     )? as usize;
 
+    // Set by `cargo leptos watch`: the port of its live-reload socket.
+    let reload_port = match env("LEPTOS_RELOAD_PORT").filter(|v| !v.is_empty()) {
+        Some(text) => text.parse().map_err(|_| ConfigError::Value {
+            name: "LEPTOS_RELOAD_PORT",
+            value: text.clone(),
+            reason: "expected a port number".into(),
+        })?,
+        None => DEFAULT_RELOAD_PORT,
+    };
+
     let leptos = LeptosOptions::builder()
         .output_name(output_name)
         .site_root(site_root)
         .site_pkg_dir(site_pkg_dir)
         .site_addr(site_addr)
+        .reload_port(reload_port)
         .build();
 
     Ok(Settings {
@@ -496,6 +509,40 @@ mod tests {
     #[test]
     fn unknown_keys_in_the_file_are_refused() {
         assert!(toml::from_str::<FileSettings>("[store]\ndata_dir = \"x\"\n").is_err());
+    }
+
+    /// cargo-leptos builds the site from the workspace metadata in Cargo.toml; the store serves it
+    /// with the names in Leptos.toml. They must agree, or `cargo leptos watch` serves a page whose
+    /// bundle is not found.
+    #[test]
+    fn cargo_leptos_metadata_agrees_with_the_shipped_file() {
+        let cargo: toml::Value = toml::from_str(include_str!("../Cargo.toml")).unwrap();
+        let project = &cargo["workspace"]["metadata"]["leptos"][0];
+        let shipped: FileSettings = toml::from_str(include_str!("../Leptos.toml")).unwrap();
+        let leptos = shipped.leptos;
+        for (key, ours) in [
+            ("output-name", leptos.output_name),
+            ("site-root", leptos.site_root),
+            ("site-pkg-dir", leptos.site_pkg_dir),
+            ("site-addr", leptos.site_addr),
+        ] {
+            assert_eq!(project[key].as_str(), ours.as_deref(), "{key}");
+        }
+        assert_eq!(
+            project["reload-port"].as_integer(),
+            Some(i64::from(DEFAULT_RELOAD_PORT))
+        );
+        assert_eq!(project["style-file"].as_str(), Some("style/main.css"));
+        assert!(Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("style/main.css")
+            .is_file());
+    }
+
+    #[test]
+    fn the_reload_port_comes_from_cargo_leptos() {
+        let settings = resolve_with("", &[("LEPTOS_RELOAD_PORT", "4001")]).unwrap();
+        assert_eq!(settings.leptos.reload_port, 4001);
+        assert!(resolve_with("", &[("LEPTOS_RELOAD_PORT", "x")]).is_err());
     }
 
     #[test]
