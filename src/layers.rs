@@ -42,6 +42,7 @@ const LAYERS: &[(&str, &[&str])] = &[
         "adapters",
         &[
             "api",
+            "form_posts",
             "security",
             "accounts::api",
             "accounts::session",
@@ -229,7 +230,12 @@ mod tests {
     }
 
     /// Parses a use tree starting at `tokens[*at]` (after `prefix::`), adding each full path.
-    fn use_tree(tokens: &[String], at: &mut usize, prefix: Vec<String>, out: &mut Vec<Vec<String>>) {
+    fn use_tree(
+        tokens: &[String],
+        at: &mut usize,
+        prefix: Vec<String>,
+        out: &mut Vec<Vec<String>>,
+    ) {
         let mut path = prefix;
         loop {
             match tokens.get(*at).map(String::as_str) {
@@ -302,7 +308,11 @@ mod tests {
                         skip_until_depth = None;
                     }
                 }
-                "cfg" if tokens.get(i + 1..i + 4).is_some_and(|t| t == ["(", "test", ")"]) => {
+                "cfg"
+                    if tokens
+                        .get(i + 1..i + 4)
+                        .is_some_and(|t| t == ["(", "test", ")"]) =>
+                {
                     cfg_test = true;
                 }
                 "mod" if tokens.get(i + 2).map(String::as_str) == Some("{") => {

@@ -22,6 +22,8 @@ pub mod dates;
 #[cfg(feature = "ssr")]
 pub mod db;
 pub mod error;
+#[cfg(feature = "ssr")]
+pub mod form_posts;
 #[cfg(test)]
 mod layers;
 #[cfg(feature = "ssr")]

@@ -11,8 +11,8 @@ mod server {
     pub use crate::access::Need;
     pub use crate::db;
     pub use crate::error::AppError;
+    pub use crate::form_posts::keep_on_error;
     pub use crate::state::{state, AppState};
-    pub use crate::ui::forms::keep_on_error;
     pub use axum::http::{header, HeaderMap, HeaderValue};
     pub use leptos::server_fn::ServerFn;
 

@@ -11,10 +11,10 @@ mod server {
     pub use crate::accounts::session;
     pub use crate::db;
     pub use crate::error::{AppError, ErrorCode};
+    pub use crate::form_posts::keep_on_error;
     pub use crate::state::state;
     pub use crate::teams::service;
     pub use crate::teams::Role;
-    pub use crate::ui::forms::keep_on_error;
     pub use leptos::server_fn::ServerFn;
 
     pub fn parse_role(name: &str) -> Result<Role, AppError> {

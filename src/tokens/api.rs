@@ -57,12 +57,12 @@ pub async fn create_token(
         team,
     };
     let created = service::create(&state.pool, &caller.user().id, new, db::now()).await;
-    let created = crate::ui::forms::keep_on_error(
+    let created = crate::form_posts::keep_on_error(
         <CreateToken as leptos::server_fn::ServerFn>::PATH,
         &[("label", &label)],
         created,
     )?;
-    if crate::ui::forms::is_plain_form_post() {
+    if crate::form_posts::is_plain_form_post() {
         // Without JavaScript the answer is a redirect back to the tokens page, which shows the
         // new token once from this short-lived cookie (see `take_new_token`).
         let headers: axum::http::HeaderMap = leptos_axum::extract()
