@@ -62,6 +62,9 @@ pub struct Settings {
     pub request_timeout: Duration,
     /// Most connections served at once; more wait in the kernel's listen queue.
     pub max_connections: usize,
+    /// Under `cargo leptos watch` (`LEPTOS_WATCH` set): the port of its live-reload socket, which
+    /// the pages connect to.
+    pub live_reload_port: Option<u32>,
 }
 
 impl Settings {
@@ -288,6 +291,8 @@ fn resolve(
         None => DEFAULT_RELOAD_PORT,
     };
 
+    let live_reload_port = env("LEPTOS_WATCH").map(|_| reload_port);
+
     let leptos = LeptosOptions::builder()
         .output_name(output_name)
         .site_root(site_root)
@@ -310,6 +315,7 @@ fn resolve(
         upload_stall_timeout,
         request_timeout,
         max_connections,
+        live_reload_port,
     })
 }
 
@@ -542,6 +548,13 @@ mod tests {
     fn the_reload_port_comes_from_cargo_leptos() {
         let settings = resolve_with("", &[("LEPTOS_RELOAD_PORT", "4001")]).unwrap();
         assert_eq!(settings.leptos.reload_port, 4001);
+        assert_eq!(settings.live_reload_port, None);
+        let watching = resolve_with(
+            "",
+            &[("LEPTOS_RELOAD_PORT", "4001"), ("LEPTOS_WATCH", "ON")],
+        )
+        .unwrap();
+        assert_eq!(watching.live_reload_port, Some(4001));
         assert!(resolve_with("", &[("LEPTOS_RELOAD_PORT", "x")]).is_err());
     }
 

@@ -29,10 +29,14 @@ use crate::error::{AppError, ErrorCode};
 use crate::state::AppState;
 
 /// The policy of every HTML page rendered by the app; `nonce` is the response's script nonce.
-pub fn page_policy(nonce: &str) -> String {
+/// Under `cargo leptos watch`, `live_reload_port` also lets the page reach the live-reload socket.
+pub fn page_policy(nonce: &str, live_reload_port: Option<u32>) -> String {
+    let live_reload = live_reload_port
+        .map(|port| format!(" ws://*:{port}"))
+        .unwrap_or_default();
     format!(
         "default-src 'self'; script-src 'self' 'nonce-{nonce}' 'wasm-unsafe-eval'; \
-         style-src 'self'; img-src 'self' data:; connect-src 'self'; font-src 'self'; \
+         style-src 'self'; img-src 'self' data:; connect-src 'self'{live_reload}; font-src 'self'; \
          object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
     )
 }
@@ -47,7 +51,7 @@ const DOCS_POLICY: &str =
 const NOTHING_POLICY: &str = "default-src 'none'; frame-ancestors 'none'; sandbox";
 
 /// Inside a page render: sends the page policy with the nonce Leptos put on its scripts.
-pub fn provide_page_policy() {
+pub fn provide_page_policy(live_reload_port: Option<u32>) {
     use leptos::prelude::use_context;
     let (Some(nonce), Some(response)) = (
         leptos::nonce::use_nonce(),
@@ -55,7 +59,7 @@ pub fn provide_page_policy() {
     ) else {
         return;
     };
-    if let Ok(value) = HeaderValue::from_str(&page_policy(&nonce)) {
+    if let Ok(value) = HeaderValue::from_str(&page_policy(&nonce, live_reload_port)) {
         response.insert_header(header::CONTENT_SECURITY_POLICY, value);
     }
 }
@@ -282,8 +286,14 @@ mod tests {
 
     #[test]
     fn the_page_policy_names_the_nonce() {
-        let policy = page_policy("abc123");
+        let policy = page_policy("abc123", None);
         assert!(policy.contains("'nonce-abc123'"));
         assert!(!policy.contains("unsafe-inline"));
+        assert!(policy.contains("connect-src 'self';"));
+        let watching = page_policy("abc123", Some(3001));
+        assert!(
+            watching.contains("connect-src 'self' ws://*:3001;"),
+            "{watching}"
+        );
     }
 }

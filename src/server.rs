@@ -66,7 +66,7 @@ pub fn router(state: AppState) -> Router {
 /// What every page render and server function gets: the state, and the page's security policy.
 fn page_context(state: &AppState) {
     leptos::prelude::provide_context(state.clone());
-    crate::security::provide_page_policy();
+    crate::security::provide_page_policy(state.settings.live_reload_port);
 }
 
 /// Opens the store and serves it until the process gets Ctrl-C or SIGTERM; requests in flight
