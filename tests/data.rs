@@ -359,7 +359,14 @@ async fn the_checks_migration_refuses_bad_stored_data(backend: Backend) {
     let Some((url, postgres_db)) = common::new_database(backend, dir.path()).await else {
         return;
     };
-    let pool = sqlx::AnyPool::connect(&url).await.unwrap();
+    // One connection: sqlx keeps the Postgres migration lock of a failed run on its connection
+    // (a store whose migration fails stops, which closes it), and a later run on another
+    // connection would wait for it for ever. On the same connection the lock is taken again.
+    let pool = sqlx::any::AnyPoolOptions::new()
+        .max_connections(1)
+        .connect(&url)
+        .await
+        .unwrap();
     let checks = 20261126000008;
     let before: Vec<_> = db::migrations(backend)
         .into_iter()
@@ -388,11 +395,6 @@ async fn the_checks_migration_refuses_bad_stored_data(backend: Backend) {
         refused.to_string().contains("team_members_role"),
         "{refused}"
     );
-    // A store whose migration fails stops, and its connections close. So does this pool: sqlx
-    // keeps the Postgres migration lock of a failed run on its connection, and the next run on
-    // another connection of the same pool would wait for it for ever.
-    pool.close().await;
-    let pool = sqlx::AnyPool::connect(&url).await.unwrap();
     // Nothing of it stayed: the member is there, the rules are not.
     let role: String = sqlx::query_scalar("SELECT role FROM team_members")
         .fetch_one(&pool)
