@@ -344,49 +344,21 @@ async fn every_route_needs_what_the_table_says(app: &TestApp) {
         if let Some(scope) = route.need.scope() {
             let lacking = lacking(app, &owner, scope).await;
             let response = send(app, route, Some(&lacking)).await;
-            if route.need == Need::Download {
-                assert!(
-                    response.status != 401 && response.status != 403 && !shows_private(&response),
-                    "{what}: a token without download gets the public answer, got {}: {}",
-                    response.status,
-                    response.body
-                );
-            } else {
-                assert_eq!(
-                    response.status, 403,
-                    "{what}: token lacking {scope:?}: {}",
-                    response.body
-                );
-                assert_eq!(
-                    error_code(&response),
-                    "missing-scope",
-                    "{what}: {}",
-                    response.body
-                );
-            }
+            refused_or_public(
+                route,
+                &response,
+                "missing-scope",
+                &format!("{what}: a token lacking {scope:?}"),
+            );
         }
         if route.team != Team::None {
             let response = send(app, route, Some(&elsewhere)).await;
-            if route.need == Need::Download {
-                assert!(
-                    response.status != 401 && response.status != 403 && !shows_private(&response),
-                    "{what}: a token restricted to another team gets the public answer, got {}: {}",
-                    response.status,
-                    response.body
-                );
-            } else {
-                assert_eq!(
-                    response.status, 403,
-                    "{what}: token of another team: {}",
-                    response.body
-                );
-                assert_eq!(
-                    error_code(&response),
-                    "token-team-restricted",
-                    "{what}: {}",
-                    response.body
-                );
-            }
+            refused_or_public(
+                route,
+                &response,
+                "token-team-restricted",
+                &format!("{what}: a token of another team"),
+            );
         }
         if route.need == Need::Download {
             let response = send(app, route, Some(&download)).await;
@@ -569,3 +541,19 @@ crate::on_both_databases!(
     every_route_needs_what_the_table_says,
     server_functions_that_need_a_session_refuse_anonymous_calls,
 );
+
+/// What a credential that falls short of `route`'s need gets: on a `Download` route the public
+/// answer (no private release in it), elsewhere `403` with `code`.
+fn refused_or_public(route: &Route, response: &TestResponse, code: &str, who: &str) {
+    if route.need == Need::Download {
+        assert!(
+            response.status != 401 && response.status != 403 && !shows_private(response),
+            "{who} gets the public answer, got {}: {}",
+            response.status,
+            response.body
+        );
+    } else {
+        assert_eq!(response.status, 403, "{who}: {}", response.body);
+        assert_eq!(error_code(response), code, "{who}: {}", response.body);
+    }
+}
