@@ -95,6 +95,14 @@ pub async fn register_from(
     }
 }
 
+/// A user row with its password hash, as log-in reads it.
+#[derive(sqlx::FromRow)]
+struct UserWithHash {
+    #[sqlx(flatten)]
+    user: User,
+    password_hash: String,
+}
+
 /// Checks a username and password from a visitor at `address`, refusing for a while after
 /// repeated failures (see [`super::throttle`] for the limits).
 pub async fn log_in(
@@ -108,7 +116,7 @@ pub async fn log_in(
     // The slot is taken before the password is checked, so concurrent guesses cannot overrun it.
     let attempt = LogInAttempt::begin(pool, &username, address, now).await?;
 
-    let row: Option<(String, String, String, String, i64)> = sqlx::query_as(
+    let row: Option<UserWithHash> = sqlx::query_as(
         "SELECT id, username, display_name, password_hash, created_at FROM users WHERE username = $1",
     )
     .bind(&username)
@@ -118,19 +126,14 @@ pub async fn log_in(
     // Verify against a dummy hash for unknown names so that timing does not reveal which exist.
     let stored_hash = row
         .as_ref()
-        .map(|r| r.3.clone())
+        .map(|r| r.password_hash.clone())
         .unwrap_or_else(|| DUMMY_HASH.clone());
     let password_ok = verify_password(password.to_string(), stored_hash).await?;
 
     match row {
-        Some((id, username, display_name, _, created_at)) if password_ok => {
+        Some(UserWithHash { user, .. }) if password_ok => {
             attempt.succeeded(pool, now).await?;
-            Ok(User {
-                id,
-                username,
-                display_name,
-                created_at,
-            })
+            Ok(user)
         }
         _ => {
             attempt.failed(pool, now).await?;
@@ -195,13 +198,19 @@ pub async fn end_session(pool: &Pool, token: &str, now: i64) -> Result<(), AppEr
 
 /// A user's public profile by username: who they are, their teams and those teams' resources.
 pub async fn profile(pool: &Pool, username: &str) -> Result<Option<Profile>, AppError> {
-    let row: Option<(String, String, String, i64)> = sqlx::query_as(
+    let row: Option<User> = sqlx::query_as(
         "SELECT id, username, display_name, created_at FROM users WHERE username = $1",
     )
     .bind(username)
     .fetch_optional(pool)
     .await?;
-    let Some((id, username, display_name, joined_at)) = row else {
+    let Some(User {
+        id,
+        username,
+        display_name,
+        created_at: joined_at,
+    }) = row
+    else {
         return Ok(None);
     };
     let teams = crate::teams::service::user_teams(pool, &id).await?;

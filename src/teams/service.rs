@@ -233,9 +233,17 @@ pub async fn details(pool: &Pool, name: &str) -> Result<TeamDetails, AppError> {
     })
 }
 
+/// A team's description as written and as rendered when it was saved.
+#[derive(sqlx::FromRow)]
+struct TeamDescription {
+    id: String,
+    description: String,
+    description_html: Option<String>,
+}
+
 /// A team's description as safe HTML, by team name (rendered when it was saved).
 pub async fn description_html(pool: &Pool, name: &str) -> Result<String, AppError> {
-    let (id, description, stored): (String, String, Option<String>) =
+    let row: TeamDescription =
         sqlx::query_as("SELECT id, description, description_html FROM teams WHERE name = $1")
             .bind(name)
             .fetch_optional(pool)
@@ -244,9 +252,9 @@ pub async fn description_html(pool: &Pool, name: &str) -> Result<String, AppErro
     markdown::stored_html(
         pool,
         StoredColumn::TeamDescription,
-        &id,
-        &description,
-        stored,
+        &row.id,
+        &row.description,
+        row.description_html,
     )
     .await
 }
