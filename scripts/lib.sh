@@ -100,7 +100,10 @@ hash_bundle() {
   local site="$1" kind file hash
   : >"$site/hash.txt"
   for kind in js wasm css; do
-    file="$site/pkg/nanos-store$([ "$kind" = wasm ] && echo _bg).$kind"
+    case "$kind" in
+      wasm) file="$site/pkg/nanos-store_bg.wasm" ;;
+      *) file="$site/pkg/nanos-store.$kind" ;;
+    esac
     hash="$(sha256sum "$file" | cut -c1-16)"
     mv "$file" "$site/pkg/nanos-store.$hash.$kind"
     echo "$kind: $hash" >>"$site/hash.txt"
