@@ -84,7 +84,7 @@ async fn get(router: &Router, path: &str, accept_encoding: Option<&str>) -> Test
     .await
 }
 
-fn header_of<'a>(response: &'a TestResponse, name: header::HeaderName) -> Option<&'a str> {
+fn header_of(response: &TestResponse, name: header::HeaderName) -> Option<&str> {
     response.headers.get(name).and_then(|v| v.to_str().ok())
 }
 
