@@ -59,7 +59,17 @@ ensure_wasm_opt() {
   fi
 }
 
-# Builds the browser bundle and assembles the site: pkg/nanos-store{.js,_bg.wasm,.css} + public/.
+# brotli compresses the bundle (compress_bundle) better than gzip; Debian's package.
+ensure_brotli() {
+  if ! command -v brotli >/dev/null; then
+    step "Installing brotli (Debian package)"
+    as_root apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq brotli >/dev/null
+  fi
+}
+
+# Builds the browser bundle and assembles the site: pkg/nanos-store.<hash>.{js,wasm,css}, each with
+# a .br and a .gz copy, the hash file that names them (hash.txt), and public/.
 # $1: cargo profile for the bundle (dev or wasm-release).
 build_site() {
   local profile="$1" out_dir
@@ -75,9 +85,43 @@ build_site() {
       -o "$SITE_ROOT.tmp/pkg/nanos-store_bg.wasm" "$SITE_ROOT.tmp/pkg/nanos-store_bg.wasm"
   fi
   cp style/main.css "$SITE_ROOT.tmp/pkg/nanos-store.css"
+  hash_bundle "$SITE_ROOT.tmp"
+  compress_bundle "$SITE_ROOT.tmp/pkg" "$profile"
   cp -R public/. "$SITE_ROOT.tmp/"
   rm -rf "$SITE_ROOT"
   mv "$SITE_ROOT.tmp" "$SITE_ROOT"
+}
+
+# Names the bundle's files after their contents, so that browsers may keep them for good
+# (src/bundle.rs), and writes the hash file with which the store names them in its pages
+# (HASH_FILE_NAME in src/config.rs): the layout of cargo-leptos' `hash-files`.
+# $1: the site folder, holding pkg/nanos-store{.js,_bg.wasm,.css}.
+hash_bundle() {
+  local site="$1" kind file hash
+  : >"$site/hash.txt"
+  for kind in js wasm css; do
+    case "$kind" in
+      wasm) file="$site/pkg/nanos-store_bg.wasm" ;;
+      *) file="$site/pkg/nanos-store.$kind" ;;
+    esac
+    hash="$(sha256sum "$file" | cut -c1-16)"
+    mv "$file" "$site/pkg/nanos-store.$hash.$kind"
+    echo "$kind: $hash" >>"$site/hash.txt"
+  done
+}
+
+# Writes a brotli (.br) and a gzip (.gz) copy beside each of the bundle's files; the store sends
+# the one a browser accepts (src/bundle.rs). A release is made as small as the tools can; a dev
+# build (about 100 MB of WebAssembly) quickly. Without brotli (ensure_brotli), gzip only.
+# $1: the pkg folder; $2: the cargo profile.
+compress_bundle() {
+  local pkg="$1" brotli_quality gzip_level file
+  if [ "$2" = dev ]; then brotli_quality=5 gzip_level=6; else brotli_quality=11 gzip_level=9; fi
+  command -v brotli >/dev/null || echo "brotli is missing: the bundle is compressed with gzip only"
+  for file in "$pkg"/*.js "$pkg"/*.wasm "$pkg"/*.css; do
+    gzip -"$gzip_level" --no-name --keep --force "$file"
+    if command -v brotli >/dev/null; then brotli --quality="$brotli_quality" --keep --force "$file"; fi
+  done
 }
 
 # Builds the server binary; prints its path. $1: cargo profile (dev or release).

@@ -2,7 +2,7 @@
 //! ([`crate::accounts::auth::Auth`]).
 
 use leptos::prelude::*;
-use leptos_meta::{provide_meta_context, Link, MetaTags, Stylesheet, Title};
+use leptos_meta::{provide_meta_context, HashedStylesheet, Link, MetaTags, Title};
 use leptos_router::components::{Route, Router, Routes};
 use leptos_router::{path, SsrMode};
 
@@ -28,6 +28,10 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta name="viewport" content="width=device-width, initial-scale=1" />
                 // Live reload under `cargo leptos watch`; nothing otherwise.
                 <AutoReload options=options.clone() />
+                // The stylesheet and the bundle by the names the build gave them: content-hashed
+                // (`pkg/nanos-store.<hash>.css`) when the site has a hash file, see
+                // `config::HASH_FILE_NAME`. The id lets `cargo leptos watch` swap the stylesheet.
+                <HashedStylesheet options=options.clone() id="leptos" />
                 <HydrationScripts options />
                 <MetaTags />
             </head>
@@ -86,7 +90,6 @@ pub fn App() -> impl IntoView {
     provide_context(crate::resources::wizard::WizardState::new());
 
     view! {
-        <Stylesheet id="leptos" href="/pkg/nanos-store.css" />
         <Link rel="icon" href="/favicon.svg" />
         <Title formatter=page_title />
         <Router>

@@ -5,6 +5,7 @@
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Duration;
 
 use leptos::config::LeptosOptions;
@@ -14,6 +15,10 @@ use serde::Deserialize;
 pub const DEFAULT_SITE_ADDR: &str = "127.0.0.1:3000";
 /// Port of cargo-leptos' live-reload socket unless `LEPTOS_RELOAD_PORT` says otherwise.
 const DEFAULT_RELOAD_PORT: u32 = 3001;
+/// The file, in the site root, that names the browser bundle's content-hashed files (`js: H`,
+/// `wasm: H`, `css: H`, for `pkg/<output-name>.H.js` and so on). `scripts/lib.sh` writes it when
+/// it builds the site; Leptos reads it when it writes a page's script and stylesheet tags.
+pub const HASH_FILE_NAME: &str = "hash.txt";
 /// Name of the SQLite file created in the data dir when no `DATABASE_URL` is given.
 pub const SQLITE_FILE_NAME: &str = "nanos-store.db";
 
@@ -292,6 +297,7 @@ fn resolve(
     };
 
     let live_reload_port = env("LEPTOS_WATCH").map(|_| reload_port);
+    let (hash_files, hash_file) = bundle_hash_file(&site_root, &env)?;
 
     let leptos = LeptosOptions::builder()
         .output_name(output_name)
@@ -299,6 +305,8 @@ fn resolve(
         .site_pkg_dir(site_pkg_dir)
         .site_addr(site_addr)
         .reload_port(reload_port)
+        .hash_files(hash_files)
+        .hash_file(hash_file)
         .build();
 
     Ok(Settings {
@@ -332,6 +340,39 @@ fn parse_trusted_proxies(text: &str) -> Result<Vec<ipnet::IpNet>, String> {
                 .map_err(|_| entry.to_string())
         })
         .collect()
+}
+
+/// Whether the bundle's file names carry content hashes, and the file that names the hashes (an
+/// absolute path, or one Leptos takes as relative to the server binary's folder).
+///
+/// cargo-leptos built with `hash-files = true` writes that file beside the server binary and says
+/// so in `LEPTOS_HASH_FILES` (and `LEPTOS_HASH_FILE_NAME`), as Leptos' own configuration reads
+/// them; otherwise the names are hashed when the site root holds [`HASH_FILE_NAME`] (the build of
+/// `scripts/lib.sh`). A site without it (a plain `cargo leptos` build) keeps its plain names.
+fn bundle_hash_file(
+    site_root: &str,
+    env: &impl Fn(&str) -> Option<String>,
+) -> Result<(bool, Arc<str>), ConfigError> {
+    let by_cargo_leptos = match env("LEPTOS_HASH_FILES").filter(|v| !v.is_empty()) {
+        Some(text) => text.parse::<bool>().map_err(|_| ConfigError::Value {
+            name: "LEPTOS_HASH_FILES",
+            value: text.clone(),
+            reason: "expected true or false".into(),
+        })?,
+        None => false,
+    };
+    if by_cargo_leptos {
+        let name = env("LEPTOS_HASH_FILE_NAME")
+            .filter(|v| !v.is_empty())
+            .unwrap_or_else(|| HASH_FILE_NAME.to_string());
+        return Ok((true, name.into()));
+    }
+    let in_site = std::path::absolute(Path::new(site_root).join(HASH_FILE_NAME));
+    let found = in_site.ok().filter(|path| path.is_file());
+    Ok(match found.as_deref().and_then(Path::to_str) {
+        Some(path) => (true, path.into()),
+        None => (false, HASH_FILE_NAME.into()),
+    })
 }
 
 /// A whole-number setting from the variable `name` or the file, checked against `range`.
@@ -556,6 +597,44 @@ mod tests {
         .unwrap();
         assert_eq!(watching.live_reload_port, Some(4001));
         assert!(resolve_with("", &[("LEPTOS_RELOAD_PORT", "x")]).is_err());
+    }
+
+    #[test]
+    fn the_bundle_is_hashed_when_the_site_says_so() {
+        let site = tempfile::tempdir().unwrap();
+        let root = site.path().to_str().unwrap();
+        let plain = resolve_with(&format!("[leptos]\nsite-root = {root:?}\n"), &[]).unwrap();
+        assert!(!plain.leptos.hash_files, "no hash file: plain names");
+
+        std::fs::write(site.path().join(HASH_FILE_NAME), "js: 0123456789abcdef\n").unwrap();
+        let hashed = resolve_with(&format!("[leptos]\nsite-root = {root:?}\n"), &[]).unwrap();
+        assert!(hashed.leptos.hash_files);
+        // Absolute, so Leptos reads it there rather than beside the server binary.
+        assert_eq!(
+            Path::new(&*hashed.leptos.hash_file),
+            site.path().join(HASH_FILE_NAME)
+        );
+    }
+
+    #[test]
+    fn cargo_leptos_says_when_it_hashed_the_bundle() {
+        let settings = resolve_with(
+            "",
+            &[
+                ("LEPTOS_HASH_FILES", "true"),
+                ("LEPTOS_HASH_FILE_NAME", "hashes.txt"),
+            ],
+        )
+        .unwrap();
+        assert!(settings.leptos.hash_files);
+        assert_eq!(&*settings.leptos.hash_file, "hashes.txt");
+        let off = resolve_with(
+            "[leptos]\nsite-root = \"/nonexistent\"\n",
+            &[("LEPTOS_HASH_FILES", "false")],
+        )
+        .unwrap();
+        assert!(!off.leptos.hash_files);
+        assert!(resolve_with("", &[("LEPTOS_HASH_FILES", "yes")]).is_err());
     }
 
     #[test]

@@ -42,6 +42,7 @@ const LAYERS: &[(&str, &[&str])] = &[
         "adapters",
         &[
             "api",
+            "bundle",
             "form_posts",
             "security",
             "accounts::api",

@@ -23,13 +23,18 @@ fn page_routes() -> Vec<AxumRouteListing> {
     ROUTES.clone()
 }
 
-/// The whole application: pages, server functions, static files and security headers.
+/// The whole application: pages, server functions, the browser bundle, static files and security
+/// headers.
 pub fn router(state: AppState) -> Router {
     let routes = page_routes();
     Router::new()
         .route("/healthz", get(|| async { "ok" }))
         .nest("/store/v1", crate::api::router())
         .route("/media/{file}", get(crate::api::media::serve_media))
+        .nest_service(
+            &format!("/{}", state.leptos.site_pkg_dir),
+            crate::bundle::service(&state.leptos),
+        )
         .merge(
             utoipa_swagger_ui::SwaggerUi::new("/store/docs")
                 .config(utoipa_swagger_ui::Config::from("/store/v1/openapi.json")),

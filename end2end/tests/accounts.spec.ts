@@ -71,7 +71,11 @@ test('an unknown address shows the 404 page', async ({ page }) => {
 });
 
 test('the bundle is served as application/wasm', async ({ request }) => {
-  const response = await request.get('/pkg/nanos-store_bg.wasm');
+  // By the (content-hashed) name the pages give it.
+  const home = await (await request.get('/')).text();
+  const wasm = home.match(/href="([^"]+\.wasm)"/)?.[1];
+  expect(wasm, 'the page preloads the bundle').toBeTruthy();
+  const response = await request.get(wasm!);
   expect(response.status()).toBe(200);
   expect(response.headers()['content-type']).toBe('application/wasm');
 });

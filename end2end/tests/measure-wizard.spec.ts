@@ -43,7 +43,11 @@ test('measure: wizard verdict and memory for a 2 GiB zip with 50,000 entries', a
   await cdp.send('Performance.enable');
   const { metrics } = await cdp.send('Performance.getMetrics');
   const heap = metrics.find((m) => m.name === 'JSHeapUsedSize')?.value ?? 0;
-  const wasm = await page.evaluate(async () => (await import('/pkg/nanos-store.js')).wasmMemoryBytes());
+  const wasm = await page.evaluate(async () => {
+    // The bundle's module, by the (content-hashed) name the page loaded it from.
+    const script = document.querySelector<HTMLLinkElement>('link[rel="modulepreload"]');
+    return (await import(script!.href)).wasmMemoryBytes();
+  });
   const mb = (b: number) => (b / 1048576).toFixed(1);
   console.log(`archive: ${mb(size)} MiB, 50000 entries; verdict: ${verdict.split('\n').slice(0, 8).join(' | ')}`);
   console.log(`verdict: "${inPage}"; from choosing the file to the verdict on screen: ${wall} ms (goal < 500 ms)`);

@@ -48,7 +48,9 @@ test('the WASM validator gives the same verdict as the native one', async ({ pag
     const bytes = readFileSync(join(dir, file)).toString('base64');
     const fromWasm = await page.evaluate(async (b64) => {
       const raw = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
-      const bundle = await import('/pkg/nanos-store.js');
+      // The bundle's module, by the (content-hashed) name the page loaded it from.
+      const script = document.querySelector<HTMLLinkElement>('link[rel="modulepreload"]');
+      const bundle = await import(script!.href);
       return bundle.validateZip(new Blob([raw]), undefined, undefined);
     }, bytes);
     expect(JSON.parse(fromWasm), file).toEqual(expected);

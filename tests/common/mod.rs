@@ -110,6 +110,10 @@ impl TestApp {
             config::load(std::path::Path::new("/nonexistent")).expect("default settings");
         settings.data_dir = data_dir.path().to_path_buf();
         settings.database_url = database_url;
+        // No built site, whatever the checkout's `target/site` holds: pages name the bundle's
+        // plain files (tests/bundle.rs builds a site of its own).
+        settings.leptos.site_root = data_dir.path().join("site").to_string_lossy().into();
+        settings.leptos.hash_files = false;
         let state = AppState::open(settings).await.expect("open store");
         Some(TestApp {
             router: router(state.clone()),
