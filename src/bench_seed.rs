@@ -68,7 +68,7 @@ fn words() -> Vec<String> {
     ];
     const SYLLABLES: &[&str] = &[
         "ka", "lo", "mi", "ren", "to", "va", "zu", "bri", "den", "fal", "gor", "hel", "jin", "kor",
-        "lum",
+        "lum", "mor", "nix", "pel", "quo", "sar",
     ];
     let mut words: Vec<String> = REAL.iter().map(|w| w.to_string()).collect();
     'made: for first in SYLLABLES {

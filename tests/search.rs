@@ -90,7 +90,7 @@ async fn catalogue(app: &TestApp, auth: &str) {
         &["building"],
     )
     .await;
-    package(app, auth, "street-race", "Drift Kings Arena", "", &[]).await;
+    package(app, auth, "arena-racer", "Drift Kings Arena", "", &[]).await;
     package(app, auth, "drift-kings-2", "Sequel", "", &[]).await;
     package(
         app,
@@ -102,11 +102,21 @@ async fn catalogue(app: &TestApp, auth: &str) {
     )
     .await;
     package(app, auth, "drift-kings", "Kings", "", &[]).await;
-    // Ties within a tier go to the most downloaded.
-    sqlx::query("UPDATE resources SET download_count = 5 WHERE name = 'described-b'")
-        .execute(&app.state.pool)
-        .await
-        .unwrap();
+    // Ties within a tier go to the most downloaded; across tiers downloads and names do not
+    // count (the later tiers have more downloads, and names that sort first).
+    for (name, downloads) in [
+        ("described-b", 5),
+        ("drift-kings-2", 10),
+        ("arena-racer", 20),
+        ("tagged", 30),
+    ] {
+        sqlx::query("UPDATE resources SET download_count = $1 WHERE name = $2")
+            .bind(downloads)
+            .bind(name)
+            .execute(&app.state.pool)
+            .await
+            .unwrap();
+    }
 }
 
 async fn results_are_ranked_in_tiers_and_found_as_the_user_types(app: &TestApp) {
@@ -115,28 +125,37 @@ async fn results_are_ranked_in_tiers_and_found_as_the_user_types(app: &TestApp) 
     let ranked = [
         "drift-kings",   // the exact name
         "drift-kings-2", // a name starting with the query
-        "street-race",   // in the title
+        "arena-racer",   // in the title
         "tagged",        // in the tags
         "described-b",   // in the description, more downloads
         "described-a",
     ];
     assert_eq!(names(app, &search("drift kings")).await, ranked);
     assert_eq!(names(app, &search("Drift Kings")).await, ranked);
-    // The last word as a prefix: both names start with `drift-kin`.
-    assert_eq!(names(app, &search("drift kin")).await, ranked);
+    // The last word as a prefix: both names start with `drift-kin` (one tier, so downloads
+    // decide).
+    let mut as_typed = ranked;
+    as_typed.swap(0, 1);
+    assert_eq!(names(app, &search("drift kin")).await, as_typed);
     assert_eq!(names(app, &search("kin")).await.len(), 6);
-    // A finished word is not a prefix.
-    assert!(names(app, &search("kin ")).await.is_empty());
+    // A finished word is not a prefix (in a title: names are also searched for what they
+    // contain, `car` in `racecar`).
+    assert_eq!(names(app, &search("seque")).await, ["drift-kings-2"]);
+    assert!(names(app, &search("seque ")).await.is_empty());
+    assert_eq!(
+        names(app, &search("ings")).await,
+        ["drift-kings-2", "drift-kings"]
+    );
     assert_eq!(names(app, &search("roads")).await, ["city-builder"]);
     // Another sort keeps the matches and orders them its way.
     assert_eq!(
         names(app, &format!("{}&sort=name", search("drift"))).await,
         [
+            "arena-racer",
             "described-a",
             "described-b",
             "drift-kings",
             "drift-kings-2",
-            "street-race",
             "tagged"
         ]
     );
@@ -262,7 +281,7 @@ async fn search_follows_edits_and_deletions(app: &TestApp) {
     assert_eq!(deleted.status, 204, "{}", deleted.body);
     assert_eq!(
         names(app, &search("drift kings")).await,
-        ["drift-kings-2", "street-race", "described-b", "described-a"]
+        ["drift-kings-2", "arena-racer", "described-b", "described-a"]
     );
     // A new resource with a deleted one's name is found once.
     package(app, &auth, "drift-kings", "Kings again", "", &[]).await;

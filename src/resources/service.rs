@@ -602,8 +602,11 @@ impl Filters {
                 .push(")");
         }
         if let Some(terms) = &self.terms {
-            sql.push(" AND ");
+            sql.push(" AND (");
             self.push_match(sql, terms, Columns::All);
+            sql.push(" OR ");
+            push_name_contains(sql, terms);
+            sql.push(")");
         }
     }
 
@@ -626,7 +629,8 @@ impl Filters {
     }
 
     /// Appends the relevance tier of resource `r` for `terms`, the same on both backends: 0 the
-    /// exact name, 1 a name starting with the query, 2 every term in the name or title, 3 every
+    /// exact name, 1 a name starting with the query, 2 a name containing it or every term in the
+    /// name or title, 3 every
     /// term in the name, title or tags, 4 the rest (found in the descriptions).
     fn push_tier(&self, sql: &mut Sql, terms: &Terms) {
         let name = terms.exact_name();
@@ -636,6 +640,8 @@ impl Filters {
             .bind(format!("{name}%"))
             .push(" THEN 1 WHEN ");
         self.push_match(sql, terms, Columns::NameTitle);
+        sql.push(" OR ");
+        push_name_contains(sql, terms);
         sql.push(" THEN 2 WHEN ");
         self.push_match(sql, terms, Columns::NameTitleTags);
         sql.push(" THEN 3 ELSE 4 END");
@@ -649,6 +655,14 @@ impl Filters {
         let count: i64 = sql.query_scalar().fetch_one(pool).await?;
         Ok((count.min(EXACT_TOTAL_MAX), count <= EXACT_TOTAL_MAX))
     }
+}
+
+/// Appends the condition that the name of resource `r` contains the query (`car` in `racecar`),
+/// which word and prefix search do not find. Names are short, but this reads every name of the
+/// kind: a name-suffix column in the search index would make it an index lookup.
+fn push_name_contains(sql: &mut Sql, terms: &Terms) {
+    sql.push("r.name LIKE ")
+        .bind(format!("%{}%", terms.exact_name()));
 }
 
 /// Lists and searches resources of a kind, in two queries whatever the page size: the capped
