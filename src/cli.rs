@@ -7,6 +7,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 use crate::accounts::service;
+use crate::bench_seed;
 use crate::config::{self, Settings};
 use crate::db;
 use crate::server;
@@ -47,6 +48,16 @@ enum Command {
     Token {
         #[command(subcommand)]
         command: TokenCommand,
+    },
+    /// Fill an empty database with a generated catalogue, for measuring (scripts/bench-listings).
+    #[command(hide = true)]
+    BenchSeed {
+        /// How many resources.
+        #[arg(long, default_value_t = 100_000)]
+        resources: u32,
+        /// How many teams they belong to.
+        #[arg(long, default_value_t = 5_000)]
+        teams: u32,
     },
     /// Check a release zip the way the store does (full mode). Exit status: 0 valid, 1 invalid,
     /// 2 usage or I/O error.
@@ -151,6 +162,16 @@ pub async fn run() -> ExitCode {
                 Err(e) => fail(EXIT_USAGE, e),
             }
         }
+        Command::BenchSeed { resources, teams } => match settings() {
+            Ok(settings) => match AppState::open(settings).await {
+                Ok(state) => match bench_seed::seed(&state.pool, resources, teams).await {
+                    Ok(()) => ExitCode::SUCCESS,
+                    Err(e) => fail(1, e),
+                },
+                Err(e) => fail(1, e),
+            },
+            Err(e) => fail(EXIT_USAGE, e),
+        },
         Command::Validate {
             ref zip,
             ref kind,

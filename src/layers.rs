@@ -28,6 +28,7 @@ const LAYERS: &[(&str, &[&str])] = &[
             "accounts::user",
             "accounts::throttle",
             "resources::service",
+            "resources::search",
             "resources::releases",
             "resources::facts",
             "resources::images",
@@ -70,7 +71,7 @@ const LAYERS: &[(&str, &[&str])] = &[
     // The HTML shell and the route table of the pages.
     ("app", &["app"]),
     // The process: the router, the connection loop, the command line.
-    ("server", &["server", "connections", "cli"]),
+    ("server", &["server", "connections", "cli", "bench_seed"]),
 ];
 
 mod tests {

@@ -13,6 +13,8 @@ pub mod accounts;
 pub mod api;
 pub mod app;
 #[cfg(feature = "ssr")]
+pub mod bench_seed;
+#[cfg(feature = "ssr")]
 pub mod bundle;
 #[cfg(feature = "ssr")]
 pub mod cli;

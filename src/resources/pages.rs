@@ -43,6 +43,19 @@ pub fn AssetsPage() -> impl IntoView {
     view! { <Browse listing=Listing::Only(Kind::AssetPack) /> }
 }
 
+/// How many a listing found: `12 found`, or `10,000+ found` when there are more than it counted.
+fn found(total: i64, exact: bool) -> String {
+    let digits = total.to_string();
+    let mut grouped = String::new();
+    for (i, digit) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            grouped.push(',');
+        }
+        grouped.push(digit);
+    }
+    format!("{grouped}{} found", if exact { "" } else { "+" })
+}
+
 fn kind_title(kind: Kind) -> &'static str {
     match kind {
         Kind::Package => "Packages",
@@ -291,6 +304,7 @@ fn ResultList(kind: Kind, listing: Listing) -> impl IntoView {
                         Ok(page) => {
                             let pages = (page.total + page.page_size - 1) / page.page_size;
                             let current = page.page;
+                            let exact = page.total_exact;
                             let link = move |to: i64| {
                                 let mut q = query.get_untracked();
                                 q.replace("page", to.to_string());
@@ -298,7 +312,7 @@ fn ResultList(kind: Kind, listing: Listing) -> impl IntoView {
                             };
                             view! {
                                 {heading}
-                                <p class="muted result-count">{format!("{} found", page.total)}</p>
+                                <p class="muted result-count">{found(page.total, page.total_exact)}</p>
                                 <ul class="cards">
                                     {page.items.into_iter().map(|r| view! { <ResourceCard resource=r /> }).collect_view()}
                                 </ul>
@@ -308,7 +322,7 @@ fn ResultList(kind: Kind, listing: Listing) -> impl IntoView {
                                 {(listing != Listing::All && pages > 1).then(|| view! {
                                     <nav class="pagination" aria-label="Pages">
                                         {(current > 1).then(|| view! { <a href=link(current - 1) rel="prev">"← Previous"</a> })}
-                                        <span>{format!("Page {current} of {pages}")}</span>
+                                        <span>{format!("Page {current} of {pages}{}", if exact { "" } else { "+" })}</span>
                                         {(current < pages).then(|| view! { <a href=link(current + 1) rel="next">"Next →"</a> })}
                                     </nav>
                                 })}
@@ -1047,6 +1061,13 @@ fn ReleaseDetails(resource: ResourceInfo, release: ReleaseView) -> impl IntoView
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn totals_say_when_they_are_a_lower_bound() {
+        assert_eq!(found(12, true), "12 found");
+        assert_eq!(found(1234, true), "1,234 found");
+        assert_eq!(found(10_000, false), "10,000+ found");
+    }
 
     #[test]
     fn times_ago() {

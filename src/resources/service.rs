@@ -1,12 +1,14 @@
 //! Resource services: create, find, list and search, edit.
 
 use std::collections::HashMap;
+use std::sync::{LazyLock, Mutex};
 
+use super::search::{Columns, Terms};
 use super::{
     facts, images, FacetCount, Facets, Page, ResourceInfo, ResourceLinks, MAX_TAGS,
     SHORT_DESCRIPTION_MAX,
 };
-use crate::db::{conflict_on_unique, new_id, Pool, Text};
+use crate::db::{conflict_on_unique, new_id, Backend, Pool, Sql, Text};
 use crate::error::{AppError, ErrorCode};
 use crate::markdown::{self, StoredColumn};
 use crate::teams::service::{self as teams, Actor, Team};
@@ -76,12 +78,15 @@ pub struct ResourceUpdate {
 /// `GET /store/v1/{type}`.
 #[derive(Debug, Clone, Default, serde::Deserialize, utoipa::IntoParams)]
 pub struct ListQuery {
+    /// Words to find in names, titles, tags and descriptions (every word must be found); the
+    /// last word also matches as a prefix, as the user types.
     pub q: Option<String>,
     pub category: Option<String>,
     pub tag: Option<String>,
     pub team: Option<String>,
     /// `relevance` (the default when searching: exact name, then name prefix, then title, then
-    /// description and tags), `updated` (the default otherwise), `downloads` or `name`.
+    /// tags, then description; ties by downloads, then name), `updated` (the default otherwise),
+    /// `downloads` or `name`.
     pub sort: Option<String>,
     pub page: Option<i64>,
     pub page_size: Option<i64>,
@@ -199,6 +204,12 @@ async fn replace_tags(
             .execute(&mut *executor)
             .await?;
     }
+    // The copy the search index and the listing cards read (tags never hold a space).
+    sqlx::query("UPDATE resources SET search_tags = $1 WHERE id = $2")
+        .bind(tags.join(" "))
+        .bind(resource_id)
+        .execute(&mut *executor)
+        .await?;
     Ok(())
 }
 
@@ -390,11 +401,25 @@ pub async fn find_or_404(pool: &Pool, kind: Kind, name: &str) -> Result<Resource
     })
 }
 
-/// What a resource's row does not hold but the API shows: its team's name, its license and links,
-/// its icon and its latest public version.
+/// The columns of a resource `r` (joined with its team `t`) that a [`ResourceInfo`] shows.
+fn card_columns() -> String {
+    format!(
+        "r.id, r.kind, r.name, r.team_id, r.title, r.short_description, r.description, r.category, \
+         r.created_at, r.updated_at, r.download_count, t.name AS team, r.license, r.source_url, r.issues_url, \
+         r.wiki_url, r.discord_url, {}, \
+         (SELECT l.version FROM releases l \
+          WHERE l.resource_id = r.id AND l.state = 'published' AND l.channel <> 'private' \
+          ORDER BY l.version_major DESC, l.version_minor DESC, l.version_patch DESC LIMIT 1) AS latest_version, \
+         r.search_tags",
+        images::ICON_COLUMNS
+    )
+}
+
+/// A resource row with everything the API shows of it (see [`card_columns`]).
 #[derive(Debug, sqlx::FromRow)]
-struct Extras {
-    id: String,
+struct Card {
+    #[sqlx(flatten)]
+    resource: Resource,
     team: String,
     license: Option<String>,
     source_url: Option<String>,
@@ -404,98 +429,53 @@ struct Extras {
     icon_small: Option<String>,
     icon_large: Option<String>,
     latest_version: Option<String>,
+    /// The tags, sorted, separated by spaces.
+    search_tags: String,
 }
 
-/// One tag of a resource.
-#[derive(Debug, sqlx::FromRow)]
-struct Tag {
-    resource_id: String,
-    tag: String,
+impl From<Card> for ResourceInfo {
+    fn from(card: Card) -> ResourceInfo {
+        let resource = card.resource;
+        ResourceInfo {
+            kind: resource.kind,
+            name: resource.name,
+            team: card.team,
+            title: resource.title,
+            short_description: resource.short_description,
+            description: resource.description,
+            category: resource.category,
+            tags: card
+                .search_tags
+                .split_whitespace()
+                .map(str::to_string)
+                .collect(),
+            created_at: resource.created_at,
+            updated_at: resource.updated_at,
+            download_count: resource.download_count,
+            latest_version: card.latest_version,
+            license: card.license,
+            links: ResourceLinks {
+                source: card.source_url,
+                issues: card.issues_url,
+                wiki: card.wiki_url,
+                discord: card.discord_url,
+            },
+            icon: images::icon(card.icon_small, card.icon_large),
+        }
+    }
 }
 
-/// `$1, $2, ... $count`: the placeholders of an `IN (...)` list of `count` values.
-fn placeholders(count: usize) -> String {
-    (1..=count)
-        .map(|n| format!("${n}"))
-        .collect::<Vec<_>>()
-        .join(", ")
-}
-
-/// The resource as the API shows it: with its team's name, tags and latest public version.
+/// The resource as the API shows it: with its team's name, tags, links, icon and latest public
+/// version, in one query.
 pub async fn info(pool: &Pool, resource: &Resource) -> Result<ResourceInfo, AppError> {
-    infos(pool, std::slice::from_ref(resource))
-        .await?
-        .pop()
-        .ok_or_else(|| AppError::Internal(format!("resource {} has no details", resource.id)))
-}
-
-/// Resources as the API shows them (see [`info`]), in the same order: two queries however many
-/// there are, one for the details of each (team, links, icon, latest version) and one for their
-/// tags.
-pub async fn infos(pool: &Pool, resources: &[Resource]) -> Result<Vec<ResourceInfo>, AppError> {
-    if resources.is_empty() {
-        return Ok(Vec::new());
-    }
-    let ids = placeholders(resources.len());
-    let sql = format!(
-        "SELECT r.id, t.name AS team, r.license, r.source_url, r.issues_url, r.wiki_url, r.discord_url, {}, \
-                (SELECT l.version FROM releases l \
-                 WHERE l.resource_id = r.id AND l.state = 'published' AND l.channel <> 'private' \
-                 ORDER BY l.version_major DESC, l.version_minor DESC, l.version_patch DESC LIMIT 1) AS latest_version \
-         FROM resources r JOIN teams t ON t.id = r.team_id WHERE r.id IN ({ids})",
-        images::ICON_COLUMNS
-    );
-    let mut extras = sqlx::query_as::<_, Extras>(&sql);
-    for resource in resources {
-        extras = extras.bind(&resource.id);
-    }
-    let extras: HashMap<String, Extras> = extras
-        .fetch_all(pool)
-        .await?
-        .into_iter()
-        .map(|e| (e.id.clone(), e))
-        .collect();
-    let sql = format!(
-        "SELECT resource_id, tag FROM resource_tags WHERE resource_id IN ({ids}) ORDER BY tag"
-    );
-    let mut tags = sqlx::query_as::<_, Tag>(&sql);
-    for resource in resources {
-        tags = tags.bind(&resource.id);
-    }
-    let mut tags_of: HashMap<String, Vec<String>> = HashMap::new();
-    for Tag { resource_id, tag } in tags.fetch_all(pool).await? {
-        tags_of.entry(resource_id).or_default().push(tag);
-    }
-    resources
-        .iter()
-        .map(|resource| {
-            let extras = extras.get(&resource.id).ok_or_else(|| {
-                AppError::Internal(format!("resource {} has no details", resource.id))
-            })?;
-            Ok(ResourceInfo {
-                kind: resource.kind,
-                name: resource.name.clone(),
-                team: extras.team.clone(),
-                title: resource.title.clone(),
-                short_description: resource.short_description.clone(),
-                description: resource.description.clone(),
-                category: resource.category.clone(),
-                tags: tags_of.get(&resource.id).cloned().unwrap_or_default(),
-                created_at: resource.created_at,
-                updated_at: resource.updated_at,
-                download_count: resource.download_count,
-                latest_version: extras.latest_version.clone(),
-                license: extras.license.clone(),
-                links: ResourceLinks {
-                    source: extras.source_url.clone(),
-                    issues: extras.issues_url.clone(),
-                    wiki: extras.wiki_url.clone(),
-                    discord: extras.discord_url.clone(),
-                },
-                icon: images::icon(extras.icon_small.clone(), extras.icon_large.clone()),
-            })
-        })
-        .collect()
+    let card: Card = sqlx::query_as(&format!(
+        "SELECT {} FROM resources r JOIN teams t ON t.id = r.team_id WHERE r.id = $1",
+        card_columns()
+    ))
+    .bind(&resource.id)
+    .fetch_one(pool)
+    .await?;
+    Ok(card.into())
 }
 
 /// A resource's description as safe HTML (rendered when it was saved).
@@ -515,15 +495,6 @@ pub async fn description_html(pool: &Pool, resource: &Resource) -> Result<String
     .await
 }
 
-/// The search text of a query, lowercased, without LIKE's wildcards; `None` when blank.
-fn search_term(query: &ListQuery) -> Option<String> {
-    query
-        .q
-        .as_deref()
-        .map(|q| q.trim().to_lowercase().replace(['%', '_'], ""))
-        .filter(|q| !q.is_empty())
-}
-
 /// A filter value, `None` when blank.
 fn present(value: &Option<String>) -> Option<String> {
     value
@@ -533,16 +504,170 @@ fn present(value: &Option<String>) -> Option<String> {
         .map(str::to_string)
 }
 
-/// The conditions of a listing, on `resources r` joined with `teams t`: `$1` kind, `$2` search
-/// pattern, `$3` category, `$4` tag, `$5` team.
-const FILTERS: &str = "FROM resources r JOIN teams t ON t.id = r.team_id WHERE r.kind = $1 \
-     AND ($2 IS NULL OR LOWER(r.name) LIKE $2 OR LOWER(r.title) LIKE $2 OR LOWER(r.short_description) LIKE $2 \
-          OR EXISTS (SELECT 1 FROM resource_tags g WHERE g.resource_id = r.id AND g.tag LIKE $2)) \
-     AND ($3 IS NULL OR r.category = $3) \
-     AND ($4 IS NULL OR EXISTS (SELECT 1 FROM resource_tags g WHERE g.resource_id = r.id AND g.tag = $4)) \
-     AND ($5 IS NULL OR t.name = $5)";
+/// Up to how many matches a listing's total is counted exactly. Above it the total is given as
+/// this number with `total_exact: false`, so that counting never reads more than this many index
+/// entries, however large the catalogue.
+pub const EXACT_TOTAL_MAX: i64 = 10_000;
 
-/// Lists and searches resources of a kind.
+/// How a listing is ordered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Sort {
+    /// By the ranking tiers of a search, then downloads and name.
+    Relevance,
+    Updated,
+    Downloads,
+    Name,
+}
+
+impl Sort {
+    /// The sort a query asks for: `relevance` when searching and none is given (and `updated`
+    /// when not searching), or `422 invalid-sort`.
+    fn of(query: &ListQuery, searching: bool) -> Result<Sort, AppError> {
+        Ok(match query.sort.as_deref().map(str::trim) {
+            None | Some("") | Some("relevance") if searching => Sort::Relevance,
+            None | Some("") | Some("relevance") | Some("updated") => Sort::Updated,
+            Some("downloads") => Sort::Downloads,
+            Some("name") => Sort::Name,
+            Some(other) => {
+                return Err(AppError::Invalid {
+                    code: ErrorCode::InvalidSort,
+                    field: Some("sort"),
+                    message: format!(
+                        "Unknown sort {other:?}: use relevance, updated, downloads or name."
+                    ),
+                })
+            }
+        })
+    }
+
+    /// The `ORDER BY` of resources `r` (with `tier` the relevance tier); each ends in the name,
+    /// unique within a kind, so that pages never overlap.
+    fn order_by(self, tier: &str) -> String {
+        match self {
+            Sort::Relevance => format!("{tier}, r.download_count DESC, r.name"),
+            Sort::Updated => "r.updated_at DESC, r.name".into(),
+            Sort::Downloads => "r.download_count DESC, r.name".into(),
+            Sort::Name => "r.name".into(),
+        }
+    }
+}
+
+/// The filters of a listing, each `None` when absent or blank.
+#[derive(Debug, Clone)]
+struct Filters {
+    backend: Backend,
+    kind: Kind,
+    terms: Option<Terms>,
+    category: Option<String>,
+    tag: Option<String>,
+    team: Option<String>,
+}
+
+/// A filter a facet leaves out, to count what choosing another value would show.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Without {
+    Nothing,
+    Category,
+    Tag,
+}
+
+impl Filters {
+    fn of(pool: &Pool, kind: Kind, query: &ListQuery) -> Filters {
+        Filters {
+            backend: Backend::of_pool(pool),
+            kind,
+            terms: query.q.as_deref().and_then(Terms::parse),
+            category: present(&query.category),
+            tag: present(&query.tag),
+            team: present(&query.team),
+        }
+    }
+
+    /// Appends the `WHERE` clause of resources `r` under these filters (but `without`), each
+    /// written so that its index answers it: the kind and category by the listing indexes, the tag
+    /// by `(tag, resource_id)`, the team by `(team_id, kind, name)`, the text by the search index.
+    fn push_where(&self, sql: &mut Sql, without: Without) {
+        sql.push(" WHERE r.kind = ").bind(self.kind.as_str());
+        if let (Some(category), false) = (&self.category, without == Without::Category) {
+            sql.push(" AND r.category = ").bind(category.as_str());
+        }
+        if let (Some(tag), false) = (&self.tag, without == Without::Tag) {
+            sql.push(" AND r.id IN (SELECT g.resource_id FROM resource_tags g WHERE g.tag = ")
+                .bind(tag.as_str())
+                .push(")");
+        }
+        if let Some(team) = &self.team {
+            sql.push(" AND r.team_id = (SELECT tm.id FROM teams tm WHERE tm.name = ")
+                .bind(team.as_str())
+                .push(")");
+        }
+        if let Some(terms) = &self.terms {
+            sql.push(" AND (");
+            self.push_match(sql, terms, Columns::All);
+            sql.push(" OR ");
+            push_name_contains(sql, terms);
+            sql.push(")");
+        }
+    }
+
+    /// Appends the condition that resource `r` has every term in `columns`.
+    fn push_match(&self, sql: &mut Sql, terms: &Terms, columns: Columns) {
+        match self.backend {
+            Backend::Sqlite => sql
+                .push(
+                    "r.id IN (SELECT k.resource_id FROM resource_search \
+                     JOIN resource_search_keys k ON k.key = resource_search.rowid \
+                     WHERE resource_search MATCH ",
+                )
+                .bind(terms.fts5(columns))
+                .push(")"),
+            Backend::Postgres => sql
+                .push("r.search @@ to_tsquery('simple', ")
+                .bind(terms.tsquery(columns))
+                .push(")"),
+        };
+    }
+
+    /// Appends the relevance tier of resource `r` for `terms`, the same on both backends: 0 the
+    /// exact name, 1 a name starting with the query, 2 a name containing it or every term in the
+    /// name or title, 3 every
+    /// term in the name, title or tags, 4 the rest (found in the descriptions).
+    fn push_tier(&self, sql: &mut Sql, terms: &Terms) {
+        let name = terms.exact_name();
+        sql.push("CASE WHEN r.name = ")
+            .bind(name.as_str())
+            .push(" THEN 0 WHEN r.name LIKE ")
+            .bind(format!("{name}%"))
+            .push(" THEN 1 WHEN ");
+        self.push_match(sql, terms, Columns::NameTitle);
+        sql.push(" OR ");
+        push_name_contains(sql, terms);
+        sql.push(" THEN 2 WHEN ");
+        self.push_match(sql, terms, Columns::NameTitleTags);
+        sql.push(" THEN 3 ELSE 4 END");
+    }
+
+    /// The capped count of matching resources: `(total, exact)`.
+    async fn count(&self, pool: &Pool) -> Result<(i64, bool), AppError> {
+        let mut sql = Sql::new("SELECT COUNT(*) FROM (SELECT 1 AS one FROM resources r");
+        self.push_where(&mut sql, Without::Nothing);
+        sql.push(" LIMIT ").bind(EXACT_TOTAL_MAX + 1).push(") c");
+        let count: i64 = sql.query_scalar().fetch_one(pool).await?;
+        Ok((count.min(EXACT_TOTAL_MAX), count <= EXACT_TOTAL_MAX))
+    }
+}
+
+/// Appends the condition that the name of resource `r` contains the query (`car` in `racecar`),
+/// which word and prefix search do not find. Names are short, but this reads every name of the
+/// kind: a name-suffix column in the search index would make it an index lookup.
+fn push_name_contains(sql: &mut Sql, terms: &Terms) {
+    sql.push("r.name LIKE ")
+        .bind(format!("%{}%", terms.exact_name()));
+}
+
+/// Lists and searches resources of a kind, in two queries whatever the page size: the capped
+/// count, and the page (its ids found from the indexes, then its rows with everything a card
+/// shows).
 pub async fn list(
     pool: &Pool,
     kind: Kind,
@@ -550,70 +675,35 @@ pub async fn list(
 ) -> Result<Page<ResourceInfo>, AppError> {
     let page = query.page.unwrap_or(1).max(1);
     let page_size = query.page_size.unwrap_or(20).clamp(1, 100);
-    let term = search_term(&query);
-    let sort = match query.sort.as_deref().map(str::trim) {
-        None | Some("") if term.is_some() => "relevance",
-        None | Some("") => "updated",
-        Some(sort) => sort,
-    };
-    let order = match sort {
-        // Exact name, then name prefix, then name or title, then the rest ($8, $9: the term and
-        // the term followed by `%`).
-        "relevance" if term.is_some() => {
-            "CASE WHEN LOWER(r.name) = $8 THEN 0 WHEN LOWER(r.name) LIKE $9 THEN 1 \
-             WHEN LOWER(r.name) LIKE $2 OR LOWER(r.title) LIKE $2 THEN 2 ELSE 3 END, \
-             r.download_count DESC, r.name"
+    let filters = Filters::of(pool, kind, &query);
+    let sort = Sort::of(&query, filters.terms.is_some())?;
+    let (total, total_exact) = filters.count(pool).await?;
+
+    let mut sql = Sql::new(&format!("SELECT {} FROM (SELECT r.id", card_columns()));
+    let order = match (&filters.terms, sort) {
+        (Some(terms), Sort::Relevance) => {
+            sql.push(", ");
+            filters.push_tier(&mut sql, terms);
+            sql.push(" AS tier");
+            sort.order_by("tier")
         }
-        "relevance" | "updated" => "r.updated_at DESC, r.name",
-        "downloads" => "r.download_count DESC, r.name",
-        "name" => "r.name",
-        other => {
-            return Err(AppError::Invalid {
-                code: ErrorCode::InvalidSort,
-                field: Some("sort"),
-                message: format!(
-                    "Unknown sort {other:?}: use relevance, updated, downloads or name."
-                ),
-            })
-        }
+        _ => sort.order_by(""),
     };
-    let pattern = term.as_ref().map(|t| format!("%{t}%"));
-    let (category, tag, team) = (
-        present(&query.category),
-        present(&query.tag),
-        present(&query.team),
-    );
-    let total: i64 = sqlx::query_scalar(&format!("SELECT COUNT(*) {FILTERS}"))
-        .bind(kind.as_str())
-        .bind(&pattern)
-        .bind(&category)
-        .bind(&tag)
-        .bind(&team)
-        .fetch_one(pool)
-        .await?;
-    let select = format!(
-        "SELECT r.id, r.kind, r.name, r.team_id, r.title, r.short_description, r.description, r.category, \
-                r.created_at, r.updated_at, r.download_count {FILTERS} ORDER BY {order} LIMIT $6 OFFSET $7"
-    );
-    let mut rows = sqlx::query_as::<_, Resource>(&select)
-        .bind(kind.as_str())
-        .bind(&pattern)
-        .bind(&category)
-        .bind(&tag)
-        .bind(&team)
+    sql.push(" FROM resources r");
+    filters.push_where(&mut sql, Without::Nothing);
+    sql.push(&format!(" ORDER BY {order} LIMIT "))
         .bind(page_size)
-        .bind((page - 1) * page_size);
-    if order.contains("$8") {
-        rows = rows
-            .bind(term.clone())
-            .bind(term.as_ref().map(|t| format!("{t}%")));
-    }
-    let rows = rows.fetch_all(pool).await?;
+        .push(" OFFSET ")
+        .bind((page - 1).saturating_mul(page_size))
+        .push(") p JOIN resources r ON r.id = p.id JOIN teams t ON t.id = r.team_id ORDER BY ")
+        .push(&sort.order_by("p.tier"));
+    let cards: Vec<Card> = sql.query_as().fetch_all(pool).await?;
     Ok(Page {
-        items: infos(pool, &rows).await?,
+        items: cards.into_iter().map(ResourceInfo::from).collect(),
         page,
         page_size,
         total,
+        total_exact,
     })
 }
 
@@ -623,35 +713,58 @@ pub const FACET_TAGS_MAX: i64 = 20;
 /// The categories and tags of the resources a listing could show, with how many each: categories
 /// under the query's other filters (not its category), tags under its other filters (not its tag),
 /// the most used tags first.
+///
+/// Without any filter, over more than [`EXACT_TOTAL_MAX`] resources of the kind, they come from a
+/// per-process cache renewed after [`FACETS_CACHED_FOR`]: counting every tag of a large catalogue
+/// on each visit of `/packages` would cost more than the rest of the page.
 pub async fn facets(pool: &Pool, kind: Kind, query: &ListQuery) -> Result<Facets, AppError> {
-    let pattern = search_term(query).map(|t| format!("%{t}%"));
-    let (category, tag, team) = (
-        present(&query.category),
-        present(&query.tag),
-        present(&query.team),
+    let filters = Filters::of(pool, kind, query);
+    let unfiltered = filters.terms.is_none()
+        && filters.category.is_none()
+        && filters.tag.is_none()
+        && filters.team.is_none();
+    if !unfiltered || filters.count(pool).await?.1 {
+        return count_facets(pool, &filters).await;
+    }
+    let key = (pool.connect_options().database_url.to_string(), kind);
+    let cached = FACETS_CACHE
+        .lock()
+        .map_err(|_| AppError::Internal("the facets cache is poisoned".into()))?
+        .get(&key)
+        .filter(|(at, _)| at.elapsed() < FACETS_CACHED_FOR)
+        .map(|(_, facets)| facets.clone());
+    if let Some(facets) = cached {
+        return Ok(facets);
+    }
+    let facets = count_facets(pool, &filters).await?;
+    FACETS_CACHE
+        .lock()
+        .map_err(|_| AppError::Internal("the facets cache is poisoned".into()))?
+        .insert(key, (std::time::Instant::now(), facets.clone()));
+    Ok(facets)
+}
+
+/// How long the facets of a large catalogue's unfiltered listing are reused (see [`facets`]).
+pub const FACETS_CACHED_FOR: std::time::Duration = std::time::Duration::from_secs(60);
+
+/// The facets of large unfiltered listings, by database and kind, with when they were counted.
+type FacetsCache = HashMap<(String, Kind), (std::time::Instant, Facets)>;
+static FACETS_CACHE: LazyLock<Mutex<FacetsCache>> = LazyLock::new(Default::default);
+
+/// The facets under `filters`, counted (see [`facets`]).
+async fn count_facets(pool: &Pool, filters: &Filters) -> Result<Facets, AppError> {
+    let mut sql = Sql::new("SELECT r.category AS value, COUNT(*) AS count FROM resources r");
+    filters.push_where(&mut sql, Without::Category);
+    sql.push(" GROUP BY r.category ORDER BY COUNT(*) DESC, r.category");
+    let categories: Vec<FacetCount> = sql.query_as().fetch_all(pool).await?;
+    let mut sql = Sql::new(
+        "SELECT s.tag AS value, COUNT(*) AS count FROM resource_tags s \
+         WHERE s.resource_id IN (SELECT r.id FROM resources r",
     );
-    let categories: Vec<FacetCount> = sqlx::query_as(&format!(
-        "SELECT r.category AS value, COUNT(*) AS count {FILTERS} GROUP BY r.category ORDER BY COUNT(*) DESC, r.category"
-    ))
-    .bind(kind.as_str())
-    .bind(&pattern)
-    .bind(None::<String>)
-    .bind(&tag)
-    .bind(&team)
-    .fetch_all(pool)
-    .await?;
-    let tags: Vec<FacetCount> = sqlx::query_as(&format!(
-        "SELECT s.tag AS value, COUNT(*) AS count FROM resource_tags s JOIN resources r ON r.id = s.resource_id \
-         WHERE r.id IN (SELECT r.id {FILTERS}) GROUP BY s.tag ORDER BY COUNT(*) DESC, s.tag LIMIT $6"
-    ))
-    .bind(kind.as_str())
-    .bind(&pattern)
-    .bind(&category)
-    .bind(None::<String>)
-    .bind(&team)
-    .bind(FACET_TAGS_MAX)
-    .fetch_all(pool)
-    .await?;
+    filters.push_where(&mut sql, Without::Tag);
+    sql.push(") GROUP BY s.tag ORDER BY COUNT(*) DESC, s.tag LIMIT ")
+        .bind(FACET_TAGS_MAX);
+    let tags: Vec<FacetCount> = sql.query_as().fetch_all(pool).await?;
     Ok(Facets { categories, tags })
 }
 
