@@ -131,3 +131,59 @@ build_server() {
   cargo build --bin nanos-store --features ssr --profile "$profile" >&2
   echo "$CARGO_TARGET_DIR/$([ "$profile" = dev ] && echo debug || echo "$profile")/nanos-store"
 }
+
+# --- Shared by the measuring scripts (bench-*, measure-upload) ---
+
+# Installs Debian packages that are missing (each named by the command it provides: cmd:package).
+ensure_commands() {
+  local missing=() pair
+  for pair in "$@"; do command -v "${pair%%:*}" >/dev/null || missing+=("${pair#*:}"); done
+  [ ${#missing[@]} = 0 ] && return 0
+  step "Installing ${missing[*]} (Debian packages)"
+  as_root apt-get update -qq
+  # No service starts during the install (nginx's package would start one on port 80).
+  local blocker=/usr/sbin/policy-rc.d placed=""
+  if [ ! -e "$blocker" ]; then
+    printf '#!/bin/sh\nexit 101\n' | as_root tee "$blocker" >/dev/null && as_root chmod +x "$blocker" && placed=1
+  fi
+  DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq "${missing[@]}" >/dev/null
+  [ -n "$placed" ] && as_root rm -f "$blocker"
+  return 0
+}
+
+# A free TCP port on 127.0.0.1.
+free_port() {
+  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+# Waits (up to 20 s) until the store on port $1 answers /healthz.
+wait_for_store() {
+  local _
+  for _ in $(seq 200); do curl -fs "http://127.0.0.1:$1/healthz" >/dev/null && return 0; sleep 0.1; done
+  die "the store on port $1 did not start"
+}
+
+# Resident memory of process $1, in KiB.
+rss_kib() { awk '/^VmRSS/ {print $2}' "/proc/$1/status"; }
+
+# Samples the resident memory of process $1 every 20 ms in the background and keeps the peak (KiB)
+# in file $2; the sampler's pid is in $sampler. Stop it with `kill $sampler`.
+sample_peak_rss() {
+  python3 - "$1" "$2" <<'PY' &
+import sys, time
+pid, out = sys.argv[1], sys.argv[2]
+peak = 0
+try:
+    while True:
+        with open(f"/proc/{pid}/status") as f:
+            for line in f:
+                if line.startswith("VmRSS"):
+                    peak = max(peak, int(line.split()[1]))
+        with open(out, "w") as f:
+            f.write(str(peak))
+        time.sleep(0.02)
+except (FileNotFoundError, ProcessLookupError):
+    pass
+PY
+  sampler=$!
+}

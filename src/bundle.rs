@@ -11,6 +11,9 @@
 //!   without asking again (`immutable`): a repeat visit downloads nothing. A plainly named file (a
 //!   build without hashes, such as `cargo leptos watch`) is checked with the store every time
 //!   (`no-cache`), and a missing file or an error is not kept at all (`no-store`).
+//!
+//! The site's public files ([`PUBLIC_FILES`], from `public/`) keep their names across releases, so
+//! browsers keep them a day.
 
 use std::path::Path;
 
@@ -20,7 +23,7 @@ use axum::middleware::Next;
 use axum::response::Response;
 use axum::Router;
 use leptos::config::LeptosOptions;
-use tower_http::services::ServeDir;
+use tower_http::services::{ServeDir, ServeFile};
 
 /// `Cache-Control` of a file named after its contents.
 const FOR_GOOD: &str = "public, max-age=31536000, immutable";
@@ -28,6 +31,12 @@ const FOR_GOOD: &str = "public, max-age=31536000, immutable";
 const CHECK_EACH_TIME: &str = "no-cache";
 /// `Cache-Control` of a missing file or an error.
 const NOT_KEPT: &str = "no-store";
+/// `Cache-Control` of a public file.
+const FOR_A_DAY: &str = "public, max-age=86400";
+
+/// The files of `public/`, which the build copies to the site root and the store serves at
+/// `/<name>`.
+pub const PUBLIC_FILES: &[&str] = &["favicon.svg"];
 
 /// The service that answers the bundle's folder (`<site-root>/<site-pkg-dir>`), as described in
 /// the module docs; nest it at `/<site-pkg-dir>`, so that it sees paths inside the folder.
@@ -38,6 +47,24 @@ pub fn service(options: &LeptosOptions) -> Router {
     Router::new()
         .fallback_service(files)
         .layer(axum::middleware::from_fn(cache_headers))
+}
+
+/// The service that answers the public file `name` of the site root; nest it at `/<name>`.
+pub fn public_file(options: &LeptosOptions, name: &str) -> Router {
+    Router::new()
+        .fallback_service(ServeFile::new(Path::new(&*options.site_root).join(name)))
+        .layer(axum::middleware::from_fn(public_cache_headers))
+}
+
+/// Middleware over a public file: kept a day when found, not at all otherwise.
+async fn public_cache_headers(request: Request, next: Next) -> Response {
+    let mut response = next.run(request).await;
+    let found = response.status().is_success() || response.status() == StatusCode::NOT_MODIFIED;
+    response.headers_mut().insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static(if found { FOR_A_DAY } else { NOT_KEPT }),
+    );
+    response
 }
 
 /// Middleware over the files: adds `Vary: Accept-Encoding` and the `Cache-Control` the file's

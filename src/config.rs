@@ -67,6 +67,8 @@ pub struct Settings {
     pub request_timeout: Duration,
     /// Most connections served at once; more wait in the kernel's listen queue.
     pub max_connections: usize,
+    /// Downloads of one release from one address within this time count once.
+    pub download_count_window: Duration,
     /// Under `cargo leptos watch` (`LEPTOS_WATCH` set): the port of its live-reload socket, which
     /// the pages connect to.
     pub live_reload_port: Option<u32>,
@@ -114,6 +116,7 @@ struct StoreSection {
     upload_stall_timeout_secs: Option<u64>,
     request_timeout_secs: Option<u64>,
     max_connections: Option<u64>,
+    download_count_window_secs: Option<u64>,
 }
 
 /// Loads the settings from `file` (when it exists) and the process environment.
@@ -277,6 +280,12 @@ fn resolve(
         60,
         3600,
     )?;
+    let download_count_window = seconds(
+        "NANOS_STORE_DOWNLOAD_COUNT_WINDOW_SECS",
+        file.store.download_count_window_secs,
+        86_400,
+        30 * 86_400,
+    )?;
     let max_connections = bounded_number(
         &env,
         "NANOS_STORE_MAX_CONNECTIONS",
@@ -323,6 +332,7 @@ fn resolve(
         upload_stall_timeout,
         request_timeout,
         max_connections,
+        download_count_window,
         live_reload_port,
     })
 }

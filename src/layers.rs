@@ -14,8 +14,8 @@ const LAYERS: &[(&str, &[&str])] = &[
     ("validator", &["validate"]),
     // What everything else builds on: the error type, settings, dates, secrets.
     ("foundation", &["error", "config", "dates", "secrets"]),
-    // The database, the blob store, and the state that holds them.
-    ("data", &["db", "storage", "state"]),
+    // The database, the blob store, download counting, and the state that holds them.
+    ("data", &["db", "storage", "download_counts", "state"]),
     // Each domain's types and rules, shared by the server and the browser.
     ("models", &["accounts", "resources", "teams", "tokens"]),
     // Plain async functions over the database: the operations and the access policy.

@@ -25,6 +25,8 @@ pub mod connections;
 pub mod dates;
 #[cfg(feature = "ssr")]
 pub mod db;
+#[cfg(feature = "ssr")]
+pub mod download_counts;
 pub mod error;
 #[cfg(feature = "ssr")]
 pub mod form_posts;

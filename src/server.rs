@@ -27,8 +27,17 @@ fn page_routes() -> Vec<AxumRouteListing> {
 /// headers.
 pub fn router(state: AppState) -> Router {
     let routes = page_routes();
+    let public_files = crate::bundle::PUBLIC_FILES
+        .iter()
+        .fold(Router::new(), |files, name| {
+            files.nest_service(
+                &format!("/{name}"),
+                crate::bundle::public_file(&state.leptos, name),
+            )
+        });
     Router::new()
         .route("/healthz", get(|| async { "ok" }))
+        .merge(public_files)
         .nest("/store/v1", crate::api::router())
         .route("/media/{file}", get(crate::api::media::serve_media))
         .nest_service(
@@ -87,7 +96,23 @@ pub async fn serve(settings: Settings) -> Result<(), StartError> {
             reason: e.to_string(),
         })?;
     tracing::info!("nanos-store listening on http://{addr}");
+    let (stop_counting, stopped) = tokio::sync::oneshot::channel::<()>();
+    let counting = tokio::spawn({
+        let (downloads, pool) = (state.downloads.clone(), state.pool.clone());
+        async move {
+            downloads
+                .run(pool, async {
+                    let _ = stopped.await;
+                })
+                .await;
+        }
+    });
     serve_on(listener, router(state), limits, stop_signal()).await;
+    // The last downloads are written before the process ends.
+    let _ = stop_counting.send(());
+    if let Err(error) = counting.await {
+        tracing::warn!(%error, "download counting stopped abnormally");
+    }
     tracing::info!("nanos-store stopped");
     Ok(())
 }

@@ -9,6 +9,7 @@ use leptos::config::LeptosOptions;
 
 use crate::config::Settings;
 use crate::db::{self, Pool};
+use crate::download_counts::DownloadCounts;
 use crate::storage::BlobStore;
 
 /// What every handler and server function can reach.
@@ -17,6 +18,8 @@ pub struct AppState {
     pub leptos: LeptosOptions,
     pub pool: Pool,
     pub blobs: BlobStore,
+    /// Downloads noted and not yet written to the database.
+    pub downloads: DownloadCounts,
     pub settings: Arc<Settings>,
     /// Markdown previews rendering at once (one: previews are open to everyone).
     pub previewer: Arc<tokio::sync::Semaphore>,
@@ -55,6 +58,7 @@ impl AppState {
             leptos: settings.leptos.clone(),
             pool,
             blobs,
+            downloads: DownloadCounts::new(settings.download_count_window),
             settings: Arc::new(settings),
             previewer: Arc::new(tokio::sync::Semaphore::new(1)),
         })

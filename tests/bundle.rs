@@ -3,7 +3,7 @@
 //! and a gzip copy beside it, and the hash file that names them. The bundle is sent in the encoding
 //! the client accepts (brotli, gzip, or as it is) with `Vary: Accept-Encoding`, kept for good
 //! (`immutable`) only under a content-hashed name and only when found, a missing file is a 404,
-//! and the pages name the hashed files.
+//! the pages name the hashed files, and the public files are kept a day.
 
 mod common;
 
@@ -46,6 +46,7 @@ fn build_site(root: &Path) {
         ),
     )
     .unwrap();
+    std::fs::write(root.join("favicon.svg"), "<svg/>").unwrap();
     std::fs::write(
         root.join("Leptos.toml"),
         format!("[leptos]\nsite-root = {:?}\n", root.to_str().unwrap()),
@@ -179,6 +180,26 @@ async fn a_missing_file_is_not_found_and_not_kept(app: &TestApp) {
     }
 }
 
+/// A public file keeps its name across releases: kept a day; missing, not kept.
+async fn public_files_are_kept_a_day(app: &TestApp) {
+    let (site, store) = store_with_site(app);
+    let icon = get(&store, "/favicon.svg", None).await;
+    assert_eq!(icon.status, 200);
+    assert_eq!(icon.body, "<svg/>");
+    assert_eq!(
+        header_of(&icon, header::CACHE_CONTROL),
+        Some("public, max-age=86400")
+    );
+    assert_eq!(
+        header_of(&icon, header::CONTENT_TYPE),
+        Some("image/svg+xml")
+    );
+    std::fs::remove_file(site.path().join("favicon.svg")).unwrap();
+    let missing = get(&store, "/favicon.svg", None).await;
+    assert_eq!(missing.status, 404);
+    assert_eq!(header_of(&missing, header::CACHE_CONTROL), Some("no-store"));
+}
+
 async fn pages_name_the_hashed_files(app: &TestApp) {
     let (_site, store) = store_with_site(app);
     let home = get(&store, "/", None).await;
@@ -207,5 +228,6 @@ on_both_databases!(
     the_encoding_is_the_one_the_client_accepts,
     only_hashed_names_are_kept_for_good,
     a_missing_file_is_not_found_and_not_kept,
+    public_files_are_kept_a_day,
     pages_name_the_hashed_files,
 );

@@ -352,7 +352,7 @@ async fn drafts_and_private_releases_are_for_members(app: &TestApp) {
     assert_eq!(resource["latest_version"], "1.0.0");
 }
 
-async fn downloads_support_range_and_etag_and_count_full_fetches(app: &TestApp) {
+async fn downloads_support_range_and_etag(app: &TestApp) {
     let w = world(app).await;
     let bytes = package("1.0.0");
     upload(
@@ -426,19 +426,17 @@ async fn downloads_support_range_and_etag_and_count_full_fetches(app: &TestApp) 
         .unwrap();
     assert_eq!(cached.status(), 304);
 
-    let release = app
-        .api("GET", &format!("{RELEASES}/1.0.0"), None, None)
+    let head = app
+        .router
+        .clone()
+        .oneshot(Request::head(&download).body(Body::empty()).unwrap())
         .await
-        .json();
+        .unwrap();
+    assert_eq!(head.status(), 200);
     assert_eq!(
-        release["download_count"], 2,
-        "two full fetches; ranges and 304s do not count"
+        head.headers()["content-length"],
+        bytes.len().to_string().as_str()
     );
-    let resource = app
-        .api("GET", "/store/v1/packages/sandbox", None, None)
-        .await
-        .json();
-    assert_eq!(resource["download_count"], 2);
 }
 
 async fn channel_downloads_take_the_newest_stable_enough_release(app: &TestApp) {
@@ -675,12 +673,185 @@ async fn resources_are_listed_searched_and_edited(app: &TestApp) {
     assert!(browse.body.contains("card-racer"));
 }
 
+/// A GET (or HEAD) of `path` from `address`, with `headers`.
+async fn fetch_from(
+    app: &TestApp,
+    address: &str,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+) -> TestResponse {
+    let mut request = Request::builder().method(method).uri(path);
+    for (name, value) in headers {
+        request = request.header(*name, *value);
+    }
+    common::send_from(
+        &app.router,
+        address.parse().unwrap(),
+        request.body(Body::empty()).unwrap(),
+    )
+    .await
+}
+
+/// The download counts of release `version` and of the resource, as the API shows them.
+async fn download_counts(app: &TestApp, version: &str) -> (i64, i64) {
+    let release = app
+        .api("GET", &format!("{RELEASES}/{version}"), None, None)
+        .await
+        .json();
+    let resource = app
+        .api("GET", "/store/v1/packages/sandbox", None, None)
+        .await
+        .json();
+    (
+        release["download_count"].as_i64().unwrap(),
+        resource["download_count"].as_i64().unwrap(),
+    )
+}
+
+/// A download counts once per address and release within the window, when it starts from the
+/// first byte; counts are written in batches, not by the request.
+async fn downloads_count_once_per_address_within_the_window(app: &TestApp) {
+    let w = world(app).await;
+    let bytes = package("1.0.0");
+    upload(
+        app,
+        RELEASES,
+        &w.owner_token,
+        &bytes,
+        &[("publish", "true")],
+    )
+    .await;
+    let download = format!("{RELEASES}/1.0.0/download");
+    let etag = format!("\"{}\"", hex_sha256(&bytes));
+
+    for _ in 0..3 {
+        let full = fetch_from(app, "10.0.0.1", "GET", &download, &[]).await;
+        assert_eq!(full.status, 200);
+    }
+    assert_eq!(
+        download_counts(app, "1.0.0").await,
+        (0, 0),
+        "written by the next flush, not by the request"
+    );
+    assert_eq!(app.flush_downloads().await, 1);
+    assert_eq!(download_counts(app, "1.0.0").await, (1, 1));
+
+    // A download manager: the first range counts, the resume does not.
+    let first = fetch_from(
+        app,
+        "10.0.0.2",
+        "GET",
+        &download,
+        &[("range", "bytes=0-99")],
+    )
+    .await;
+    assert_eq!(first.status, 206);
+    let resume = fetch_from(
+        app,
+        "10.0.0.2",
+        "GET",
+        &download,
+        &[("range", "bytes=100-")],
+    )
+    .await;
+    assert_eq!(resume.status, 206);
+    // Not downloads: a resume alone, a HEAD, a 304, a 416.
+    type Case<'a> = (&'a str, &'a str, &'a [(&'a str, &'a str)], u16);
+    let cases: [Case; 4] = [
+        ("10.0.0.3", "GET", &[("range", "bytes=100-")], 206),
+        ("10.0.0.4", "HEAD", &[], 200),
+        ("10.0.0.5", "GET", &[("if-none-match", &etag)], 304),
+        ("10.0.0.6", "GET", &[("range", "bytes=99999999-")], 416),
+    ];
+    for (address, method, headers, status) in cases {
+        let response = fetch_from(app, address, method, &download, headers).await;
+        assert_eq!(response.status, status, "{address} {method} {headers:?}");
+    }
+    // The channel URL counts for the release it serves.
+    let latest = "/store/v1/packages/sandbox/download?channel=stable";
+    assert_eq!(
+        fetch_from(app, "10.0.0.7", "GET", latest, &[]).await.status,
+        200
+    );
+    assert_eq!(app.flush_downloads().await, 2);
+    assert_eq!(download_counts(app, "1.0.0").await, (3, 3));
+
+    // Within the window nothing counts again; past it, it does.
+    let window = app.state.settings.download_count_window.as_secs() as i64;
+    fetch_from(app, "10.0.0.1", "GET", &download, &[]).await;
+    let counts = &app.state.downloads;
+    let pool = &app.state.pool;
+    assert_eq!(
+        counts
+            .flush_at(pool, db::now() + window - 60)
+            .await
+            .unwrap(),
+        0
+    );
+    fetch_from(app, "10.0.0.1", "GET", &download, &[]).await;
+    assert_eq!(
+        counts
+            .flush_at(pool, db::now() + window + 60)
+            .await
+            .unwrap(),
+        1
+    );
+    assert_eq!(download_counts(app, "1.0.0").await, (4, 4));
+}
+
+/// Two store instances on one database that note the same download count it once, even when they
+/// flush at the same moment; a flush that fails keeps its notes for the next one.
+async fn download_counts_hold_across_instances_and_failures(app: &TestApp) {
+    let w = world(app).await;
+    upload(
+        app,
+        RELEASES,
+        &w.owner_token,
+        &package("1.0.0"),
+        &[("publish", "true")],
+    )
+    .await;
+    let (release_id, resource_id): (String, String) =
+        sqlx::query_as("SELECT id, resource_id FROM releases WHERE version = '1.0.0'")
+            .fetch_one(&app.state.pool)
+            .await
+            .unwrap();
+    let window = app.state.settings.download_count_window;
+    let first = nanos_store::download_counts::DownloadCounts::new(window);
+    let second = nanos_store::download_counts::DownloadCounts::new(window);
+    for instance in [&first, &second] {
+        instance.note(&release_id, &resource_id, "10.1.0.1".parse().unwrap());
+    }
+    second.note(&release_id, &resource_id, "10.1.0.2".parse().unwrap());
+    let (a, b) = tokio::join!(first.flush(&app.state.pool), second.flush(&app.state.pool));
+    assert_eq!(a.unwrap() + b.unwrap(), 2, "10.1.0.1 once, 10.1.0.2 once");
+    assert_eq!(download_counts(app, "1.0.0").await, (2, 2));
+
+    // A database that does not answer: the notes wait for the next flush.
+    let closed = db::connect(&app.state.settings.database_url).await.unwrap();
+    closed.close().await;
+    first.note(&release_id, &resource_id, "10.1.0.3".parse().unwrap());
+    assert!(first.flush(&closed).await.is_err());
+    assert_eq!(first.pending_len(), 1);
+    assert_eq!(first.flush(&app.state.pool).await.unwrap(), 1);
+    assert_eq!(first.pending_len(), 0);
+    assert_eq!(download_counts(app, "1.0.0").await, (3, 3));
+}
+
+fn hex_sha256(bytes: &[u8]) -> String {
+    use sha2::Digest;
+    hex::encode(sha2::Sha256::digest(bytes))
+}
+
 on_both_databases!(
     the_publish_action_request_makes_a_draft,
     bad_uploads_are_refused_and_leave_nothing,
     uploads_need_rights,
     drafts_and_private_releases_are_for_members,
-    downloads_support_range_and_etag_and_count_full_fetches,
+    downloads_support_range_and_etag,
+    downloads_count_once_per_address_within_the_window,
+    download_counts_hold_across_instances_and_failures,
     channel_downloads_take_the_newest_stable_enough_release,
     drafts_can_be_deleted_published_releases_cannot,
     resources_are_listed_searched_and_edited,

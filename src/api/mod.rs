@@ -35,6 +35,7 @@
 
 pub mod auth;
 pub mod docs;
+mod downloads;
 pub mod media;
 mod resources;
 mod teams;
@@ -129,8 +130,8 @@ fn routes() -> OpenApiRouter<AppState> {
             resources::delete_release
         ))
         .routes(routes!(resources::publish_release))
-        .routes(routes!(resources::download_release))
-        .routes(routes!(resources::download_latest))
+        .routes(routes!(downloads::download_release))
+        .routes(routes!(downloads::download_latest))
         .routes(
             routes!(media::set_icon, media::remove_icon)
                 .layer(DefaultBodyLimit::max(media::IMAGE_BODY_LIMIT)),

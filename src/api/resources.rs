@@ -1,11 +1,9 @@
 //! `/store/v1/{type}/...` with `{type}` `packages` or `assets`: resources, releases, uploads and
 //! downloads.
 
-use axum::body::Body;
 use axum::extract::multipart::{Field, MultipartError, MultipartRejection};
 use axum::extract::{Multipart, Path, Query, State};
-use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
-use axum::response::{IntoResponse, Response};
+use axum::http::StatusCode;
 use axum::Json;
 use serde::Deserialize;
 
@@ -23,7 +21,11 @@ use crate::resources::{
 use crate::state::AppState;
 use crate::validate::Kind;
 
-async fn resource(state: &AppState, kind_segment: &str, name: &str) -> Result<Resource, AppError> {
+pub(super) async fn resource(
+    state: &AppState,
+    kind_segment: &str,
+    name: &str,
+) -> Result<Resource, AppError> {
     service::find_or_404(&state.pool, parse_kind(kind_segment)?, name).await
 }
 
@@ -502,204 +504,8 @@ pub async fn delete_release(
     Ok(StatusCode::NO_CONTENT)
 }
 
-#[utoipa::path(get, path = "/{kind}/{name}/releases/{version}/download", tag = "releases", security((), ("token" = ["download"]), ("session" = [])), params(("kind" = String, Path, description = "packages or assets"), ("name" = String, Path, description = "the resource name"), ("version" = String, Path, description = "X.Y.Z")),
-    responses((status = 200, description = "The zip (honours Range and If-None-Match)", content_type = "application/zip"), (status = 206, description = "Part of the zip"), (status = 304, description = "Not modified"), (status = 404, body = crate::error::ErrorBody), (status = 416, description = "Range not satisfiable")))]
-/// `GET /store/v1/{type}/{name}/releases/{version}/download`
-pub async fn download_release(
-    State(state): State<AppState>,
-    caller: MaybeAuthorized<Download>,
-    Path((kind_segment, name, version)): Path<(String, String, String)>,
-    method: Method,
-    headers: HeaderMap,
-) -> Result<Response, AppError> {
-    let resource = resource(&state, &kind_segment, &name).await?;
-    let private = access::sees_private(&state.pool, caller.caller(), &resource.team_id).await?;
-    let release = releases::find(&state.pool, &resource, &version, private).await?;
-    serve_release(
-        &state,
-        &resource,
-        &release,
-        DownloadUrl::Version,
-        &method,
-        &headers,
-    )
-    .await
-}
-
-/// Query of the channel download.
-#[derive(Debug, Deserialize, utoipa::IntoParams)]
-pub struct ChannelParams {
-    pub channel: Option<String>,
-}
-
-#[utoipa::path(get, path = "/{kind}/{name}/download", tag = "releases", security((), ("token" = ["download"]), ("session" = [])), params(("kind" = String, Path, description = "packages or assets"), ("name" = String, Path), ChannelParams),
-    responses((status = 200, description = "The newest published release on the channel or a more stable one", content_type = "application/zip"), (status = 404, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
-/// `GET /store/v1/{type}/{name}/download?channel=stable`: the newest published release on that
-/// channel or a more stable one.
-pub async fn download_latest(
-    State(state): State<AppState>,
-    caller: MaybeAuthorized<Download>,
-    Path((kind_segment, name)): Path<(String, String)>,
-    Query(params): Query<ChannelParams>,
-    method: Method,
-    headers: HeaderMap,
-) -> Result<Response, AppError> {
-    let channel = parse_channel(params.channel.as_deref().unwrap_or("stable"))?;
-    let resource = resource(&state, &kind_segment, &name).await?;
-    let private = access::sees_private(&state.pool, caller.caller(), &resource.team_id).await?;
-    let release = releases::latest_on_channel(&state.pool, &resource, channel, private).await?;
-    serve_release(
-        &state,
-        &resource,
-        &release,
-        DownloadUrl::Channel,
-        &method,
-        &headers,
-    )
-    .await
-}
-
-/// A byte range of a file of `size` bytes, from a `Range` header; `Err` when unsatisfiable.
-fn parse_range(value: &str, size: u64) -> Option<Result<(u64, u64), ()>> {
-    let spec = value.trim().strip_prefix("bytes=")?;
-    if spec.contains(',') {
-        return None; // several ranges: answer with the whole file
-    }
-    let (start, end) = spec.split_once('-')?;
-    let range = match (start.trim(), end.trim()) {
-        ("", suffix) => {
-            let n: u64 = suffix.parse().ok()?;
-            if n == 0 {
-                return Some(Err(()));
-            }
-            (size.saturating_sub(n), size.checked_sub(1)?)
-        }
-        (start, "") => (start.parse().ok()?, size.checked_sub(1)?),
-        (start, end) => (
-            start.parse().ok()?,
-            end.parse::<u64>().ok()?.min(size.saturating_sub(1)),
-        ),
-    };
-    Some(if range.0 <= range.1 && range.0 < size {
-        Ok(range)
-    } else {
-        Err(())
-    })
-}
-
-/// Which URL a download came through.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum DownloadUrl {
-    /// `…/releases/{version}/download`: always the same bytes.
-    Version,
-    /// `…/download?channel=…`: the newest release on a channel, which moves with each release.
-    Channel,
-}
-
-/// How long caches may keep a download. Only a public release's by-version URL never changes; the
-/// channel URL may be kept a minute (then revalidated with its `ETag`), so a new release reaches
-/// everyone within a minute; a draft or private release is for its team only and is never stored.
-fn download_cache_control(release: &Release, url: DownloadUrl) -> &'static str {
-    match (release.is_public(), url) {
-        (false, _) => "private, no-store",
-        (true, DownloadUrl::Version) => "public, max-age=31536000, immutable",
-        (true, DownloadUrl::Channel) => "public, max-age=60",
-    }
-}
-
-/// Streams a release's zip: `ETag`, `Range`, `If-None-Match`, `Cache-Control` for the URL, and a
-/// download counted once per full fetch.
-async fn serve_release(
-    state: &AppState,
-    resource: &Resource,
-    release: &Release,
-    url: DownloadUrl,
-    method: &Method,
-    headers: &HeaderMap,
-) -> Result<Response, AppError> {
-    use tokio::io::{AsyncReadExt, AsyncSeekExt};
-    let etag = format!("\"{}\"", release.sha256);
-    let size = release.size as u64;
-    let mut response = Response::builder()
-        .header(header::ETAG, &etag)
-        .header(header::ACCEPT_RANGES, "bytes")
-        .header(header::CONTENT_TYPE, "application/zip")
-        .header(
-            header::CONTENT_DISPOSITION,
-            format!(
-                "attachment; filename=\"{}-{}.zip\"",
-                resource.name, release.version
-            ),
-        )
-        .header(header::CACHE_CONTROL, download_cache_control(release, url));
-
-    let if_none_match = headers
-        .get(header::IF_NONE_MATCH)
-        .and_then(|v| v.to_str().ok());
-    if if_none_match.is_some_and(|v| v.split(',').any(|t| t.trim() == etag || t.trim() == "*")) {
-        return response
-            .status(StatusCode::NOT_MODIFIED)
-            .body(Body::empty())
-            .map_err(|e| AppError::Internal(e.to_string()));
-    }
-
-    let mut file = tokio::fs::File::open(state.blobs.path(&release.sha256))
-        .await
-        .map_err(|e| AppError::Internal(format!("release file missing: {e}")))?;
-    let range = headers
-        .get(header::RANGE)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| parse_range(v, size));
-    let (status, start, length) = match range {
-        Some(Ok((start, end))) => {
-            response =
-                response.header(header::CONTENT_RANGE, format!("bytes {start}-{end}/{size}"));
-            (StatusCode::PARTIAL_CONTENT, start, end - start + 1)
-        }
-        Some(Err(())) => {
-            return response
-                .status(StatusCode::RANGE_NOT_SATISFIABLE)
-                .header(header::CONTENT_RANGE, format!("bytes */{size}"))
-                .body(Body::empty())
-                .map_err(|e| AppError::Internal(e.to_string()));
-        }
-        None => {
-            if method != Method::HEAD {
-                releases::count_download(&state.pool, release).await?;
-            }
-            (StatusCode::OK, 0, size)
-        }
-    };
-    file.seek(std::io::SeekFrom::Start(start))
-        .await
-        .map_err(|e| AppError::Internal(e.to_string()))?;
-    let body = Body::from_stream(tokio_util::io::ReaderStream::new(file.take(length)));
-    let mut response = response
-        .status(status)
-        .body(body)
-        .map_err(|e| AppError::Internal(e.to_string()))?;
-    response
-        .headers_mut()
-        .insert(header::CONTENT_LENGTH, HeaderValue::from(length));
-    Ok(response.into_response())
-}
-
 #[cfg(test)]
 mod tests {
-    use super::parse_range;
-
-    #[test]
-    fn ranges() {
-        assert_eq!(parse_range("bytes=0-9", 100), Some(Ok((0, 9))));
-        assert_eq!(parse_range("bytes=90-", 100), Some(Ok((90, 99))));
-        assert_eq!(parse_range("bytes=-10", 100), Some(Ok((90, 99))));
-        assert_eq!(parse_range("bytes=50-500", 100), Some(Ok((50, 99))));
-        assert_eq!(parse_range("bytes=100-", 100), Some(Err(())));
-        assert_eq!(parse_range("bytes=9-0", 100), Some(Err(())));
-        assert_eq!(parse_range("bytes=0-1,5-6", 100), None);
-        assert_eq!(parse_range("items=0-1", 100), None);
-    }
-
     #[test]
     fn a_trickle_is_too_slow_only_after_the_grace_period() {
         use std::time::Duration;

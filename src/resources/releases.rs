@@ -619,23 +619,6 @@ async fn touch_resource<'e>(
     Ok(())
 }
 
-/// Counts one full download of a public release. Drafts and private releases are fetched only by
-/// their team, whose activity stays out of the public counts.
-pub async fn count_download(pool: &Pool, release: &Release) -> Result<(), AppError> {
-    if !release.is_public() {
-        return Ok(());
-    }
-    sqlx::query("UPDATE releases SET download_count = download_count + 1 WHERE id = $1")
-        .bind(&release.id)
-        .execute(pool)
-        .await?;
-    sqlx::query("UPDATE resources SET download_count = download_count + 1 WHERE id = $1")
-        .bind(&release.resource_id)
-        .execute(pool)
-        .await?;
-    Ok(())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -133,6 +133,15 @@ impl TestApp {
         })
     }
 
+    /// Writes the downloads noted so far (the server does it every few seconds).
+    pub async fn flush_downloads(&self) -> u64 {
+        self.state
+            .downloads
+            .flush(&self.state.pool)
+            .await
+            .expect("download counts written")
+    }
+
     /// Drops the test's Postgres database (a SQLite one goes with its temp dir).
     pub async fn finish(self) {
         self.state.pool.close().await;

@@ -329,6 +329,7 @@ async fn drafts_and_private_downloads_count_nothing(app: &TestApp) {
             .await;
         assert_eq!(response.status, 200, "{path}: {}", response.body);
     }
+    assert_eq!(app.flush_downloads().await, 0);
     assert_eq!(
         release_download_count(app, &w.member_token, "1.0.0").await,
         0
@@ -345,6 +346,7 @@ async fn drafts_and_private_downloads_count_nothing(app: &TestApp) {
         .api("GET", &format!("{RELEASES}/2.0.0/download"), None, None)
         .await;
     assert_eq!(response.status, 200);
+    assert_eq!(app.flush_downloads().await, 1);
     assert_eq!(
         release_download_count(app, &w.member_token, "2.0.0").await,
         1

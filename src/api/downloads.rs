@@ -1,0 +1,292 @@
+//! Release downloads: `GET …/releases/{version}/download` and `GET …/download?channel=…`.
+//!
+//! - **Fast.** The file is read in [`CHUNK`]-sized pieces on the blocking pool, each handed to the
+//!   connection as it is read, so a download costs one chunk or two of memory whatever the file's
+//!   size, and few system calls per megabyte.
+//! - **HTTP caching and resumes.** `ETag` (the SHA-256), `If-None-Match`, one `Range`, and a
+//!   `Cache-Control` that fits the URL (see [`download_cache_control`]).
+//! - **Counted as peers count, off the request path.** A public release's download is noted in
+//!   memory ([`crate::download_counts`]) when it starts from the first byte: a whole-file `GET`, or
+//!   a `Range` from byte 0. A resume (a range from further on), a `HEAD` and a `304` are not
+//!   downloads. The notes are written in batches, once per client address and release within the
+//!   counting window.
+
+use std::io::Read;
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+
+use axum::body::{Body, Bytes};
+use axum::extract::{ConnectInfo, Path, Query, State};
+use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
+use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
+
+use super::auth::{Download, MaybeAuthorized};
+use super::resources::resource;
+use crate::access;
+use crate::accounts::client_address::client_address;
+use crate::error::AppError;
+use crate::resources::parse_channel;
+use crate::resources::releases::{self, Release};
+use crate::resources::service::Resource;
+use crate::state::AppState;
+
+/// Bytes read from the file at a time. Large enough that a fast client costs few reads, small
+/// enough that 100 downloads at once hold a few tens of MiB.
+const CHUNK: usize = 256 * 1024;
+
+/// The peer's address as the connection loop gives it; unknown in a router called directly.
+type Peer = Result<ConnectInfo<SocketAddr>, axum::extract::rejection::ExtensionRejection>;
+
+#[utoipa::path(get, path = "/{kind}/{name}/releases/{version}/download", tag = "releases", security((), ("token" = ["download"]), ("session" = [])), params(("kind" = String, Path, description = "packages or assets"), ("name" = String, Path, description = "the resource name"), ("version" = String, Path, description = "X.Y.Z")),
+    responses((status = 200, description = "The zip (honours Range and If-None-Match)", content_type = "application/zip"), (status = 206, description = "Part of the zip"), (status = 304, description = "Not modified"), (status = 404, body = crate::error::ErrorBody), (status = 416, description = "Range not satisfiable")))]
+/// `GET /store/v1/{type}/{name}/releases/{version}/download`
+pub async fn download_release(
+    State(state): State<AppState>,
+    caller: MaybeAuthorized<Download>,
+    peer: Peer,
+    Path((kind_segment, name, version)): Path<(String, String, String)>,
+    method: Method,
+    headers: HeaderMap,
+) -> Result<Response, AppError> {
+    let resource = resource(&state, &kind_segment, &name).await?;
+    let private = access::sees_private(&state.pool, caller.caller(), &resource.team_id).await?;
+    let release = releases::find(&state.pool, &resource, &version, private).await?;
+    let request = DownloadRequest::new(&state, peer, method, headers, DownloadUrl::Version);
+    serve_release(&state, &resource, &release, request).await
+}
+
+/// Query of the channel download.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+pub struct ChannelParams {
+    pub channel: Option<String>,
+}
+
+#[utoipa::path(get, path = "/{kind}/{name}/download", tag = "releases", security((), ("token" = ["download"]), ("session" = [])), params(("kind" = String, Path, description = "packages or assets"), ("name" = String, Path), ChannelParams),
+    responses((status = 200, description = "The newest published release on the channel or a more stable one", content_type = "application/zip"), (status = 404, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
+/// `GET /store/v1/{type}/{name}/download?channel=stable`: the newest published release on that
+/// channel or a more stable one.
+pub async fn download_latest(
+    State(state): State<AppState>,
+    caller: MaybeAuthorized<Download>,
+    peer: Peer,
+    Path((kind_segment, name)): Path<(String, String)>,
+    Query(params): Query<ChannelParams>,
+    method: Method,
+    headers: HeaderMap,
+) -> Result<Response, AppError> {
+    let channel = parse_channel(params.channel.as_deref().unwrap_or("stable"))?;
+    let resource = resource(&state, &kind_segment, &name).await?;
+    let private = access::sees_private(&state.pool, caller.caller(), &resource.team_id).await?;
+    let release = releases::latest_on_channel(&state.pool, &resource, channel, private).await?;
+    let request = DownloadRequest::new(&state, peer, method, headers, DownloadUrl::Channel);
+    serve_release(&state, &resource, &release, request).await
+}
+
+/// What a download handler passes on about its request.
+struct DownloadRequest {
+    method: Method,
+    headers: HeaderMap,
+    /// The client, for counting (`0.0.0.0` when the connection's address is unknown).
+    client: IpAddr,
+    url: DownloadUrl,
+}
+
+impl DownloadRequest {
+    fn new(
+        state: &AppState,
+        peer: Peer,
+        method: Method,
+        headers: HeaderMap,
+        url: DownloadUrl,
+    ) -> DownloadRequest {
+        let client = match peer {
+            Ok(ConnectInfo(peer)) => {
+                client_address(peer.ip(), &headers, &state.settings.trusted_proxies)
+            }
+            Err(_) => IpAddr::V4(Ipv4Addr::UNSPECIFIED),
+        };
+        DownloadRequest {
+            method,
+            headers,
+            client,
+            url,
+        }
+    }
+}
+
+/// A byte range of a file of `size` bytes, from a `Range` header; `Err` when unsatisfiable.
+fn parse_range(value: &str, size: u64) -> Option<Result<(u64, u64), ()>> {
+    let spec = value.trim().strip_prefix("bytes=")?;
+    if spec.contains(',') {
+        return None; // several ranges: answer with the whole file
+    }
+    let (start, end) = spec.split_once('-')?;
+    let range = match (start.trim(), end.trim()) {
+        ("", suffix) => {
+            let n: u64 = suffix.parse().ok()?;
+            if n == 0 {
+                return Some(Err(()));
+            }
+            (size.saturating_sub(n), size.checked_sub(1)?)
+        }
+        (start, "") => (start.parse().ok()?, size.checked_sub(1)?),
+        (start, end) => (
+            start.parse().ok()?,
+            end.parse::<u64>().ok()?.min(size.saturating_sub(1)),
+        ),
+    };
+    Some(if range.0 <= range.1 && range.0 < size {
+        Ok(range)
+    } else {
+        Err(())
+    })
+}
+
+/// Which URL a download came through.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum DownloadUrl {
+    /// `…/releases/{version}/download`: always the same bytes.
+    Version,
+    /// `…/download?channel=…`: the newest release on a channel, which moves with each release.
+    Channel,
+}
+
+/// How long caches may keep a download. Only a public release's by-version URL never changes; the
+/// channel URL may be kept a minute (then revalidated with its `ETag`), so a new release reaches
+/// everyone within a minute; a draft or private release is for its team only and is never stored.
+fn download_cache_control(release: &Release, url: DownloadUrl) -> &'static str {
+    match (release.is_public(), url) {
+        (false, _) => "private, no-store",
+        (true, DownloadUrl::Version) => "public, max-age=31536000, immutable",
+        (true, DownloadUrl::Channel) => "public, max-age=60",
+    }
+}
+
+/// Answers a download of `release`: `304`, `416`, `206` or `200` with the file streamed, and the
+/// download noted for counting when it is one (see the module docs).
+async fn serve_release(
+    state: &AppState,
+    resource: &Resource,
+    release: &Release,
+    request: DownloadRequest,
+) -> Result<Response, AppError> {
+    let etag = format!("\"{}\"", release.sha256);
+    let size = release.size as u64;
+    let mut response = Response::builder()
+        .header(header::ETAG, &etag)
+        .header(header::ACCEPT_RANGES, "bytes")
+        .header(header::CONTENT_TYPE, "application/zip")
+        .header(
+            header::CONTENT_DISPOSITION,
+            format!(
+                "attachment; filename=\"{}-{}.zip\"",
+                resource.name, release.version
+            ),
+        )
+        .header(
+            header::CACHE_CONTROL,
+            download_cache_control(release, request.url),
+        );
+
+    let if_none_match = request
+        .headers
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok());
+    if if_none_match.is_some_and(|v| v.split(',').any(|t| t.trim() == etag || t.trim() == "*")) {
+        return response
+            .status(StatusCode::NOT_MODIFIED)
+            .body(Body::empty())
+            .map_err(|e| AppError::Internal(e.to_string()));
+    }
+
+    let range = request
+        .headers
+        .get(header::RANGE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| parse_range(v, size));
+    let (status, start, length) = match range {
+        Some(Ok((start, end))) => {
+            response =
+                response.header(header::CONTENT_RANGE, format!("bytes {start}-{end}/{size}"));
+            (StatusCode::PARTIAL_CONTENT, start, end - start + 1)
+        }
+        Some(Err(())) => {
+            return response
+                .status(StatusCode::RANGE_NOT_SATISFIABLE)
+                .header(header::CONTENT_RANGE, format!("bytes */{size}"))
+                .body(Body::empty())
+                .map_err(|e| AppError::Internal(e.to_string()));
+        }
+        None => (StatusCode::OK, 0, size),
+    };
+    let body = if request.method == Method::HEAD {
+        Body::empty()
+    } else {
+        let file = open_at(state.blobs.path(&release.sha256), start).await?;
+        if start == 0 && release.is_public() {
+            state
+                .downloads
+                .note(&release.id, &release.resource_id, request.client);
+        }
+        file_body(file, length)
+    };
+    let mut response = response
+        .status(status)
+        .body(body)
+        .map_err(|e| AppError::Internal(e.to_string()))?;
+    response
+        .headers_mut()
+        .insert(header::CONTENT_LENGTH, HeaderValue::from(length));
+    Ok(response.into_response())
+}
+
+/// Opens a release's file positioned at `start`.
+async fn open_at(path: std::path::PathBuf, start: u64) -> Result<std::fs::File, AppError> {
+    tokio::task::spawn_blocking(move || {
+        use std::io::{Seek, SeekFrom};
+        let mut file = std::fs::File::open(&path)?;
+        file.seek(SeekFrom::Start(start))?;
+        Ok::<_, std::io::Error>(file)
+    })
+    .await
+    .map_err(|e| AppError::Internal(e.to_string()))?
+    .map_err(|e| AppError::Internal(format!("release file unreadable: {e}")))
+}
+
+/// `length` bytes of `file` from where it stands, read [`CHUNK`] at a time on the blocking pool as
+/// the connection asks for them.
+fn file_body(file: std::fs::File, length: u64) -> Body {
+    let chunks = futures_util::stream::try_unfold((file, length), |(file, left)| async move {
+        if left == 0 {
+            return Ok(None);
+        }
+        let want = left.min(CHUNK as u64) as usize;
+        let (file, chunk) = tokio::task::spawn_blocking(move || {
+            let mut chunk = vec![0; want];
+            let mut file = file;
+            file.read_exact(&mut chunk)?;
+            Ok::<_, std::io::Error>((file, chunk))
+        })
+        .await
+        .map_err(std::io::Error::other)??;
+        Ok::<_, std::io::Error>(Some((Bytes::from(chunk), (file, left - want as u64))))
+    });
+    Body::from_stream(chunks)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_range;
+
+    #[test]
+    fn ranges() {
+        assert_eq!(parse_range("bytes=0-9", 100), Some(Ok((0, 9))));
+        assert_eq!(parse_range("bytes=90-", 100), Some(Ok((90, 99))));
+        assert_eq!(parse_range("bytes=-10", 100), Some(Ok((90, 99))));
+        assert_eq!(parse_range("bytes=50-500", 100), Some(Ok((50, 99))));
+        assert_eq!(parse_range("bytes=100-", 100), Some(Err(())));
+        assert_eq!(parse_range("bytes=9-0", 100), Some(Err(())));
+        assert_eq!(parse_range("bytes=0-1,5-6", 100), None);
+        assert_eq!(parse_range("items=0-1", 100), None);
+    }
+}
