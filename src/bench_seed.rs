@@ -248,6 +248,9 @@ pub async fn seed(pool: &Pool, resources: u32, teams: u32) -> Result<(), sqlx::E
             (&mut *conn)
                 .execute("INSERT INTO resource_search (resource_search) VALUES ('optimize')")
                 .await?;
+            (&mut *conn)
+                .execute("INSERT INTO resource_names (resource_names) VALUES ('optimize')")
+                .await?;
             (&mut *conn).execute("ANALYZE").await?;
         }
         Backend::Postgres => {

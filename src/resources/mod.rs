@@ -288,7 +288,7 @@ pub struct Page<T> {
     pub items: Vec<T>,
     pub page: i64,
     pub page_size: i64,
-    /// How many items the listing has, counted exactly up to a limit (10,000 for resources);
+    /// How many items the listing has, counted exactly up to a limit (1,000 for resources);
     /// above it, the limit itself, with `total_exact` false.
     pub total: i64,
     /// Whether `total` is the exact count (false: there are more than `total`).

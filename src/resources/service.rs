@@ -507,7 +507,7 @@ fn present(value: &Option<String>) -> Option<String> {
 /// Up to how many matches a listing's total is counted exactly. Above it the total is given as
 /// this number with `total_exact: false`, so that counting never reads more than this many index
 /// entries, however large the catalogue.
-pub const EXACT_TOTAL_MAX: i64 = 10_000;
+pub const EXACT_TOTAL_MAX: i64 = 1_000;
 
 /// How a listing is ordered.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -605,7 +605,7 @@ impl Filters {
             sql.push(" AND (");
             self.push_match(sql, terms, Columns::All);
             sql.push(" OR ");
-            push_name_contains(sql, terms);
+            self.push_name_contains(sql, terms);
             sql.push(")");
         }
     }
@@ -628,6 +628,40 @@ impl Filters {
         };
     }
 
+    /// Appends the condition that the name of resource `r` contains the query (`car` in
+    /// `racecar`), which word and prefix search do not find, answered by a trigram index of the
+    /// names (SQLite FTS5 `trigram`, Postgres `pg_trgm`). Trigrams cannot find a query under 3
+    /// characters inside a name, so such a query (the first letters typed) finds the names that
+    /// start with it, from the name index.
+    fn push_name_contains(&self, sql: &mut Sql, terms: &Terms) {
+        let name = terms.exact_name();
+        let short = name.chars().count() < 3;
+        match self.backend {
+            Backend::Sqlite if short => {
+                // The names from `name` up to the next string of its length: a range of the index.
+                let mut after: Vec<char> = name.chars().collect();
+                if let Some(last) = after.last_mut() {
+                    *last = char::from_u32(u32::from(*last) + 1).unwrap_or(char::MAX);
+                }
+                sql.push("(r.name >= ")
+                    .bind(name.as_str())
+                    .push(" AND r.name < ")
+                    .bind(after.into_iter().collect::<String>())
+                    .push(")")
+            }
+            Backend::Sqlite => sql
+                .push(
+                    "r.id IN (SELECT k.resource_id FROM resource_names \
+                     JOIN resource_search_keys k ON k.key = resource_names.rowid \
+                     WHERE resource_names MATCH ",
+                )
+                .bind(format!("\"{name}\""))
+                .push(")"),
+            Backend::Postgres if short => sql.push("r.name LIKE ").bind(format!("{name}%")),
+            Backend::Postgres => sql.push("r.name LIKE ").bind(format!("%{name}%")),
+        };
+    }
+
     /// Appends the relevance tier of resource `r` for `terms`, the same on both backends: 0 the
     /// exact name, 1 a name starting with the query, 2 a name containing it or every term in the
     /// name or title, 3 every
@@ -641,7 +675,7 @@ impl Filters {
             .push(" THEN 1 WHEN ");
         self.push_match(sql, terms, Columns::NameTitle);
         sql.push(" OR ");
-        push_name_contains(sql, terms);
+        self.push_name_contains(sql, terms);
         sql.push(" THEN 2 WHEN ");
         self.push_match(sql, terms, Columns::NameTitleTags);
         sql.push(" THEN 3 ELSE 4 END");
@@ -655,14 +689,6 @@ impl Filters {
         let count: i64 = sql.query_scalar().fetch_one(pool).await?;
         Ok((count.min(EXACT_TOTAL_MAX), count <= EXACT_TOTAL_MAX))
     }
-}
-
-/// Appends the condition that the name of resource `r` contains the query (`car` in `racecar`),
-/// which word and prefix search do not find. Names are short, but this reads every name of the
-/// kind: a name-suffix column in the search index would make it an index lookup.
-fn push_name_contains(sql: &mut Sql, terms: &Terms) {
-    sql.push("r.name LIKE ")
-        .bind(format!("%{}%", terms.exact_name()));
 }
 
 /// Lists and searches resources of a kind, in two queries whatever the page size: the capped
@@ -714,22 +740,20 @@ pub const FACET_TAGS_MAX: i64 = 20;
 /// under the query's other filters (not its category), tags under its other filters (not its tag),
 /// the most used tags first.
 ///
-/// Without any filter, over more than [`EXACT_TOTAL_MAX`] resources of the kind, they come from a
-/// per-process cache renewed after [`FACETS_CACHED_FOR`]: counting every tag of a large catalogue
-/// on each visit of `/packages` would cost more than the rest of the page.
+/// When the listing has more than [`EXACT_TOTAL_MAX`] matches (its total is not exact), the facets
+/// come from a per-process cache renewed after [`FACETS_CACHED_FOR`]: counting every tag of
+/// thousands of resources on each visit would cost more than the rest of the page. A small listing
+/// is counted every time, so it follows every change at once.
 pub async fn facets(pool: &Pool, kind: Kind, query: &ListQuery) -> Result<Facets, AppError> {
     let filters = Filters::of(pool, kind, query);
-    let unfiltered = filters.terms.is_none()
-        && filters.category.is_none()
-        && filters.tag.is_none()
-        && filters.team.is_none();
-    if !unfiltered || filters.count(pool).await?.1 {
+    if filters.count(pool).await?.1 {
         return count_facets(pool, &filters).await;
     }
-    let key = (pool.connect_options().database_url.to_string(), kind);
-    let cached = FACETS_CACHE
-        .lock()
-        .map_err(|_| AppError::Internal("the facets cache is poisoned".into()))?
+    let key = (
+        pool.connect_options().database_url.to_string(),
+        format!("{filters:?}"),
+    );
+    let cached = lock_facets_cache()?
         .get(&key)
         .filter(|(at, _)| at.elapsed() < FACETS_CACHED_FOR)
         .map(|(_, facets)| facets.clone());
@@ -737,19 +761,31 @@ pub async fn facets(pool: &Pool, kind: Kind, query: &ListQuery) -> Result<Facets
         return Ok(facets);
     }
     let facets = count_facets(pool, &filters).await?;
-    FACETS_CACHE
-        .lock()
-        .map_err(|_| AppError::Internal("the facets cache is poisoned".into()))?
-        .insert(key, (std::time::Instant::now(), facets.clone()));
+    let mut cache = lock_facets_cache()?;
+    if cache.len() >= FACETS_CACHE_ENTRIES {
+        cache.retain(|_, (at, _)| at.elapsed() < FACETS_CACHED_FOR);
+        if cache.len() >= FACETS_CACHE_ENTRIES {
+            cache.clear();
+        }
+    }
+    cache.insert(key, (std::time::Instant::now(), facets.clone()));
     Ok(facets)
 }
 
-/// How long the facets of a large catalogue's unfiltered listing are reused (see [`facets`]).
+/// How long the facets of a large listing are reused (see [`facets`]).
 pub const FACETS_CACHED_FOR: std::time::Duration = std::time::Duration::from_secs(60);
+/// Most listings whose facets are kept at once.
+const FACETS_CACHE_ENTRIES: usize = 1_000;
 
-/// The facets of large unfiltered listings, by database and kind, with when they were counted.
-type FacetsCache = HashMap<(String, Kind), (std::time::Instant, Facets)>;
+/// The facets of large listings, by database and filters, with when they were counted.
+type FacetsCache = HashMap<(String, String), (std::time::Instant, Facets)>;
 static FACETS_CACHE: LazyLock<Mutex<FacetsCache>> = LazyLock::new(Default::default);
+
+fn lock_facets_cache() -> Result<std::sync::MutexGuard<'static, FacetsCache>, AppError> {
+    FACETS_CACHE
+        .lock()
+        .map_err(|_| AppError::Internal("the facets cache is poisoned".into()))
+}
 
 /// The facets under `filters`, counted (see [`facets`]).
 async fn count_facets(pool: &Pool, filters: &Filters) -> Result<Facets, AppError> {
