@@ -350,6 +350,37 @@ async fn totals_are_exact_up_to_a_limit_then_say_so(app: &TestApp) {
         .await;
     assert_eq!(deep.status, 200);
     assert_eq!(names_in(&deep).len(), 20);
+    // A tag shared by more than the limit: the page is the same whichever way the database walks.
+    sqlx::query("INSERT INTO resource_tags (resource_id, tag) SELECT id, 'bulk' FROM resources WHERE id LIKE 'bulk-%'")
+        .execute(&app.state.pool)
+        .await
+        .unwrap();
+    let mut by_name: Vec<String> = (1..=1001).map(|i| format!("bulk-{i}")).collect();
+    by_name.sort();
+    for page in [1, 2, 50] {
+        let tagged = app
+            .api(
+                "GET",
+                &format!("/store/v1/assets?tag=bulk&sort=name&page={page}"),
+                None,
+                None,
+            )
+            .await;
+        assert_eq!(tagged.json()["total_exact"], false);
+        let start = (page - 1) * 20;
+        assert_eq!(names_in(&tagged), by_name[start..start + 20], "page {page}");
+    }
+    // What a search filters by follows every change of the resource.
+    let in_vehicles = "/store/v1/assets?q=bulk+pack+424+&category=vehicles";
+    assert_eq!(
+        names_in(&app.api("GET", in_vehicles, None, None).await),
+        ["bulk-424"]
+    );
+    sqlx::query("UPDATE resources SET category = 'weapons' WHERE id = 'bulk-424'")
+        .execute(&app.state.pool)
+        .await
+        .unwrap();
+    assert!(names_in(&app.api("GET", in_vehicles, None, None).await).is_empty());
     let page = app.get("/assets", None).await;
     assert_eq!(page.status, 200);
     assert!(page.body.contains("1,000+ found"), "{}", page.body);

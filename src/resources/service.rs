@@ -561,6 +561,9 @@ struct Filters {
     category: Option<String>,
     tag: Option<String>,
     team: Option<String>,
+    /// Whether the listing is known to match more than [`EXACT_TOTAL_MAX`] resources (from its
+    /// count), so that walking an index in the listing's order finds a page soon.
+    large: bool,
 }
 
 /// A filter a facet leaves out, to count what choosing another value would show.
@@ -580,21 +583,49 @@ impl Filters {
             category: present(&query.category),
             tag: present(&query.tag),
             team: present(&query.team),
+            large: false,
+        }
+    }
+
+    /// What the listing reads, as `r`: on SQLite a search reads the search keys, which carry the
+    /// columns it filters and sorts by (migrations/sqlite/20261126000013); otherwise `resources`.
+    fn source(&self) -> &'static str {
+        match (self.backend, &self.terms) {
+            (Backend::Sqlite, Some(_)) => " FROM resource_search_keys r",
+            _ => " FROM resources r",
+        }
+    }
+
+    /// The resource id of `r` in [`source`](Self::source).
+    fn id(&self) -> &'static str {
+        match (self.backend, &self.terms) {
+            (Backend::Sqlite, Some(_)) => "r.resource_id",
+            _ => "r.id",
         }
     }
 
     /// Appends the `WHERE` clause of resources `r` under these filters (but `without`), each
     /// written so that its index answers it: the kind and category by the listing indexes, the tag
     /// by `(tag, resource_id)`, the team by `(team_id, kind, name)`, the text by the search index.
+    ///
+    /// On SQLite, the tag of a large listing is checked row by row instead (`+` keeps SQLite from
+    /// using an index for it), so that SQLite walks the index of the listing's order and stops at
+    /// the page's last row, rather than reading and sorting every resource with the tag. A small
+    /// listing is read through the tag index as usual.
     fn push_where(&self, sql: &mut Sql, without: Without) {
         sql.push(" WHERE r.kind = ").bind(self.kind.as_str());
         if let (Some(category), false) = (&self.category, without == Without::Category) {
             sql.push(" AND r.category = ").bind(category.as_str());
         }
         if let (Some(tag), false) = (&self.tag, without == Without::Tag) {
-            sql.push(" AND r.id IN (SELECT g.resource_id FROM resource_tags g WHERE g.tag = ")
-                .bind(tag.as_str())
-                .push(")");
+            let by_row = self.large && self.backend == Backend::Sqlite && self.terms.is_none();
+            sql.push(&format!(
+                " AND {}{} IN (SELECT g.resource_id FROM resource_tags g WHERE g.tag = ",
+                if by_row { "+" } else { "" },
+                self.id()
+            ))
+            .bind(tag.as_str())
+            .push(")");
         }
         if let Some(team) = &self.team {
             sql.push(" AND r.team_id = (SELECT tm.id FROM teams tm WHERE tm.name = ")
@@ -614,11 +645,7 @@ impl Filters {
     fn push_match(&self, sql: &mut Sql, terms: &Terms, columns: Columns) {
         match self.backend {
             Backend::Sqlite => sql
-                .push(
-                    "r.id IN (SELECT k.resource_id FROM resource_search \
-                     JOIN resource_search_keys k ON k.key = resource_search.rowid \
-                     WHERE resource_search MATCH ",
-                )
+                .push("r.key IN (SELECT rowid FROM resource_search WHERE resource_search MATCH ")
                 .bind(terms.fts5(columns))
                 .push(")"),
             Backend::Postgres => sql
@@ -650,11 +677,7 @@ impl Filters {
                     .push(")")
             }
             Backend::Sqlite => sql
-                .push(
-                    "r.id IN (SELECT k.resource_id FROM resource_names \
-                     JOIN resource_search_keys k ON k.key = resource_names.rowid \
-                     WHERE resource_names MATCH ",
-                )
+                .push("r.key IN (SELECT rowid FROM resource_names WHERE resource_names MATCH ")
                 .bind(format!("\"{name}\""))
                 .push(")"),
             Backend::Postgres if short => sql.push("r.name LIKE ").bind(format!("{name}%")),
@@ -683,7 +706,8 @@ impl Filters {
 
     /// The capped count of matching resources: `(total, exact)`.
     async fn count(&self, pool: &Pool) -> Result<(i64, bool), AppError> {
-        let mut sql = Sql::new("SELECT COUNT(*) FROM (SELECT 1 AS one FROM resources r");
+        let mut sql = Sql::new("SELECT COUNT(*) FROM (SELECT 1 AS one");
+        sql.push(self.source());
         self.push_where(&mut sql, Without::Nothing);
         sql.push(" LIMIT ").bind(EXACT_TOTAL_MAX + 1).push(") c");
         let count: i64 = sql.query_scalar().fetch_one(pool).await?;
@@ -701,11 +725,16 @@ pub async fn list(
 ) -> Result<Page<ResourceInfo>, AppError> {
     let page = query.page.unwrap_or(1).max(1);
     let page_size = query.page_size.unwrap_or(20).clamp(1, 100);
-    let filters = Filters::of(pool, kind, &query);
+    let mut filters = Filters::of(pool, kind, &query);
     let sort = Sort::of(&query, filters.terms.is_some())?;
     let (total, total_exact) = filters.count(pool).await?;
+    filters.large = !total_exact;
 
-    let mut sql = Sql::new(&format!("SELECT {} FROM (SELECT r.id", card_columns()));
+    let mut sql = Sql::new(&format!(
+        "SELECT {} FROM (SELECT {} AS id",
+        card_columns(),
+        filters.id()
+    ));
     let order = match (&filters.terms, sort) {
         (Some(terms), Sort::Relevance) => {
             sql.push(", ");
@@ -715,7 +744,7 @@ pub async fn list(
         }
         _ => sort.order_by(""),
     };
-    sql.push(" FROM resources r");
+    sql.push(filters.source());
     filters.push_where(&mut sql, Without::Nothing);
     sql.push(&format!(" ORDER BY {order} LIMIT "))
         .bind(page_size)
@@ -789,14 +818,17 @@ fn lock_facets_cache() -> Result<std::sync::MutexGuard<'static, FacetsCache>, Ap
 
 /// The facets under `filters`, counted (see [`facets`]).
 async fn count_facets(pool: &Pool, filters: &Filters) -> Result<Facets, AppError> {
-    let mut sql = Sql::new("SELECT r.category AS value, COUNT(*) AS count FROM resources r");
+    let mut sql = Sql::new("SELECT r.category AS value, COUNT(*) AS count");
+    sql.push(filters.source());
     filters.push_where(&mut sql, Without::Category);
     sql.push(" GROUP BY r.category ORDER BY COUNT(*) DESC, r.category");
     let categories: Vec<FacetCount> = sql.query_as().fetch_all(pool).await?;
-    let mut sql = Sql::new(
+    let mut sql = Sql::new(&format!(
         "SELECT s.tag AS value, COUNT(*) AS count FROM resource_tags s \
-         WHERE s.resource_id IN (SELECT r.id FROM resources r",
-    );
+         WHERE s.resource_id IN (SELECT {}",
+        filters.id()
+    ));
+    sql.push(filters.source());
     filters.push_where(&mut sql, Without::Tag);
     sql.push(") GROUP BY s.tag ORDER BY COUNT(*) DESC, s.tag LIMIT ")
         .bind(FACET_TAGS_MAX);
