@@ -100,9 +100,14 @@ pub async fn connect(url: &str) -> Result<Pool, sqlx::Error> {
         .after_connect(move |conn, _| {
             Box::pin(async move {
                 if backend == Backend::Sqlite {
-                    // Per connection: enforce foreign keys, wait for locks instead of failing.
+                    // Per connection: enforce foreign keys, wait for locks instead of failing,
+                    // and read the file through a memory map (up to 1 GiB of it) instead of a
+                    // system call and a copy per page: a search reads thousands of pages, and 8
+                    // concurrent searches ran 35 to 70% more per second (scripts/bench-listings'
+                    // query, 8 threads). The map shares the operating system's page cache.
                     conn.execute(
-                        "PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000; PRAGMA synchronous = NORMAL;",
+                        "PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000; PRAGMA synchronous = NORMAL; \
+                         PRAGMA mmap_size = 1073741824;",
                     )
                     .await?;
                 }
