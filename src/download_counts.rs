@@ -9,7 +9,7 @@
 //! - **In memory:** [`DownloadCounts::note`] adds `(release, address)` to a set and returns at
 //!   once; the same pair noted twice before a flush is one entry.
 //! - **In the database:** [`DownloadCounts::flush`] writes the set in one transaction. Each pair
-//!   upserts its row of `download_windows` (the address as a SHA-256, not in clear), which only
+//!   upserts its row of `download_windows` (the client as a SHA-256, see [`address_key`]), which only
 //!   takes when the pair has no row or its last counted download is older than the window; the
 //!   pairs that took are added to `releases.download_count` and `resources.download_count`. The
 //!   upsert decides, so several store instances on one database, or a note that reaches the
@@ -111,6 +111,12 @@ impl DownloadCounts {
             Err(error) => {
                 let mut pending = self.pending();
                 let room = MAX_PENDING.saturating_sub(pending.len());
+                if notes.len() > room {
+                    tracing::warn!(
+                        dropped = notes.len() - room,
+                        "{MAX_PENDING} downloads are waiting to be counted: the oldest are not"
+                    );
+                }
                 pending.extend(notes.into_iter().take(room));
                 Err(error)
             }
@@ -137,9 +143,20 @@ impl DownloadCounts {
     }
 }
 
-/// The stored form of an address: its SHA-256 in hex, so the table is not a list of addresses.
+/// The stored form of an address: the SHA-256 (hex) of the client, which is the IPv4 address (an
+/// IPv4-mapped IPv6 address counts as its IPv4 one) or the IPv6 /64 network, since one IPv6 host
+/// commonly has a whole /64 to rotate through. The hash keeps the table from being a list of
+/// addresses at a glance; it is not anonymous (IPv4 can be enumerated), so the table is personal
+/// data for as long as a row lives (one window).
 fn address_key(address: IpAddr) -> String {
-    hex::encode(Sha256::digest(address.to_string().as_bytes()))
+    let client = match address {
+        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+            Some(v4) => IpAddr::V4(v4),
+            None => IpAddr::V6((u128::from(v6) & !u128::from(u64::MAX)).into()),
+        },
+        v4 => v4,
+    };
+    hex::encode(Sha256::digest(client.to_string().as_bytes()))
 }
 
 /// Upserts each note's window row and adds the ones that took to the counts, in one transaction.
@@ -198,12 +215,30 @@ async fn write(pool: &Pool, notes: &[Note], now: i64, window: i64) -> Result<u64
             .execute(&mut *transaction)
             .await?;
     }
-    // Rows whose window is over count again anyway: drop them, so the table stays the size of a
-    // window's traffic.
-    sqlx::query("DELETE FROM download_windows WHERE counted_at <= $1")
-        .bind(cutoff)
-        .execute(&mut *transaction)
-        .await?;
     transaction.commit().await?;
+    // Rows whose window is over count again anyway: drop them, so the table stays the size of a
+    // window's traffic. Apart from the counting transaction, so that two instances renewing rows
+    // at once never wait on each other's deletions; a failure here loses nothing.
+    if let Err(error) = sqlx::query("DELETE FROM download_windows WHERE counted_at <= $1")
+        .bind(cutoff)
+        .execute(pool)
+        .await
+    {
+        tracing::warn!(%error, "cannot remove expired download windows yet");
+    }
     Ok(counted_by_release.values().sum::<i64>() as u64)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::address_key;
+
+    #[test]
+    fn a_client_is_an_ipv4_address_or_an_ipv6_network() {
+        let key = |text: &str| address_key(text.parse().unwrap());
+        assert_eq!(key("2001:db8:1:2::1"), key("2001:db8:1:2:ffff::9"));
+        assert_ne!(key("2001:db8:1:2::1"), key("2001:db8:1:3::1"));
+        assert_eq!(key("::ffff:10.0.0.1"), key("10.0.0.1"));
+        assert_ne!(key("10.0.0.1"), key("10.0.0.2"));
+    }
 }

@@ -839,6 +839,79 @@ async fn download_counts_hold_across_instances_and_failures(app: &TestApp) {
     assert_eq!(download_counts(app, "1.0.0").await, (3, 3));
 }
 
+/// A release larger than one read of the file (256 KiB): whole, across a chunk boundary, to a
+/// short last chunk, and a resume of another file (`If-Range` naming an older ETag) gets the whole
+/// file.
+async fn large_downloads_are_streamed_in_chunks(app: &TestApp) {
+    let w = world(app).await;
+    // Hex of a simple pseudo-random sequence: about 1.5 MB that deflate halves, so the zip is
+    // larger than two chunks.
+    let mut state: u64 = 0x9e37_79b9_7f4a_7c15;
+    let noise: String = (0..1_500_000)
+        .map(|_| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            char::from_digit((state % 16) as u32, 16).unwrap()
+        })
+        .collect();
+    let manifest =
+        "[meta]\ntitle = \"Sandbox\"\nauthor = \"me\"\nversion = \"1.0.0\"\n[game_mode]\n";
+    let bytes = zip(&[("Package.toml", manifest), ("Client/noise.txt", &noise)]);
+    assert!(bytes.len() > 2 * 256 * 1024, "{} bytes", bytes.len());
+    upload(
+        app,
+        RELEASES,
+        &w.owner_token,
+        &bytes,
+        &[("publish", "true")],
+    )
+    .await;
+    let download = format!("{RELEASES}/1.0.0/download");
+    let fetch = |headers: &[(&str, String)]| {
+        let mut request = Request::get(&download);
+        for (name, value) in headers {
+            request = request.header(*name, value);
+        }
+        let request = request.body(Body::empty()).unwrap();
+        let router = app.router.clone();
+        async move {
+            let response = router.oneshot(request).await.unwrap();
+            let status = response.status().as_u16();
+            let body = http_body_util::BodyExt::collect(response.into_body())
+                .await
+                .unwrap()
+                .to_bytes();
+            (status, body)
+        }
+    };
+    let (status, whole) = fetch(&[]).await;
+    assert_eq!((status, whole.len()), (200, bytes.len()));
+    assert!(whole[..] == bytes[..], "the same bytes");
+    let boundary = 256 * 1024;
+    for (from, to) in [
+        (boundary - 5, boundary + 5),
+        (boundary + 1000, bytes.len() - 1),
+    ] {
+        let (status, part) = fetch(&[("range", format!("bytes={from}-{to}"))]).await;
+        assert_eq!(status, 206);
+        assert!(part[..] == bytes[from..=to], "bytes {from}-{to}");
+    }
+    let etag = format!("\"{}\"", hex_sha256(&bytes));
+    let (status, part) = fetch(&[("range", "bytes=10-".into()), ("if-range", etag.clone())]).await;
+    assert_eq!((status, part.len()), (206, bytes.len() - 10));
+    let (status, whole) = fetch(&[
+        ("range", "bytes=10-".into()),
+        ("if-range", "\"an-older-release\"".into()),
+    ])
+    .await;
+    assert_eq!(
+        (status, whole.len()),
+        (200, bytes.len()),
+        "a resume of another file"
+    );
+}
+
 fn hex_sha256(bytes: &[u8]) -> String {
     use sha2::Digest;
     hex::encode(sha2::Sha256::digest(bytes))
@@ -850,6 +923,7 @@ on_both_databases!(
     uploads_need_rights,
     drafts_and_private_releases_are_for_members,
     downloads_support_range_and_etag,
+    large_downloads_are_streamed_in_chunks,
     downloads_count_once_per_address_within_the_window,
     download_counts_hold_across_instances_and_failures,
     channel_downloads_take_the_newest_stable_enough_release,

@@ -138,6 +138,23 @@ async fn results_are_ranked_in_tiers_and_found_as_the_user_types(app: &TestApp) 
     as_typed.swap(0, 1);
     assert_eq!(names(app, &search("drift kin")).await, as_typed);
     assert_eq!(names(app, &search("kin")).await.len(), 6);
+    // The first letters typed: two find words that start with them and names that start with
+    // them (tier by tier); one finds only the names.
+    assert_eq!(
+        names(app, &search("dr")).await,
+        [
+            "drift-kings-2",
+            "drift-kings",
+            "arena-racer",
+            "tagged",
+            "described-b",
+            "described-a"
+        ]
+    );
+    assert_eq!(
+        names(app, &search("d")).await,
+        ["drift-kings-2", "described-b", "described-a", "drift-kings"]
+    );
     // A finished word is not a prefix (in a title: names are also searched for what they
     // contain, `car` in `racecar`).
     assert_eq!(names(app, &search("seque")).await, ["drift-kings-2"]);
@@ -300,13 +317,13 @@ async fn totals_are_exact_up_to_a_limit_then_say_so(app: &TestApp) {
         ),
         (json!(7), json!(true))
     );
-    // 1,001 asset packs written straight into the database: the search index takes them too.
+    // 1,100 asset packs written straight into the database: the search index takes them too.
     let team = teams::find(&app.state.pool, "studio")
         .await
         .unwrap()
         .unwrap();
     sqlx::query(
-        "WITH RECURSIVE n (i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 1001) \
+        "WITH RECURSIVE n (i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 1100) \
          INSERT INTO resources (id, kind, name, team_id, title, short_description, description, category, created_at, updated_at) \
          SELECT 'bulk-' || i, 'asset-pack', 'bulk-' || i, $1, 'Bulk pack ' || i, '', '', 'vehicles', i, i FROM n",
     )
@@ -355,7 +372,7 @@ async fn totals_are_exact_up_to_a_limit_then_say_so(app: &TestApp) {
         .execute(&app.state.pool)
         .await
         .unwrap();
-    let mut by_name: Vec<String> = (1..=1001).map(|i| format!("bulk-{i}")).collect();
+    let mut by_name: Vec<String> = (1..=1100).map(|i| format!("bulk-{i}")).collect();
     by_name.sort();
     for page in [1, 2, 50] {
         let tagged = app
@@ -384,6 +401,14 @@ async fn totals_are_exact_up_to_a_limit_then_say_so(app: &TestApp) {
     let page = app.get("/assets", None).await;
     assert_eq!(page.status, 200);
     assert!(page.body.contains("1,000+ found"), "{}", page.body);
+    // Past the counted total (1,000 is 84 pages of 12), a full page still leads to the next one.
+    let last_counted = app.get("/assets?page=84", None).await.body;
+    assert!(
+        last_counted.contains(r#"href="/assets?page=85""#),
+        "{last_counted}"
+    );
+    let beyond = app.get("/assets?page=85", None).await.body;
+    assert!(beyond.contains("Page 85 of 86+"), "{beyond}");
     assert!(app.get("/packages", None).await.body.contains("7 found"));
 }
 

@@ -3,7 +3,8 @@
 //! - **Fast.** The file is read in [`CHUNK`]-sized pieces on the blocking pool, each handed to the
 //!   connection as it is read, so a download costs one chunk or two of memory whatever the file's
 //!   size, and few system calls per megabyte.
-//! - **HTTP caching and resumes.** `ETag` (the SHA-256), `If-None-Match`, one `Range`, and a
+//! - **HTTP caching and resumes.** `ETag` (the SHA-256), `If-None-Match`, one `Range` (with
+//!   `If-Range`), and a
 //!   `Cache-Control` that fits the URL (see [`download_cache_control`]).
 //! - **Counted as peers count, off the request path.** A public release's download is noted in
 //!   memory ([`crate::download_counts`]) when it starts from the first byte: a whole-file `GET`, or
@@ -199,10 +200,17 @@ async fn serve_release(
             .map_err(|e| AppError::Internal(e.to_string()));
     }
 
+    // A resume names the file it began with `If-Range` (its ETag); when that file is not this one
+    // (the channel URL moved to a newer release), it gets the whole file instead of a mix of both.
+    let same_file = request
+        .headers
+        .get(header::IF_RANGE)
+        .is_none_or(|v| v.to_str().is_ok_and(|v| v.trim() == etag));
     let range = request
         .headers
         .get(header::RANGE)
         .and_then(|v| v.to_str().ok())
+        .filter(|_| same_file)
         .and_then(|v| parse_range(v, size));
     let (status, start, length) = match range {
         Some(Ok((start, end))) => {

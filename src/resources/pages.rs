@@ -302,9 +302,12 @@ fn ResultList(kind: Kind, listing: Listing) -> impl IntoView {
                         Ok(page) if page.items.is_empty() && listing == Listing::All && !filtered => ().into_any(),
                         Ok(page) if page.items.is_empty() => view! { {heading} <p class="muted">"Nothing found."</p> }.into_any(),
                         Ok(page) => {
-                            let pages = (page.total + page.page_size - 1) / page.page_size;
                             let current = page.page;
                             let exact = page.total_exact;
+                            // Past an inexact total, a full page may have a next one.
+                            let more = !exact && page.items.len() as i64 == page.page_size;
+                            let pages = ((page.total + page.page_size - 1) / page.page_size)
+                                .max(current + i64::from(more));
                             let link = move |to: i64| {
                                 let mut q = query.get_untracked();
                                 q.replace("page", to.to_string());
