@@ -140,6 +140,12 @@ async fn world(app: &TestApp) -> World {
 
 const RELEASES: &str = "/store/v1/packages/sandbox/releases";
 
+/// Uploads `zip` to `sandbox` as its owner and publishes it on the stable channel.
+async fn publish(app: &TestApp, w: &World, zip: &[u8]) {
+    let response = upload(app, RELEASES, &w.owner_token, zip, &[("publish", "true")]).await;
+    assert_eq!(response.status, 201, "{}", response.body);
+}
+
 fn auth(token: &str) -> String {
     format!("Token {token}")
 }
@@ -355,14 +361,7 @@ async fn drafts_and_private_releases_are_for_members(app: &TestApp) {
 async fn downloads_support_range_and_etag(app: &TestApp) {
     let w = world(app).await;
     let bytes = package("1.0.0");
-    upload(
-        app,
-        RELEASES,
-        &w.owner_token,
-        &bytes,
-        &[("publish", "true")],
-    )
-    .await;
+    publish(app, &w, &bytes).await;
     let download = format!("{RELEASES}/1.0.0/download");
 
     let full = app.api("GET", &download, None, None).await;
@@ -494,14 +493,7 @@ async fn channel_downloads_take_the_newest_stable_enough_release(app: &TestApp) 
 
 async fn drafts_can_be_deleted_published_releases_cannot(app: &TestApp) {
     let w = world(app).await;
-    upload(
-        app,
-        RELEASES,
-        &w.owner_token,
-        &package("1.0.0"),
-        &[("publish", "true")],
-    )
-    .await;
+    publish(app, &w, &package("1.0.0")).await;
     upload(app, RELEASES, &w.owner_token, &package("1.1.0"), &[]).await;
     let published = app
         .api(
@@ -714,14 +706,7 @@ async fn download_counts(app: &TestApp, version: &str) -> (i64, i64) {
 async fn downloads_count_once_per_address_within_the_window(app: &TestApp) {
     let w = world(app).await;
     let bytes = package("1.0.0");
-    upload(
-        app,
-        RELEASES,
-        &w.owner_token,
-        &bytes,
-        &[("publish", "true")],
-    )
-    .await;
+    publish(app, &w, &bytes).await;
     let download = format!("{RELEASES}/1.0.0/download");
     let etag = format!("\"{}\"", hex_sha256(&bytes));
 
@@ -804,14 +789,7 @@ async fn downloads_count_once_per_address_within_the_window(app: &TestApp) {
 /// flush at the same moment; a flush that fails keeps its notes for the next one.
 async fn download_counts_hold_across_instances_and_failures(app: &TestApp) {
     let w = world(app).await;
-    upload(
-        app,
-        RELEASES,
-        &w.owner_token,
-        &package("1.0.0"),
-        &[("publish", "true")],
-    )
-    .await;
+    publish(app, &w, &package("1.0.0")).await;
     let (release_id, resource_id): (String, String) =
         sqlx::query_as("SELECT id, resource_id FROM releases WHERE version = '1.0.0'")
             .fetch_one(&app.state.pool)
@@ -859,14 +837,7 @@ async fn large_downloads_are_streamed_in_chunks(app: &TestApp) {
         "[meta]\ntitle = \"Sandbox\"\nauthor = \"me\"\nversion = \"1.0.0\"\n[game_mode]\n";
     let bytes = zip(&[("Package.toml", manifest), ("Client/noise.txt", &noise)]);
     assert!(bytes.len() > 2 * 256 * 1024, "{} bytes", bytes.len());
-    upload(
-        app,
-        RELEASES,
-        &w.owner_token,
-        &bytes,
-        &[("publish", "true")],
-    )
-    .await;
+    publish(app, &w, &bytes).await;
     let download = format!("{RELEASES}/1.0.0/download");
     let fetch = |headers: &[(&str, String)]| {
         let mut request = Request::get(&download);

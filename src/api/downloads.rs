@@ -39,7 +39,7 @@ const CHUNK: usize = 256 * 1024;
 type Peer = Result<ConnectInfo<SocketAddr>, axum::extract::rejection::ExtensionRejection>;
 
 #[utoipa::path(get, path = "/{kind}/{name}/releases/{version}/download", tag = "releases", security((), ("token" = ["download"]), ("session" = [])), params(("kind" = String, Path, description = "packages or assets"), ("name" = String, Path, description = "the resource name"), ("version" = String, Path, description = "X.Y.Z")),
-    responses((status = 200, description = "The zip (honours Range and If-None-Match)", content_type = "application/zip"), (status = 206, description = "Part of the zip"), (status = 304, description = "Not modified"), (status = 404, body = crate::error::ErrorBody), (status = 416, description = "Range not satisfiable")))]
+    responses((status = 200, description = "The zip (honours Range, If-Range and If-None-Match)", content_type = "application/zip"), (status = 206, description = "Part of the zip"), (status = 304, description = "Not modified"), (status = 404, body = crate::error::ErrorBody), (status = 416, description = "Range not satisfiable")))]
 /// `GET /store/v1/{type}/{name}/releases/{version}/download`
 pub async fn download_release(
     State(state): State<AppState>,

@@ -588,7 +588,7 @@ impl Filters {
     }
 
     /// What the listing reads, as `r`: on SQLite a search reads the search keys, which carry the
-    /// columns it filters and sorts by (migrations/sqlite/20261126000013); otherwise `resources`.
+    /// columns it filters and sorts by (migrations/sqlite/20261126000012); otherwise `resources`.
     fn source(&self) -> &'static str {
         match (self.backend, &self.terms) {
             (Backend::Sqlite, Some(_)) => " FROM resource_search_keys r",
