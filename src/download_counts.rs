@@ -114,7 +114,7 @@ impl DownloadCounts {
                 if notes.len() > room {
                     tracing::warn!(
                         dropped = notes.len() - room,
-                        "{MAX_PENDING} downloads are waiting to be counted: the oldest are not"
+                        "{MAX_PENDING} downloads are waiting to be counted: some of them are not"
                     );
                 }
                 pending.extend(notes.into_iter().take(room));
@@ -169,6 +169,9 @@ async fn write(pool: &Pool, notes: &[Note], now: i64, window: i64) -> Result<u64
         .map(|note| (note, address_key(note.address)))
         .collect();
     notes.sort_by(|a, b| (&a.0.release_id, &a.1).cmp(&(&b.0.release_id, &b.1)));
+    // Addresses of one IPv6 network are one client: one row each, or Postgres refuses a statement
+    // that would update a row twice.
+    notes.dedup_by(|a, b| a.0.release_id == b.0.release_id && a.1 == b.1);
     let resource_of: BTreeMap<&str, &str> = notes
         .iter()
         .map(|(note, _)| (note.release_id.as_str(), note.resource_id.as_str()))

@@ -802,9 +802,17 @@ async fn download_counts_hold_across_instances_and_failures(app: &TestApp) {
         instance.note(&release_id, &resource_id, "10.1.0.1".parse().unwrap());
     }
     second.note(&release_id, &resource_id, "10.1.0.2".parse().unwrap());
+    // One IPv6 network is one client, even in one batch.
+    for address in ["2001:db8:7:7::1", "2001:db8:7:7::2"] {
+        second.note(&release_id, &resource_id, address.parse().unwrap());
+    }
     let (a, b) = tokio::join!(first.flush(&app.state.pool), second.flush(&app.state.pool));
-    assert_eq!(a.unwrap() + b.unwrap(), 2, "10.1.0.1 once, 10.1.0.2 once");
-    assert_eq!(download_counts(app, "1.0.0").await, (2, 2));
+    assert_eq!(
+        a.unwrap() + b.unwrap(),
+        3,
+        "10.1.0.1 once, 10.1.0.2 once, 2001:db8:7:7::/64 once"
+    );
+    assert_eq!(download_counts(app, "1.0.0").await, (3, 3));
 
     // A database that does not answer: the notes wait for the next flush.
     let closed = db::connect(&app.state.settings.database_url).await.unwrap();
@@ -814,7 +822,7 @@ async fn download_counts_hold_across_instances_and_failures(app: &TestApp) {
     assert_eq!(first.pending_len(), 1);
     assert_eq!(first.flush(&app.state.pool).await.unwrap(), 1);
     assert_eq!(first.pending_len(), 0);
-    assert_eq!(download_counts(app, "1.0.0").await, (3, 3));
+    assert_eq!(download_counts(app, "1.0.0").await, (4, 4));
 }
 
 /// A release larger than one read of the file (256 KiB): whole, across a chunk boundary, to a

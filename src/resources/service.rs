@@ -793,11 +793,12 @@ pub async fn facets(pool: &Pool, kind: Kind, query: &ListQuery) -> Result<Facets
     let mut cache = lock_facets_cache()?;
     if cache.len() >= FACETS_CACHE_ENTRIES {
         cache.retain(|_, (at, _)| at.elapsed() < FACETS_CACHED_FOR);
-        if cache.len() >= FACETS_CACHE_ENTRIES {
-            cache.clear();
-        }
     }
-    cache.insert(key, (std::time::Instant::now(), facets.clone()));
+    // Full of fresh entries: those stay (a burst of distinct searches does not push out the
+    // listings everyone visits), and this one is counted again next time.
+    if cache.len() < FACETS_CACHE_ENTRIES {
+        cache.insert(key, (std::time::Instant::now(), facets.clone()));
+    }
     Ok(facets)
 }
 
