@@ -614,20 +614,8 @@ async fn insert_resource(app: &TestApp, team: &str, name: &str) {
     .unwrap();
 }
 
-async fn new_team(app: &TestApp, owner: &service::User, name: &str) {
-    use nanos_store::teams::service::{create, Actor, NewTeam};
-    let new = NewTeam {
-        name: name.into(),
-        title: format!("Team {name}"),
-        description: String::new(),
-    };
-    create(&app.state.pool, Actor::user(owner), new, db::now())
-        .await
-        .unwrap();
-}
-
 async fn deleting_an_account_explains_and_refuses_what_it_must(app: &TestApp) {
-    use nanos_store::teams::service::{add_member, Actor};
+    use nanos_store::teams::service::Actor;
     use nanos_store::teams::Role;
     let cookie = app.register("leaver").await;
     let leaver = service::session_user(
@@ -639,20 +627,12 @@ async fn deleting_an_account_explains_and_refuses_what_it_must(app: &TestApp) {
     .unwrap()
     .unwrap();
     let friend = app.create_user("friend").await;
-    new_team(app, &leaver, "solo").await; // only the leaver, nothing in it: deleted with them
-    new_team(app, &leaver, "busy").await; // holds a resource: blocks
+    app.create_team(&leaver, "solo").await; // only the leaver, nothing in it: deleted with them
+    app.create_team(&leaver, "busy").await; // holds a resource: blocks
     insert_resource(app, "busy", "busy-mod").await;
-    new_team(app, &friend, "friends").await; // the leaver is a developer there: left
-    add_member(
-        &app.state.pool,
-        Actor::user(&friend),
-        "friends",
-        "leaver",
-        Role::Developer,
-        db::now(),
-    )
-    .await
-    .unwrap();
+    app.create_team(&friend, "friends").await; // the leaver is a developer there: left
+    app.add_member(&friend, "friends", "leaver", Role::Developer)
+        .await;
     app.create_token(&leaver, &[nanos_store::tokens::Scope::Download], None)
         .await;
 
@@ -693,16 +673,7 @@ async fn deleting_an_account_explains_and_refuses_what_it_must(app: &TestApp) {
         .contains("'busy'"));
 
     // Once someone else owns the busy team, the account can go.
-    add_member(
-        &app.state.pool,
-        Actor::user(&leaver),
-        "busy",
-        "friend",
-        Role::Owner,
-        db::now(),
-    )
-    .await
-    .unwrap();
+    app.add_member(&leaver, "busy", "friend", Role::Owner).await;
     let deleted = app
         .call(
             "/api/accounts/delete",
@@ -741,7 +712,7 @@ async fn deleting_an_account_explains_and_refuses_what_it_must(app: &TestApp) {
 
 async fn profiles_list_teams_and_resources(app: &TestApp) {
     let maker = app.create_user("maker").await;
-    new_team(app, &maker, "studio").await;
+    app.create_team(&maker, "studio").await;
     insert_resource(app, "studio", "sandbox-mod").await;
     let page = app.get("/u/maker", None).await;
     assert_eq!(page.status, 200);

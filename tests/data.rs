@@ -12,7 +12,7 @@ use nanos_store::error::AppError;
 use nanos_store::resources::facts;
 use nanos_store::resources::releases;
 use nanos_store::resources::service::{self as resources, ListQuery, NewResource, Resource};
-use nanos_store::teams::service::{self as teams, Actor, NewTeam};
+use nanos_store::teams::service::{self as teams, Actor};
 use nanos_store::teams::Role;
 use nanos_store::tokens::service as tokens;
 use nanos_store::tokens::Scope;
@@ -52,17 +52,6 @@ fn assert_decode_error<T: std::fmt::Debug>(result: Result<T, AppError>, expected
         }
         other => panic!("expected a decode error with {expected:?}, got {other:?}"),
     }
-}
-
-async fn new_team(app: &TestApp, owner: &User, name: &str) {
-    let new = NewTeam {
-        name: name.into(),
-        title: format!("Team {name}"),
-        description: String::new(),
-    };
-    teams::create(&app.state.pool, Actor::user(owner), new, db::now())
-        .await
-        .unwrap();
 }
 
 async fn new_package(
@@ -129,7 +118,7 @@ async fn insert_release(
 
 async fn unknown_channel_is_an_error(app: &TestApp) {
     let owner = app.create_user("owner").await;
-    new_team(app, &owner, "studio").await;
+    app.create_team(&owner, "studio").await;
     let resource = new_package(app, &owner, "studio", "pkg", &[]).await;
     insert_release(app, &resource, (1, 0, 0), "stable", "published").await;
     without_checks(app, "releases", "releases_channel").await;
@@ -147,7 +136,7 @@ async fn unknown_channel_is_an_error(app: &TestApp) {
 
 async fn unknown_release_state_is_an_error(app: &TestApp) {
     let owner = app.create_user("owner").await;
-    new_team(app, &owner, "studio").await;
+    app.create_team(&owner, "studio").await;
     let resource = new_package(app, &owner, "studio", "pkg", &[]).await;
     insert_release(app, &resource, (1, 0, 0), "stable", "published").await;
     without_checks(app, "releases", "releases_state").await;
@@ -160,7 +149,7 @@ async fn unknown_release_state_is_an_error(app: &TestApp) {
 
 async fn unknown_kind_is_an_error(app: &TestApp) {
     let owner = app.create_user("owner").await;
-    new_team(app, &owner, "studio").await;
+    app.create_team(&owner, "studio").await;
     new_package(app, &owner, "studio", "base", &[]).await;
     let user = new_package(app, &owner, "studio", "user", &[]).await;
     let release = insert_release(app, &user, (1, 0, 0), "stable", "published").await;
@@ -186,17 +175,9 @@ async fn unknown_kind_is_an_error(app: &TestApp) {
 async fn unknown_member_role_is_an_error(app: &TestApp) {
     let owner = app.create_user("owner").await;
     let helper = app.create_user("helper").await;
-    new_team(app, &owner, "studio").await;
-    teams::add_member(
-        &app.state.pool,
-        Actor::user(&owner),
-        "studio",
-        "helper",
-        Role::Developer,
-        db::now(),
-    )
-    .await
-    .unwrap();
+    app.create_team(&owner, "studio").await;
+    app.add_member(&owner, "studio", "helper", Role::Developer)
+        .await;
     without_checks(app, "team_members", "team_members_role").await;
     execute(
         app,
@@ -226,7 +207,7 @@ async fn unknown_member_role_is_an_error(app: &TestApp) {
 async fn unknown_invitation_role_is_an_error(app: &TestApp) {
     let owner = app.create_user("owner").await;
     let guest = app.create_user("guest").await;
-    new_team(app, &owner, "studio").await;
+    app.create_team(&owner, "studio").await;
     teams::invite(
         &app.state.pool,
         Actor::user(&owner),
@@ -274,7 +255,7 @@ async fn assert_refused(app: &TestApp, sql: &str, rule: &str) {
 
 async fn bad_rows_are_refused(app: &TestApp) {
     let owner = app.create_user("owner").await;
-    new_team(app, &owner, "studio").await;
+    app.create_team(&owner, "studio").await;
     let resource = new_package(app, &owner, "studio", "pkg", &[]).await;
     let release = insert_release(app, &resource, (1, 0, 0), "stable", "published").await;
     execute(
@@ -457,8 +438,8 @@ fn expected(i: usize) -> Expected {
 
 async fn listing_loads_a_page_at_once(app: &TestApp) {
     let owner = app.create_user("owner").await;
-    new_team(app, &owner, "red").await;
-    new_team(app, &owner, "blue").await;
+    app.create_team(&owner, "red").await;
+    app.create_team(&owner, "blue").await;
     let count: usize = 50;
     for i in 0..count {
         let team = if i.is_multiple_of(2) { "red" } else { "blue" };
@@ -540,7 +521,7 @@ async fn listing_loads_a_page_at_once(app: &TestApp) {
 
 async fn requirements_are_found_at_once(app: &TestApp) {
     let owner = app.create_user("owner").await;
-    new_team(app, &owner, "studio").await;
+    app.create_team(&owner, "studio").await;
     new_package(app, &owner, "studio", "known", &[]).await;
     let manifest = nanos_store::validate::ManifestSummary {
         kind: Kind::Package,

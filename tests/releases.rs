@@ -8,7 +8,6 @@ use axum::body::{Body, Bytes};
 use axum::http::Request;
 use common::{zip, TestApp, TestResponse};
 use nanos_store::db;
-use nanos_store::teams::service::{self as teams, Actor, NewTeam};
 use nanos_store::teams::Role;
 use nanos_store::tokens::Scope;
 use serde_json::json;
@@ -100,24 +99,9 @@ async fn world(app: &TestApp) -> World {
     let owner = app.create_user("owner").await;
     let tester = app.create_user("tester").await;
     let outsider = app.create_user("outsider").await;
-    let new = NewTeam {
-        name: "studio".into(),
-        title: "Studio".into(),
-        description: String::new(),
-    };
-    teams::create(&app.state.pool, Actor::user(&owner), new, db::now())
-        .await
-        .unwrap();
-    teams::add_member(
-        &app.state.pool,
-        Actor::user(&owner),
-        "studio",
-        "tester",
-        Role::Member,
-        db::now(),
-    )
-    .await
-    .unwrap();
+    app.create_team(&owner, "studio").await;
+    app.add_member(&owner, "studio", "tester", Role::Member)
+        .await;
     let owner_token = app.create_token(&owner, &Scope::ALL, None).await;
     let created = app
         .api(

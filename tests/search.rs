@@ -5,22 +5,14 @@
 mod common;
 
 use common::{TestApp, TestResponse};
-use nanos_store::db;
-use nanos_store::teams::service::{self as teams, Actor, NewTeam};
+use nanos_store::teams::service as teams;
 use nanos_store::tokens::Scope;
 use serde_json::json;
 
 /// A team `studio` whose owner's token (all scopes) is returned.
 async fn studio(app: &TestApp) -> String {
     let owner = app.create_user("owner").await;
-    let new = NewTeam {
-        name: "studio".into(),
-        title: "Studio".into(),
-        description: String::new(),
-    };
-    teams::create(&app.state.pool, Actor::user(&owner), new, db::now())
-        .await
-        .unwrap();
+    app.create_team(&owner, "studio").await;
     format!(
         "Token {}",
         app.create_token(&owner, &Scope::ALL, None).await

@@ -6,7 +6,7 @@ mod common;
 use common::{TestApp, TestResponse};
 use nanos_store::accounts::service as accounts;
 use nanos_store::db;
-use nanos_store::teams::service::{self as teams, Actor, NewTeam};
+use nanos_store::teams::service as teams;
 use nanos_store::teams::Role;
 use nanos_store::tokens::service::{self as tokens, Expiry, NewToken};
 use nanos_store::tokens::Scope;
@@ -26,30 +26,6 @@ async fn token_for(
     team: Option<&str>,
 ) -> String {
     format!("Token {}", app.create_token(user, scopes, team).await)
-}
-
-async fn new_team(app: &TestApp, owner: &accounts::User, name: &str) {
-    let new = NewTeam {
-        name: name.into(),
-        title: format!("Team {name}"),
-        description: String::new(),
-    };
-    teams::create(&app.state.pool, Actor::user(owner), new, db::now())
-        .await
-        .unwrap();
-}
-
-async fn add(app: &TestApp, owner: &accounts::User, team: &str, who: &str, role: Role) {
-    teams::add_member(
-        &app.state.pool,
-        Actor::user(owner),
-        team,
-        who,
-        role,
-        db::now(),
-    )
-    .await
-    .unwrap();
 }
 
 fn code(response: &TestResponse) -> String {
@@ -169,11 +145,13 @@ async fn authorisation_matrix(app: &TestApp) {
     for (index, (action, method, suffix, body, expected)) in cases.iter().enumerate() {
         for (column, (who, token)) in callers.iter().enumerate() {
             let team = format!("t{index}-{column}");
-            new_team(app, &owner, &team).await;
-            add(app, &owner, &team, "admin", Role::Admin).await;
-            add(app, &owner, &team, "developer", Role::Developer).await;
-            add(app, &owner, &team, "member", Role::Member).await;
-            add(app, &owner, &team, "target", Role::Developer).await;
+            app.create_team(&owner, &team).await;
+            app.add_member(&owner, &team, "admin", Role::Admin).await;
+            app.add_member(&owner, &team, "developer", Role::Developer)
+                .await;
+            app.add_member(&owner, &team, "member", Role::Member).await;
+            app.add_member(&owner, &team, "target", Role::Developer)
+                .await;
             let path = format!("/store/v1/teams/{team}{suffix}");
             let response = app.api(method, &path, *token, body.clone()).await;
             if response.status.as_u16() != expected[column] {
@@ -197,7 +175,7 @@ async fn authorisation_matrix(app: &TestApp) {
 async fn a_team_keeps_at_least_one_owner(app: &TestApp) {
     let (founder, founder_token) = user_with_token(app, "founder", &Scope::ALL).await;
     let (_, partner_token) = user_with_token(app, "partner", &Scope::ALL).await;
-    new_team(app, &founder, "studio").await;
+    app.create_team(&founder, "studio").await;
 
     let leave = app
         .api(
@@ -220,7 +198,8 @@ async fn a_team_keeps_at_least_one_owner(app: &TestApp) {
     assert_eq!(demote.status, 409);
     assert_eq!(code(&demote), "last-owner");
 
-    add(app, &founder, "studio", "partner", Role::Owner).await;
+    app.add_member(&founder, "studio", "partner", Role::Owner)
+        .await;
     let leave = app
         .api(
             "DELETE",
@@ -244,7 +223,7 @@ async fn a_team_keeps_at_least_one_owner(app: &TestApp) {
 
 async fn a_team_with_resources_cannot_be_deleted(app: &TestApp) {
     let (owner, token) = user_with_token(app, "publisher", &Scope::ALL).await;
-    new_team(app, &owner, "busy-team").await;
+    app.create_team(&owner, "busy-team").await;
     let team = teams::find(&app.state.pool, "busy-team")
         .await
         .unwrap()
@@ -356,8 +335,8 @@ async fn scopes_and_team_restrictions_hold(app: &TestApp) {
         .unwrap()
         .contains("manage"));
 
-    new_team(app, &user, "team-a").await;
-    new_team(app, &user, "team-b").await;
+    app.create_team(&user, "team-a").await;
+    app.create_team(&user, "team-b").await;
     let only_a = token_for(app, &user, &Scope::ALL, Some("team-a")).await;
     let edit = |team: &str| {
         (
@@ -412,7 +391,7 @@ async fn sessions_need_the_same_origin_to_change_things(app: &TestApp) {
 async fn the_audit_log_records_who_did_what(app: &TestApp) {
     let (boss, token) = user_with_token(app, "boss", &Scope::ALL).await;
     let (_, helper_token) = user_with_token(app, "helper", &Scope::ALL).await;
-    new_team(app, &boss, "logged").await;
+    app.create_team(&boss, "logged").await;
     app.api(
         "POST",
         "/store/v1/teams/logged/members",
@@ -480,7 +459,7 @@ async fn members_join_by_accepting_an_invitation(app: &TestApp) {
     let (lead, lead_token) = user_with_token(app, "lead", &Scope::ALL).await;
     let (_, guest_token) = user_with_token(app, "guest", &Scope::ALL).await;
     let (_, other_token) = user_with_token(app, "other", &Scope::ALL).await;
-    new_team(app, &lead, "crew").await;
+    app.create_team(&lead, "crew").await;
 
     let invite = |who: &str, role: &str| {
         app.api(
@@ -668,7 +647,7 @@ async fn invitations_on_the_pages(app: &TestApp) {
     .await
     .unwrap()
     .unwrap();
-    new_team(app, &lead_user, "pages").await;
+    app.create_team(&lead_user, "pages").await;
     let settings = app.get("/teams/pages/settings", Some(&lead)).await;
     assert_eq!(settings.status, 200);
     for role in Role::ALL {

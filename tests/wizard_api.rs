@@ -14,7 +14,7 @@ use nanos_store::error::{AppError, ErrorCode};
 use nanos_store::resources::releases::{self, NewRelease, UploadTarget, UploadedZip};
 use nanos_store::resources::service;
 use nanos_store::resources::Channel;
-use nanos_store::teams::service::{self as teams, Actor, NewTeam};
+use nanos_store::teams::service::Actor;
 use nanos_store::teams::Role;
 use nanos_store::tokens::Scope;
 use nanos_store::validate::{Code, Kind};
@@ -95,14 +95,7 @@ struct World {
 
 async fn world(app: &TestApp) -> World {
     let owner = app.create_user("owner").await;
-    let new = NewTeam {
-        name: "studio".into(),
-        title: "Studio".into(),
-        description: String::new(),
-    };
-    teams::create(&app.state.pool, Actor::user(&owner), new, db::now())
-        .await
-        .unwrap();
+    app.create_team(&owner, "studio").await;
     let mut tokens = Vec::new();
     for (name, role) in [
         ("admin", Role::Admin),
@@ -110,16 +103,7 @@ async fn world(app: &TestApp) -> World {
         ("member", Role::Member),
     ] {
         let user = app.create_user(name).await;
-        teams::add_member(
-            &app.state.pool,
-            Actor::user(&owner),
-            "studio",
-            name,
-            role,
-            db::now(),
-        )
-        .await
-        .unwrap();
+        app.add_member(&owner, "studio", name, role).await;
         tokens.push(app.create_token(&user, &Scope::ALL, None).await);
     }
     let outsider = app.create_user("outsider").await;

@@ -206,6 +206,45 @@ impl TestApp {
         .expect("create user")
     }
 
+    /// Creates the team `name` (titled `Team <name>`) with `owner` as its owner.
+    pub async fn create_team(&self, owner: &nanos_store::accounts::service::User, name: &str) {
+        use nanos_store::teams::service::{create, Actor, NewTeam};
+        let new = NewTeam {
+            name: name.into(),
+            title: format!("Team {name}"),
+            description: String::new(),
+        };
+        create(
+            &self.state.pool,
+            Actor::user(owner),
+            new,
+            nanos_store::db::now(),
+        )
+        .await
+        .expect("create team");
+    }
+
+    /// Adds `who` to `team` with `role`, as `owner` would.
+    pub async fn add_member(
+        &self,
+        owner: &nanos_store::accounts::service::User,
+        team: &str,
+        who: &str,
+        role: nanos_store::teams::Role,
+    ) {
+        use nanos_store::teams::service::{add_member, Actor};
+        add_member(
+            &self.state.pool,
+            Actor::user(owner),
+            team,
+            who,
+            role,
+            nanos_store::db::now(),
+        )
+        .await
+        .expect("add member");
+    }
+
     /// Creates a 30-day token for `user` with `scopes`, restricted to `team` when given; returns
     /// the secret.
     pub async fn create_token(

@@ -8,7 +8,6 @@ use axum::body::Body;
 use axum::http::Request;
 use nanos_store::accounts::service::{self as accounts, User};
 use nanos_store::db;
-use nanos_store::teams::service::{self as teams, Actor, NewTeam};
 use nanos_store::teams::Role;
 use nanos_store::tokens::Scope;
 use serde_json::{json, Value};
@@ -88,17 +87,6 @@ fn cache_control(response: &TestResponse) -> &str {
         .map_or("", |v| v.to_str().unwrap_or_default())
 }
 
-async fn new_team(app: &TestApp, owner: &User, name: &str) {
-    let new = NewTeam {
-        name: name.into(),
-        title: format!("Team {name}"),
-        description: String::new(),
-    };
-    teams::create(&app.state.pool, Actor::user(owner), new, db::now())
-        .await
-        .unwrap();
-}
-
 /// A session cookie for `user`, as the login page would set it.
 async fn cookie_for(app: &TestApp, user: &User) -> String {
     let session = accounts::start_session(&app.state.pool, &user.id, 3600, db::now())
@@ -120,17 +108,9 @@ struct World {
 async fn world(app: &TestApp) -> World {
     let owner = app.create_user("owner").await;
     let member = app.create_user("member").await;
-    new_team(app, &owner, "studio").await;
-    teams::add_member(
-        &app.state.pool,
-        Actor::user(&owner),
-        "studio",
-        "member",
-        Role::Member,
-        db::now(),
-    )
-    .await
-    .unwrap();
+    app.create_team(&owner, "studio").await;
+    app.add_member(&owner, "studio", "member", Role::Member)
+        .await;
     let owner_token = app.create_token(&owner, &Scope::ALL, None).await;
     let created = app
         .api(
@@ -151,7 +131,7 @@ async fn world(app: &TestApp) -> World {
 
 async fn the_audit_log_needs_manage_and_keeps_the_team_restriction(app: &TestApp) {
     let w = world(app).await;
-    new_team(app, &w.owner, "other").await;
+    app.create_team(&w.owner, "other").await;
     let audit = |team: &str| format!("/store/v1/teams/{team}/audit");
 
     let download_only = auth(&app.create_token(&w.owner, &[Scope::Download], None).await);

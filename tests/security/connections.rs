@@ -8,9 +8,8 @@ use std::time::{Duration, Instant};
 
 use nanos_store::config::Settings;
 use nanos_store::connections::{serve_on, ConnectionLimits};
-use nanos_store::db::{self, Backend};
+use nanos_store::db::Backend;
 use nanos_store::storage::BlobStore;
-use nanos_store::teams::service::{self as teams, Actor, NewTeam};
 use nanos_store::tokens::Scope;
 use serde_json::json;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -183,14 +182,7 @@ const BOUNDARY: &str = "nanosboundary";
 /// A user with a `publish` token, a team and a package `sandbox`; returns the token.
 async fn uploader(app: &TestApp) -> String {
     let owner = app.create_user("owner").await;
-    let new = NewTeam {
-        name: "studio".into(),
-        title: "Studio".into(),
-        description: String::new(),
-    };
-    teams::create(&app.state.pool, Actor::user(&owner), new, db::now())
-        .await
-        .unwrap();
+    app.create_team(&owner, "studio").await;
     let token = app.create_token(&owner, &Scope::ALL, None).await;
     let created = app
         .api(
