@@ -60,11 +60,17 @@ ensure_wasm_opt() {
 }
 
 # brotli compresses the bundle (compress_bundle) better than gzip; Debian's package.
-ensure_brotli() {
-  if ! command -v brotli >/dev/null; then
-    step "Installing brotli (Debian package)"
-    as_root apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq brotli >/dev/null
+ensure_brotli() { ensure_commands brotli:brotli; }
+
+# Debian's Chromium (or the one CHROMIUM_PATH names) and Playwright, for the end-to-end tests and
+# measurements.
+ensure_chromium() { [ -x "${CHROMIUM_PATH:-/usr/bin/chromium}" ] || ensure_commands chromium:chromium; }
+ensure_playwright() {
+  command -v npm >/dev/null || die "npm is missing: install Node.js 20 or newer."
+  if [ ! -d end2end/node_modules/@playwright/test ] ||
+     [ end2end/package-lock.json -nt end2end/node_modules/.package-lock.json ]; then
+    step "Installing Playwright (npm ci)"
+    (cd end2end && npm ci --no-audit --no-fund)
   fi
 }
 
