@@ -74,6 +74,61 @@ ensure_playwright() {
   fi
 }
 
+# Garage (https://garagehq.deuxfleurs.fr), a production S3-compatible object store, for the object
+# storage tests: installed once with cargo (about 25 minutes on 2 cores), then started once per
+# machine on loopback and set up with its own command line (a single-node layout, a key, a bucket).
+# Exports what the tests read: NANOS_STORE_TEST_S3 and the standard AWS_* variables.
+GARAGE_VERSION=2.5.0
+GARAGE_DIR="${XDG_CACHE_HOME:-$HOME/.cache}/nanos-store/garage"
+GARAGE_PORT="${NANOS_STORE_GARAGE_PORT:-3900}"
+GARAGE_BUCKET=nanos-store-test
+# A test-only key for a server that listens on loopback only (Garage's key id format: GK + 24 hex).
+GARAGE_KEY_ID=GK0123456789abcdef01234567
+GARAGE_SECRET=5e1ec7ed0f0e1ee1d0d0ca7f00dfee1dbeefc0ffee5eed5a1ad5a1e5ca1ab1e5
+ensure_garage() {
+  if [ "$(garage --version 2>/dev/null | awk '{print $2}' | tr -d v)" != "$GARAGE_VERSION" ]; then
+    step "Installing Garage $GARAGE_VERSION (cargo install, once: about 25 minutes)"
+    cargo install garage --version "$GARAGE_VERSION" --locked
+  fi
+}
+start_garage() {
+  local conf="$GARAGE_DIR/garage.toml" g
+  mkdir -p "$GARAGE_DIR"
+  if [ ! -f "$conf" ]; then
+    cat >"$conf" <<TOML
+metadata_dir = "$GARAGE_DIR/meta"
+data_dir = "$GARAGE_DIR/data"
+db_engine = "sqlite"
+replication_factor = 1
+rpc_bind_addr = "127.0.0.1:$((GARAGE_PORT + 1))"
+rpc_public_addr = "127.0.0.1:$((GARAGE_PORT + 1))"
+rpc_secret = "$(od -An -tx1 -N32 /dev/urandom | tr -d ' \n')"
+[s3_api]
+s3_region = "garage"
+api_bind_addr = "127.0.0.1:$GARAGE_PORT"
+root_domain = ".s3.garage.localhost"
+TOML
+  fi
+  g() { garage -c "$conf" "$@"; }
+  if ! g status >/dev/null 2>&1; then
+    step "Starting Garage on 127.0.0.1:$GARAGE_PORT"
+    nohup garage -c "$conf" server >"$GARAGE_DIR/server.log" 2>&1 &
+    local _
+    for _ in $(seq 100); do g status >/dev/null 2>&1 && break; sleep 0.2; done
+    g status >/dev/null 2>&1 || { tail -n 20 "$GARAGE_DIR/server.log"; die "Garage did not start"; }
+  fi
+  if g layout show 2>/dev/null | grep -q 'No nodes currently have a role'; then
+    g layout assign -z local -c 10G "$(g node id -q | cut -d@ -f1)" >/dev/null
+    g layout apply --version 1 >/dev/null
+  fi
+  g key info "$GARAGE_KEY_ID" >/dev/null 2>&1 ||
+    g key import --yes -n nanos-store-test "$GARAGE_KEY_ID" "$GARAGE_SECRET" >/dev/null
+  g bucket info "$GARAGE_BUCKET" >/dev/null 2>&1 || g bucket create "$GARAGE_BUCKET" >/dev/null
+  g bucket allow --read --write --owner "$GARAGE_BUCKET" --key "$GARAGE_KEY_ID" >/dev/null
+  export NANOS_STORE_TEST_S3="s3://$GARAGE_BUCKET" AWS_ENDPOINT_URL="http://127.0.0.1:$GARAGE_PORT" \
+    AWS_REGION=garage AWS_ACCESS_KEY_ID="$GARAGE_KEY_ID" AWS_SECRET_ACCESS_KEY="$GARAGE_SECRET"
+}
+
 # Builds the browser bundle and assembles the site: pkg/nanos-store.<hash>.{js,wasm,css}, each with
 # a .br and a .gz copy, the hash file that names them (hash.txt), and public/.
 # $1: cargo profile for the bundle (dev or wasm-release).

@@ -115,7 +115,9 @@ const EXIT_USAGE: u8 = 2;
 /// Parses the arguments and runs the command.
 pub async fn run() -> ExitCode {
     let cli = Cli::parse();
-    init_tracing();
+    if let Err(message) = init_tracing() {
+        return fail(EXIT_USAGE, message);
+    }
     let settings = || config::load(&cli.config);
     match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => match settings() {
@@ -316,12 +318,32 @@ fn fail(code: u8, error: impl std::fmt::Display) -> ExitCode {
     ExitCode::from(code)
 }
 
-fn init_tracing() {
+/// Logs to stderr, as text or, with `NANOS_STORE_LOG_FORMAT=json`, one JSON object per line (with
+/// the request's id and span fields on each line logged while a request is handled). Read before
+/// the settings, so that their own errors are logged in the chosen format.
+fn init_tracing() -> Result<(), String> {
     use tracing_subscriber::EnvFilter;
     let filter = EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,tower_http=warn"));
-    let _ = tracing_subscriber::fmt()
+    let logs = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .try_init();
+        .with_writer(std::io::stderr);
+    match std::env::var("NANOS_STORE_LOG_FORMAT").as_deref() {
+        Ok("json") => {
+            let _ = logs
+                .json()
+                .flatten_event(true)
+                .with_current_span(true)
+                .try_init();
+        }
+        Ok("text") | Ok("") | Err(_) => {
+            let _ = logs.try_init();
+        }
+        Ok(other) => {
+            return Err(format!(
+                "invalid setting NANOS_STORE_LOG_FORMAT={other:?}: expected text or json"
+            ))
+        }
+    }
+    Ok(())
 }

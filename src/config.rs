@@ -69,6 +69,14 @@ pub struct Settings {
     pub max_connections: usize,
     /// Downloads of one release from one address within this time count once.
     pub download_count_window: Duration,
+    /// Where release files are kept.
+    pub storage: Storage,
+    /// Whether downloads from an object store are answered with a redirect to a short-lived
+    /// presigned URL (so the bytes come from the object store or its CDN) instead of through the
+    /// store.
+    pub download_redirect: bool,
+    /// The bearer token `/metrics` wants; `None` turns `/metrics` off.
+    pub metrics_token: Option<crate::secrets::Secret>,
     /// Under `cargo leptos watch` (`LEPTOS_WATCH` set): the port of its live-reload socket, which
     /// the pages connect to.
     pub live_reload_port: Option<u32>,
@@ -117,6 +125,9 @@ struct StoreSection {
     request_timeout_secs: Option<u64>,
     max_connections: Option<u64>,
     download_count_window_secs: Option<u64>,
+    storage: Option<String>,
+    download_redirect: Option<bool>,
+    metrics_token: Option<String>,
 }
 
 /// Loads the settings from `file` (when it exists) and the process environment.
@@ -286,6 +297,44 @@ fn resolve(
         86_400,
         30 * 86_400,
     )?;
+    let storage = match pick("NANOS_STORE_STORAGE", file.store.storage) {
+        None => Storage::Local(data_dir.clone()),
+        Some(text) => parse_storage(&text, &env).map_err(|reason| ConfigError::Value {
+            name: "NANOS_STORE_STORAGE",
+            value: text.clone(),
+            reason,
+        })?,
+    };
+    let download_redirect = match env("NANOS_STORE_DOWNLOAD_REDIRECT").filter(|v| !v.is_empty()) {
+        Some(text) => text.parse::<bool>().map_err(|_| ConfigError::Value {
+            name: "NANOS_STORE_DOWNLOAD_REDIRECT",
+            value: text.clone(),
+            reason: "expected true or false".into(),
+        })?,
+        None => file.store.download_redirect.unwrap_or(false),
+    };
+    if download_redirect && matches!(storage, Storage::Local(_)) {
+        return Err(ConfigError::Value {
+            name: "NANOS_STORE_DOWNLOAD_REDIRECT",
+            value: "true".into(),
+            reason: "redirects need an object store (NANOS_STORE_STORAGE=s3://bucket/prefix); \
+                     local files are served by the store itself"
+                .into(),
+        });
+    }
+
+    let metrics_token = pick("NANOS_STORE_METRICS_TOKEN", file.store.metrics_token);
+    if let Some(token) = &metrics_token {
+        if token.len() < 16 {
+            return Err(ConfigError::Value {
+                name: "NANOS_STORE_METRICS_TOKEN",
+                value: "(hidden)".into(),
+                reason: "expected at least 16 characters".into(),
+            });
+        }
+    }
+    let metrics_token = metrics_token.map(crate::secrets::Secret::new);
+
     let max_connections = bounded_number(
         &env,
         "NANOS_STORE_MAX_CONNECTIONS",
@@ -333,8 +382,116 @@ fn resolve(
         request_timeout,
         max_connections,
         download_count_window,
+        storage,
+        download_redirect,
+        metrics_token,
         live_reload_port,
     })
+}
+
+/// Where release files are kept (`store.storage`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Storage {
+    /// A folder on the local disk (the default: the data dir).
+    Local(PathBuf),
+    /// An S3-compatible bucket.
+    S3(S3Storage),
+}
+
+/// An S3-compatible bucket and prefix, and how to reach it: `s3://bucket/prefix` with the standard
+/// variables `AWS_ENDPOINT_URL`, `AWS_REGION`, `AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct S3Storage {
+    pub bucket: String,
+    /// Key prefix, without a leading or trailing `/`; may be empty.
+    pub prefix: String,
+    /// A self-hosted server's address; `None` for AWS itself.
+    pub endpoint: Option<String>,
+    /// Whether the endpoint is plain http (allowed on loopback only).
+    pub allow_http: bool,
+    pub region: String,
+    pub access_key_id: Option<String>,
+    pub secret_access_key: Option<crate::secrets::Secret>,
+}
+
+impl std::fmt::Display for S3Storage {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "s3://{}/{}", self.bucket, self.prefix)?;
+        if let Some(endpoint) = &self.endpoint {
+            write!(f, " at {endpoint}")?;
+        }
+        Ok(())
+    }
+}
+
+/// Parses `store.storage`: a folder, or `s3://bucket/prefix` completed from the AWS variables
+/// (looked up through `env`); the error says what is wrong.
+pub fn parse_storage(text: &str, env: &impl Fn(&str) -> Option<String>) -> Result<Storage, String> {
+    let Some(rest) = text.strip_prefix("s3://") else {
+        if text.contains("://") {
+            return Err("expected a folder or an s3://bucket/prefix address".into());
+        }
+        return Ok(Storage::Local(PathBuf::from(text)));
+    };
+    let (bucket, prefix) = rest.split_once('/').unwrap_or((rest, ""));
+    let valid_bucket = (3..=63).contains(&bucket.len())
+        && bucket
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'.');
+    if !valid_bucket {
+        return Err(format!(
+            "{bucket:?} is not a bucket name (3 to 63 lowercase letters, digits, '-' and '.')"
+        ));
+    }
+    let prefix = prefix.trim_matches('/');
+    if prefix.split('/').any(|part| part == "." || part == "..") || prefix.contains("//") {
+        return Err(format!("{prefix:?} is not a key prefix"));
+    }
+    let var = |name: &str| env(name).filter(|v| !v.is_empty());
+    let endpoint = var("AWS_ENDPOINT_URL").map(|e| e.trim_end_matches('/').to_string());
+    let allow_http = match &endpoint {
+        None => false,
+        Some(endpoint) => {
+            let parsed = url::Url::parse(endpoint)
+                .map_err(|e| format!("AWS_ENDPOINT_URL={endpoint:?} is not an address: {e}"))?;
+            match parsed.scheme() {
+                "https" => false,
+                "http" if is_loopback(&parsed) => true,
+                "http" => {
+                    return Err(format!(
+                        "AWS_ENDPOINT_URL={endpoint:?} is plain http to another machine; use https \
+                         (plain http is allowed on loopback only)"
+                    ))
+                }
+                _ => {
+                    return Err(format!(
+                        "AWS_ENDPOINT_URL={endpoint:?} is not an http(s) address"
+                    ))
+                }
+            }
+        }
+    };
+    Ok(Storage::S3(S3Storage {
+        bucket: bucket.to_string(),
+        prefix: prefix.to_string(),
+        endpoint,
+        allow_http,
+        region: var("AWS_REGION")
+            .or_else(|| var("AWS_DEFAULT_REGION"))
+            .unwrap_or_else(|| "us-east-1".to_string()),
+        access_key_id: var("AWS_ACCESS_KEY_ID"),
+        secret_access_key: var("AWS_SECRET_ACCESS_KEY").map(crate::secrets::Secret::new),
+    }))
+}
+
+/// Whether `url` names this machine (`localhost`, `127.0.0.0/8`, `::1`).
+fn is_loopback(url: &url::Url) -> bool {
+    match url.host() {
+        Some(url::Host::Domain(name)) => name == "localhost",
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        None => false,
+    }
 }
 
 /// Parses a comma-separated list of IP addresses (`10.0.0.1`) and CIDR ranges (`10.0.0.0/8`);

@@ -67,6 +67,9 @@ pub enum ErrorCode {
     TooManyRequests,
     /// A server function's arguments could not be read.
     BadRequest,
+    /// 503: the store cannot do its work now (`/readyz`: its database or release file storage
+    /// does not answer).
+    NotReady,
 
     // Values the store refuses (422, with `field` naming the form field unless said otherwise).
     /// A username that breaks the rules for usernames.
@@ -333,6 +336,9 @@ mod server {
             message: String,
             retry_after_secs: i64,
         },
+        /// The store cannot do its work now (a part it depends on does not answer).
+        #[error("{0}")]
+        Unavailable(String),
         /// A database failure; details go to the log, not to the user.
         #[error("database error: {0}")]
         Database(#[from] sqlx::Error),
@@ -380,6 +386,7 @@ mod server {
                 AppError::NotFound(_) => StatusCode::NOT_FOUND,
                 AppError::Conflict { .. } => StatusCode::CONFLICT,
                 AppError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
+                AppError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
                 AppError::Database(_) | AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
             }
         }
@@ -401,6 +408,7 @@ mod server {
                 AppError::InvalidZip { .. } => (ErrorCode::InvalidZip, None),
                 AppError::TooLarge(_) => (ErrorCode::TooLarge, None),
                 AppError::TooManyRequests { .. } => (ErrorCode::TooManyRequests, None),
+                AppError::Unavailable(_) => (ErrorCode::NotReady, None),
                 AppError::Database(_) | AppError::Internal(_) => (ErrorCode::InternalError, None),
             };
             let message = match self {

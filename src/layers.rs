@@ -45,6 +45,7 @@ const LAYERS: &[(&str, &[&str])] = &[
             "api",
             "bundle",
             "form_posts",
+            "observability",
             "security",
             "accounts::api",
             "accounts::session",

@@ -34,6 +34,8 @@ pub mod form_posts;
 mod layers;
 #[cfg(feature = "ssr")]
 pub mod markdown;
+#[cfg(feature = "ssr")]
+pub mod observability;
 pub mod resources;
 #[cfg(feature = "ssr")]
 pub mod secrets;

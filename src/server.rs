@@ -26,6 +26,7 @@ fn page_routes() -> Vec<AxumRouteListing> {
 /// The whole application: pages, server functions, the browser bundle, static files and security
 /// headers.
 pub fn router(state: AppState) -> Router {
+    crate::observability::install();
     let routes = page_routes();
     let public_files = crate::bundle::PUBLIC_FILES
         .iter()
@@ -36,7 +37,9 @@ pub fn router(state: AppState) -> Router {
             )
         });
     Router::new()
-        .route("/healthz", get(|| async { "ok" }))
+        .route("/healthz", get(crate::api::health::healthz))
+        .route("/readyz", get(crate::api::health::readyz))
+        .route("/metrics", get(crate::observability::metrics_endpoint))
         .merge(public_files)
         .nest("/store/v1", crate::api::router())
         .route("/media/{file}", get(crate::api::media::serve_media))
@@ -60,6 +63,7 @@ pub fn router(state: AppState) -> Router {
                 move || shell(options.clone())
             },
         )
+        .route_layer(axum::middleware::from_fn(crate::observability::label_route))
         .fallback(leptos_axum::file_and_error_handler_with_context::<
             AppState,
             _,
@@ -74,6 +78,7 @@ pub fn router(state: AppState) -> Router {
             state.clone(),
             crate::security::protect,
         ))
+        .layer(axum::middleware::from_fn(crate::observability::track))
         .with_state(state)
 }
 

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use axum::extract::FromRef;
 use leptos::config::LeptosOptions;
 
-use crate::config::Settings;
+use crate::config::{Settings, Storage};
 use crate::db::{self, Pool};
 use crate::download_counts::DownloadCounts;
 use crate::storage::BlobStore;
@@ -50,10 +50,15 @@ impl AppState {
                 url: redact_password(&settings.database_url),
                 reason: e.to_string(),
             })?;
-        let blobs = BlobStore::open(&settings.data_dir).map_err(|e| StartError::DataDir {
-            path: settings.data_dir.display().to_string(),
-            reason: e.to_string(),
-        })?;
+        let blobs = BlobStore::open(&settings.storage)
+            .await
+            .map_err(|e| StartError::Storage {
+                storage: match &settings.storage {
+                    Storage::Local(dir) => dir.display().to_string(),
+                    Storage::S3(s3) => s3.to_string(),
+                },
+                reason: e.to_string(),
+            })?;
         Ok(AppState {
             leptos: settings.leptos.clone(),
             pool,
@@ -70,6 +75,8 @@ impl AppState {
 pub enum StartError {
     #[error("cannot create the data dir {path} (NANOS_STORE_DATA_DIR): {reason}")]
     DataDir { path: String, reason: String },
+    #[error("cannot open the release file storage {storage} (NANOS_STORE_STORAGE): {reason}")]
+    Storage { storage: String, reason: String },
     #[error("cannot open the database {url} (DATABASE_URL): {reason}")]
     Database { url: String, reason: String },
     #[error("cannot listen on {addr} (LEPTOS_SITE_ADDR): {reason}")]

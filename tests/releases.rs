@@ -141,8 +141,8 @@ async fn counts(app: &TestApp) -> (i64, usize, usize) {
         .unwrap();
     (
         rows,
-        app.state.blobs.blob_files().unwrap().len(),
-        app.state.blobs.temp_files().unwrap().len(),
+        app.state.blobs.blob_files().await.unwrap().len(),
+        app.temp_blobs().await,
     )
 }
 
@@ -892,6 +892,17 @@ on_both_databases!(
     channel_downloads_take_the_newest_stable_enough_release,
     drafts_can_be_deleted_published_releases_cannot,
     resources_are_listed_searched_and_edited,
+);
+
+// The same journeys with the release files in a real S3-compatible store (Garage).
+on_object_storage!(
+    the_publish_action_request_makes_a_draft,
+    bad_uploads_are_refused_and_leave_nothing,
+    drafts_and_private_releases_are_for_members,
+    downloads_support_range_and_etag,
+    large_downloads_are_streamed_in_chunks,
+    channel_downloads_take_the_newest_stable_enough_release,
+    drafts_can_be_deleted_published_releases_cannot,
 );
 
 /// The OpenAPI document lists every public endpoint, and Swagger UI is served.

@@ -135,10 +135,10 @@ async fn counts(app: &TestApp) -> [i64; 5] {
     }
     assert_eq!(
         rows[3] as usize,
-        app.state.blobs.blob_files().unwrap().len(),
+        app.state.blobs.blob_files().await.unwrap().len(),
         "one stored file per blob row"
     );
-    rows[4] = app.state.blobs.temp_files().unwrap().len() as i64;
+    rows[4] = app.temp_blobs().await as i64;
     rows
 }
 
@@ -726,4 +726,12 @@ on_both_databases!(
     a_name_taken_during_the_upload_is_409_and_leaves_nothing,
     deleting_a_resource_removes_its_rows_and_unshared_blobs,
     the_resource_page_deletes_after_the_name_is_typed,
+);
+
+// The same journeys with the release files in a real S3-compatible store (Garage).
+on_object_storage!(
+    an_upload_with_a_resource_part_creates_both,
+    refused_uploads_with_a_resource_part_leave_nothing,
+    a_name_taken_during_the_upload_is_409_and_leaves_nothing,
+    deleting_a_resource_removes_its_rows_and_unshared_blobs,
 );

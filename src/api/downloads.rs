@@ -1,8 +1,9 @@
 //! Release downloads: `GET …/releases/{version}/download` and `GET …/download?channel=…`.
 //!
-//! - **Fast.** The file is read in [`CHUNK`]-sized pieces on the blocking pool, each handed to the
-//!   connection as it is read, so a download costs one chunk or two of memory whatever the file's
-//!   size, and few system calls per megabyte.
+//! - **Fast.** The file is streamed from the blob store (`storage`) as the connection takes it, so
+//!   a download costs a chunk or two of memory whatever the file's size. With an object store and
+//!   `store.download-redirect`, the store answers with a redirect to a short-lived presigned URL
+//!   instead, and the bytes come from the object store (or its CDN).
 //! - **HTTP caching and resumes.** `ETag` (the SHA-256), `If-None-Match`, one `Range` (with
 //!   `If-Range`), and a
 //!   `Cache-Control` that fits the URL (see [`download_cache_control`]).
@@ -12,13 +13,13 @@
 //!   downloads. The notes are written in batches, once per client address and release within the
 //!   counting window.
 
-use std::io::Read;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 
-use axum::body::{Body, Bytes};
+use axum::body::Body;
 use axum::extract::{ConnectInfo, Path, Query, State};
 use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
+use futures_util::TryStreamExt;
 use serde::Deserialize;
 
 use super::auth::{Download, MaybeAuthorized};
@@ -30,10 +31,6 @@ use crate::resources::parse_channel;
 use crate::resources::releases::{self, Release};
 use crate::resources::service::Resource;
 use crate::state::AppState;
-
-/// Bytes read from the file at a time. Large enough that a fast client costs few reads, small
-/// enough that 100 downloads at once hold a few tens of MiB.
-const CHUNK: usize = 256 * 1024;
 
 /// The peer's address as the connection loop gives it; unknown in a router called directly.
 type Peer = Result<ConnectInfo<SocketAddr>, axum::extract::rejection::ExtensionRejection>;
@@ -200,6 +197,12 @@ async fn serve_release(
             .map_err(|e| AppError::Internal(e.to_string()));
     }
 
+    if state.settings.download_redirect && request.method == Method::GET {
+        if let Some(response) = redirect(state, resource, release, &request).await? {
+            return Ok(response);
+        }
+    }
+
     // A resume names the file it began with `If-Range` (its ETag); when that file is not this one
     // (the channel URL moved to a newer release), it gets the whole file instead of a mix of both.
     let same_file = request
@@ -230,13 +233,18 @@ async fn serve_release(
     let body = if request.method == Method::HEAD {
         Body::empty()
     } else {
-        let file = open_at(state.blobs.path(&release.sha256), start).await?;
+        let chunks = state
+            .blobs
+            .read_range(&release.sha256, start, length)
+            .await
+            .map_err(|e| AppError::Internal(format!("release file unreadable: {e}")))?;
         if start == 0 && release.is_public() {
             state
                 .downloads
                 .note(&release.id, &release.resource_id, request.client);
         }
-        file_body(file, length)
+        let sent = metrics::counter!("nanos_store_download_bytes_total");
+        Body::from_stream(chunks.inspect_ok(move |chunk| sent.increment(chunk.len() as u64)))
     };
     let mut response = response
         .status(status)
@@ -248,38 +256,46 @@ async fn serve_release(
     Ok(response.into_response())
 }
 
-/// Opens a release's file positioned at `start`.
-async fn open_at(path: std::path::PathBuf, start: u64) -> Result<std::fs::File, AppError> {
-    tokio::task::spawn_blocking(move || {
-        use std::io::{Seek, SeekFrom};
-        let mut file = std::fs::File::open(&path)?;
-        file.seek(SeekFrom::Start(start))?;
-        Ok::<_, std::io::Error>(file)
-    })
-    .await
-    .map_err(|e| AppError::Internal(e.to_string()))?
-    .map_err(|e| AppError::Internal(format!("release file unreadable: {e}")))
-}
+/// How long a presigned download URL works: long enough to start the download (a resume asks the
+/// store again), short enough that a shared link soon stops working.
+const REDIRECT_VALID_FOR: std::time::Duration = std::time::Duration::from_secs(300);
 
-/// `length` bytes of `file` from where it stands, read [`CHUNK`] at a time on the blocking pool as
-/// the connection asks for them.
-fn file_body(file: std::fs::File, length: u64) -> Body {
-    let chunks = futures_util::stream::try_unfold((file, length), |(file, left)| async move {
-        if left == 0 {
-            return Ok(None);
-        }
-        let want = left.min(CHUNK as u64) as usize;
-        let (file, chunk) = tokio::task::spawn_blocking(move || {
-            let mut chunk = vec![0; want];
-            let mut file = file;
-            file.read_exact(&mut chunk)?;
-            Ok::<_, std::io::Error>((file, chunk))
-        })
+/// The answer to a `GET` when `store.download-redirect` is on: `302` to a presigned URL of the
+/// object store, which then serves the bytes (`Range` included). A download that starts at the
+/// first byte counts, as when the store serves it. `None` for a store without object storage.
+async fn redirect(
+    state: &AppState,
+    resource: &Resource,
+    release: &Release,
+    request: &DownloadRequest,
+) -> Result<Option<Response>, AppError> {
+    let filename = format!("{}-{}.zip", resource.name, release.version);
+    let url = state
+        .blobs
+        .signed_download(&release.sha256, REDIRECT_VALID_FOR, &filename)
         .await
-        .map_err(std::io::Error::other)??;
-        Ok::<_, std::io::Error>(Some((Bytes::from(chunk), (file, left - want as u64))))
-    });
-    Body::from_stream(chunks)
+        .map_err(|e| AppError::Internal(format!("cannot sign a download URL: {e}")))?;
+    let Some(url) = url else {
+        return Ok(None);
+    };
+    let from_start = request
+        .headers
+        .get(header::RANGE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| parse_range(v, release.size as u64))
+        .is_none_or(|range| matches!(range, Ok((0, _))));
+    if from_start && release.is_public() {
+        state
+            .downloads
+            .note(&release.id, &release.resource_id, request.client);
+    }
+    Response::builder()
+        .status(StatusCode::FOUND)
+        .header(header::LOCATION, url.as_str())
+        .header(header::CACHE_CONTROL, "private, no-store")
+        .body(Body::empty())
+        .map(Some)
+        .map_err(|e| AppError::Internal(e.to_string()))
 }
 
 #[cfg(test)]

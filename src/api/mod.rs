@@ -36,6 +36,7 @@
 pub mod auth;
 pub mod docs;
 mod downloads;
+pub mod health;
 pub mod media;
 mod resources;
 mod teams;

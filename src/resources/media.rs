@@ -30,10 +30,9 @@ use super::{Icon, ReleaseInfo, Screenshot};
 use crate::db::{new_id, Pool};
 use crate::error::{AppError, ErrorCode};
 use crate::markdown;
-use crate::storage::BlobStore;
+use crate::storage::{BlobReader, BlobStore};
 use crate::teams::service::Actor;
 use crate::validate::archive::{self, Entry};
-use crate::validate::source::{block_on, FileSource};
 use crate::validate::{Kind, Limits};
 
 /// Largest image file taken, in bytes.
@@ -462,10 +461,9 @@ struct ZipMedia {
 
 /// Reads `Package.jpg` / `Assets.jpg` and `README.md` beside the manifest (the zip's root), each
 /// within its size limit; what is missing, too large or unreadable is left out.
-fn read_zip_media(path: &Path, kind: Kind) -> io::Result<ZipMedia> {
-    let source = FileSource::open(path)?;
-    block_on(async {
-        let directory = match archive::read_central_directory(&source, &Limits::default()).await {
+async fn read_zip_media(source: &BlobReader, kind: Kind) -> io::Result<ZipMedia> {
+    {
+        let directory = match archive::read_central_directory(source, &Limits::default()).await {
             Ok(directory) => directory,
             Err(archive::ArchiveError::Io(e)) => return Err(e),
             Err(_) => return Ok(ZipMedia::default()),
@@ -485,7 +483,7 @@ fn read_zip_media(path: &Path, kind: Kind) -> io::Result<ZipMedia> {
         for (index, entry) in directory.entries.iter().enumerate() {
             if at_root(entry, image_name) && found.image.is_none() {
                 found.image = crate::validate::inflate::read_entry(
-                    &source,
+                    source,
                     entry,
                     limits[index],
                     MAX_IMAGE_BYTES as u64,
@@ -494,7 +492,7 @@ fn read_zip_media(path: &Path, kind: Kind) -> io::Result<ZipMedia> {
                 .ok();
             } else if at_root(entry, "readme.md") && found.readme.is_none() {
                 found.readme = crate::validate::inflate::read_entry(
-                    &source,
+                    source,
                     entry,
                     limits[index],
                     markdown::MAX_SOURCE_BYTES as u64,
@@ -505,7 +503,7 @@ fn read_zip_media(path: &Path, kind: Kind) -> io::Result<ZipMedia> {
             }
         }
         Ok(found)
-    })
+    }
 }
 
 /// After a release is stored: keeps its image (as an icon) and its README (rendered) with the
@@ -522,10 +520,15 @@ pub async fn take_from_release(
         tracing::warn!(%error, resource = %resource.name, version = %release.version, "{what}");
     };
     let kind = resource.kind;
-    let path = blobs.path(&release.sha256);
-    let found = match tokio::task::spawn_blocking(move || read_zip_media(&path, kind)).await {
-        Ok(Ok(found)) => found,
-        Ok(Err(error)) => return warn("cannot read a release's images", &error),
+    let read = async {
+        blobs
+            .reader(&release.sha256, release.size as u64)
+            .await?
+            .run_blocking(async move |source| read_zip_media(source, kind).await)
+            .await?
+    };
+    let found = match read.await {
+        Ok(found) => found,
         Err(error) => return warn("cannot read a release's images", &error),
     };
     let icon = match found.image {

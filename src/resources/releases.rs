@@ -12,7 +12,6 @@ use crate::markdown::{self, StoredColumn};
 use crate::storage::{BlobStore, DetachedBlob, WrittenBlob};
 use crate::teams::service::{self as teams, Actor};
 use crate::teams::Role;
-use crate::validate::source::{block_on, FileSource};
 use crate::validate::{self, Kind, Mode, Options, Report, Severity};
 
 /// Longest changelog, in characters.
@@ -117,14 +116,16 @@ pub fn upload_options(kind: Kind, max_upload_size: u64) -> Options {
 
 /// Validates an uploaded zip with `options`, off the async threads.
 pub async fn validate_upload(blob: &WrittenBlob, options: Options) -> Result<Report, AppError> {
-    let path = blob.path.clone();
-    tokio::task::spawn_blocking(move || {
-        let source = FileSource::open(&path)?;
-        block_on(validate::validate(&source, &options))
-    })
-    .await
-    .map_err(|e| AppError::Internal(e.to_string()))?
-    .map_err(|e| AppError::Internal(format!("cannot read the upload: {e}")))
+    let unreadable = |e: std::io::Error| AppError::Internal(format!("cannot read the upload: {e}"));
+    let reader = blob.reader().await.map_err(unreadable)?;
+    let report = reader
+        .run_blocking(async move |source| validate::validate(source, &options).await)
+        .await
+        .map_err(unreadable)?
+        .map_err(unreadable)?;
+    let outcome = if report.valid { "valid" } else { "invalid" };
+    metrics::counter!("nanos_store_validations_total", "outcome" => outcome).increment(1);
+    Ok(report)
 }
 
 /// What comes with an uploaded zip.
@@ -163,6 +164,40 @@ pub async fn create(
     new: NewRelease,
     now: i64,
 ) -> Result<ReleaseInfo, AppError> {
+    let UploadedZip {
+        blob,
+        max_upload_size,
+    } = zip;
+    match record(pool, actor, target, &blob, max_upload_size, new, now).await {
+        Ok((tx, release)) => {
+            // The file is put in place inside the transaction: if that fails, the rows go; if the
+            // commit then fails, the file stays for the next identical upload (never a row
+            // without its file).
+            blobs
+                .commit(blob)
+                .await
+                .map_err(|e| AppError::Internal(format!("cannot store the upload: {e}")))?;
+            tx.commit().await?;
+            Ok(release.info())
+        }
+        Err(error) => {
+            blob.discard().await;
+            Err(error)
+        }
+    }
+}
+
+/// Checks and records an upload as a release in a transaction left open for [`create`], which
+/// puts the file in place before committing it.
+async fn record(
+    pool: &Pool,
+    actor: Actor<'_>,
+    target: UploadTarget<'_>,
+    blob: &WrittenBlob,
+    max_upload_size: u64,
+    new: NewRelease,
+    now: i64,
+) -> Result<(sqlx::Transaction<'static, sqlx::Any>, Release), AppError> {
     // The rights again, even when the caller checked them before the upload: an upload can take
     // minutes, and rights can be taken away meanwhile.
     let (kind, name) = match &target {
@@ -183,8 +218,7 @@ pub async fn create(
         }
     };
     let changelog_html = render_changelog(&new.changelog).await?;
-    let blob = zip.blob;
-    let report = validate_upload(&blob, upload_options(kind, zip.max_upload_size)).await?;
+    let report = validate_upload(blob, upload_options(kind, max_upload_size)).await?;
     if !report.valid {
         let first = report
             .diagnostics
@@ -241,8 +275,9 @@ pub async fn create(
     // The blob's row first: it serialises this with any other upload or removal of the same file
     // (see migrations/20261126000004_blobs.sql). Then the release row, whose unique (resource,
     // version) key picks one winner among identical concurrent uploads; then the file is put in
-    // place. On any failure the transaction rolls back and the temporary file is dropped: the
-    // stored file is never touched, so a losing upload cannot remove what a winner refers to.
+    // place (by `create`). On any failure the transaction rolls back and the temporary file is
+    // deleted: the stored file is never touched, so a losing upload cannot remove what a winner
+    // refers to.
     let mut tx = pool.begin().await?;
     sqlx::query(
         "INSERT INTO blobs (sha256, size, created_at) VALUES ($1, $2, $3) \
@@ -296,12 +331,7 @@ pub async fn create(
     if release.is_public() {
         touch_resource(&mut *tx, &resource, now).await?;
     }
-    blobs
-        .commit(blob)
-        .await
-        .map_err(|e| AppError::Internal(format!("cannot store the upload: {e}")))?;
-    tx.commit().await?;
-    Ok(release.info())
+    Ok((tx, release))
 }
 
 /// A resource's releases, newest version first; private ones and drafts only with `include_private`.

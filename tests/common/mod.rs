@@ -100,15 +100,71 @@ fn postgres_required() -> bool {
     std::env::var("NANOS_STORE_REQUIRE_POSTGRES").is_ok_and(|v| v == "1" || v == "true")
 }
 
+/// Where a test store keeps its release files.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TestStorage {
+    /// Its data dir (the default).
+    Local,
+    /// A prefix of its own in the test bucket of a real S3-compatible server (see [`s3_storage`]).
+    S3,
+}
+
+fn s3_required() -> bool {
+    std::env::var("NANOS_STORE_REQUIRE_S3").is_ok_and(|v| v == "1" || v == "true")
+}
+
+/// A new, empty place in the test bucket: `NANOS_STORE_TEST_S3` (`s3://bucket`, set by
+/// `scripts/test`, which starts Garage) under a prefix of its own, reached with the standard
+/// `AWS_*` variables. `None`, with a loud SKIPPED line, when it is not set, unless
+/// `NANOS_STORE_REQUIRE_S3=1` (CI), which makes that a failure.
+pub fn s3_storage() -> Option<config::Storage> {
+    let Some(bucket) = std::env::var("NANOS_STORE_TEST_S3")
+        .ok()
+        .filter(|v| !v.is_empty())
+    else {
+        assert!(
+            !s3_required(),
+            "an S3-compatible server is required (NANOS_STORE_REQUIRE_S3=1) but \
+             NANOS_STORE_TEST_S3 is not set; scripts/test starts Garage and sets it"
+        );
+        eprintln!(
+            "\n*** SKIPPED: object storage test — NANOS_STORE_TEST_S3 is not set.\n\
+             *** scripts/test starts Garage and sets it; NANOS_STORE_REQUIRE_S3=1 turns this into \
+             a failure.\n"
+        );
+        return None;
+    };
+    let address = format!(
+        "{}/test-{}",
+        bucket.trim_end_matches('/'),
+        uuid::Uuid::now_v7().simple()
+    );
+    Some(
+        config::parse_storage(&address, &|name| std::env::var(name).ok())
+            .unwrap_or_else(|e| panic!("NANOS_STORE_TEST_S3={bucket:?}: {e}")),
+    )
+}
+
 impl TestApp {
     /// A store on a new, empty database; `None` when Postgres is wanted but absent (and allowed to be).
     pub async fn start(backend: Backend) -> Option<TestApp> {
+        TestApp::start_with(backend, TestStorage::Local).await
+    }
+
+    /// A store on a new, empty database keeping its files in `storage`; `None` when Postgres or the
+    /// object store is wanted but absent (and allowed to be).
+    pub async fn start_with(backend: Backend, storage: TestStorage) -> Option<TestApp> {
         sqlx::any::install_default_drivers();
         let data_dir = tempfile::tempdir().expect("temp dir");
+        let storage = match storage {
+            TestStorage::Local => config::Storage::Local(data_dir.path().to_path_buf()),
+            TestStorage::S3 => s3_storage()?,
+        };
         let (database_url, postgres_db) = new_database(backend, data_dir.path()).await?;
         let mut settings: Settings =
             config::load(std::path::Path::new("/nonexistent")).expect("default settings");
         settings.data_dir = data_dir.path().to_path_buf();
+        settings.storage = storage;
         settings.database_url = database_url;
         // No built site, whatever the checkout's `target/site` holds: pages name the bundle's
         // plain files (tests/bundle.rs builds a site of its own).
@@ -140,6 +196,26 @@ impl TestApp {
             .flush(&self.state.pool)
             .await
             .expect("download counts written")
+    }
+
+    /// How many temporary blobs are left, once those being deleted are gone: an object store's
+    /// temporary object dropped by a failed request is deleted in the background, so this waits
+    /// up to 5 s for the count to reach zero.
+    pub async fn temp_blobs(&self) -> usize {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+        loop {
+            let left = self
+                .state
+                .blobs
+                .temp_files()
+                .await
+                .expect("temporary blobs")
+                .len();
+            if left == 0 || std::time::Instant::now() > deadline {
+                return left;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
     }
 
     /// Drops the test's Postgres database (a SQLite one goes with its temp dir).
@@ -468,6 +544,28 @@ macro_rules! on_both_databases {
                     {
                         super::$name(&app).await;
                         app.finish().await;
+                    }
+                }
+            )*
+        }
+    };
+}
+
+/// Runs each named test (an `async fn(&TestApp)`) on a store keeping its files in the test bucket
+/// of a real S3-compatible server, with SQLite and with Postgres (see [`s3_storage`]).
+#[macro_export]
+macro_rules! on_object_storage {
+    ($($name:ident),* $(,)?) => {
+        mod object_storage {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    use $crate::common::{TestApp, TestStorage};
+                    for backend in [nanos_store::db::Backend::Sqlite, nanos_store::db::Backend::Postgres] {
+                        if let Some(app) = TestApp::start_with(backend, TestStorage::S3).await {
+                            super::$name(&app).await;
+                            app.finish().await;
+                        }
                     }
                 }
             )*

@@ -6,7 +6,7 @@
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
-use nanos_store::config::Settings;
+use nanos_store::config::{Settings, Storage};
 use nanos_store::connections::{serve_on, ConnectionLimits};
 use nanos_store::db::Backend;
 use nanos_store::storage::BlobStore;
@@ -224,7 +224,7 @@ async fn a_trickled_upload_is_aborted_and_leaves_no_temp_file(app: &TestApp) {
     });
     tokio::time::sleep(Duration::from_millis(500)).await;
     assert_eq!(
-        app.state.blobs.temp_files().unwrap().len(),
+        app.state.blobs.temp_files().await.unwrap().len(),
         1,
         "the upload is being written to a temporary file"
     );
@@ -244,7 +244,7 @@ async fn a_trickled_upload_is_aborted_and_leaves_no_temp_file(app: &TestApp) {
     assert!(response.starts_with("HTTP/1.1 408"), "{response}");
     assert_between(started.elapsed(), 0.9, 3.0);
     assert!(
-        app.state.blobs.temp_files().unwrap().is_empty(),
+        app.state.blobs.temp_files().await.unwrap().is_empty(),
         "the stalled upload's temporary file is removed"
     );
     trickle.abort();
@@ -255,7 +255,8 @@ crate::on_both_databases!(a_trickled_upload_is_aborted_and_leaves_no_temp_file);
 #[tokio::test]
 async fn the_start_up_sweep_removes_only_temp_files_no_live_upload_owns() {
     let data_dir = tempfile::tempdir().unwrap();
-    let store = BlobStore::open(data_dir.path()).unwrap();
+    let storage = Storage::Local(data_dir.path().to_path_buf());
+    let store = BlobStore::open(&storage).await.unwrap();
     let mut live = store.create_temp().await.unwrap();
     live.write(b"half an upload").await.unwrap();
     let mut validating = store.create_temp().await.unwrap();
@@ -264,18 +265,21 @@ async fn the_start_up_sweep_removes_only_temp_files_no_live_upload_owns() {
     // What a process killed mid-upload leaves: a file nobody holds a lock on.
     let orphan = data_dir.path().join("tmp").join("upload-crashed");
     std::fs::write(&orphan, b"left by kill -9").unwrap();
-    assert_eq!(store.temp_files().unwrap().len(), 3);
+    assert_eq!(store.temp_files().await.unwrap().len(), 3);
 
     // A second start (another process would do the same) sweeps the folder.
-    let restarted = BlobStore::open(data_dir.path()).unwrap();
+    let restarted = BlobStore::open(&storage).await.unwrap();
     assert!(!orphan.exists(), "the orphaned temporary file is removed");
-    assert!(validating.path.exists(), "a finished upload's file stays");
-    assert_eq!(restarted.temp_files().unwrap().len(), 2);
-    assert_eq!(restarted.sweep_temp().unwrap(), 0);
+    assert_eq!(
+        restarted.temp_files().await.unwrap().len(),
+        2,
+        "the live upload's file and the finished upload's file stay"
+    );
+    assert_eq!(restarted.sweep_temp().await.unwrap(), 0);
 
     drop(live);
     drop(validating);
-    assert!(restarted.temp_files().unwrap().is_empty());
+    assert!(restarted.temp_files().await.unwrap().is_empty());
 }
 
 #[tokio::test]

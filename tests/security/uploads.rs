@@ -81,17 +81,16 @@ async fn identical_parallel_uploads_keep_the_file(app: &TestApp) {
         .fetch_all(&app.state.pool)
         .await
         .expect("releases");
-    for (sha,) in &shas {
-        assert!(
-            app.state.blobs.path(sha).exists(),
-            "release file {sha} is gone"
-        );
-    }
+    let mut stored = app.state.blobs.blob_files().await.expect("blobs");
+    stored.sort();
+    let mut expected: Vec<String> = shas.into_iter().map(|(sha,)| sha).collect();
+    expected.sort();
     assert_eq!(
-        app.state.blobs.blob_files().expect("blobs").len(),
-        shas.len()
+        stored, expected,
+        "one stored file per release file, and no other"
     );
-    assert_eq!(app.state.blobs.temp_files().expect("temp").len(), 0);
+    assert_eq!(app.temp_blobs().await, 0);
 }
 
 crate::on_both_databases!(identical_parallel_uploads_keep_the_file);
+crate::on_object_storage!(identical_parallel_uploads_keep_the_file);

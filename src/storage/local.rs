@@ -1,49 +1,49 @@
-//! Blob storage: release files, content-addressed by SHA-256, on the local file system under the
-//! data dir (`blobs/ab/cd/<sha256>`). Uploads stream into a temporary file (`tmp/`), hashed on the
-//! fly, fsynced, then renamed into place; identical uploads share one blob.
+//! Blobs on the local file system, under the storage folder (`blobs/ab/cd/<sha256>`). Uploads are
+//! written to a temporary file (`tmp/`), fsynced, then renamed into place.
 //!
 //! Each temporary file is held under an exclusive advisory lock (`flock`) for as long as its upload
 //! lives, so the sweep at start-up removes only files no live upload owns: those left behind when
 //! a process died mid-upload (kill -9, power loss), even while another store process (a command
 //! line call, a second server) is writing uploads of its own into the same folder.
 
-use std::io;
+use std::io::{self, Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
 
-use sha2::{Digest, Sha256};
+use bytes::Bytes;
+use futures_util::stream::{BoxStream, StreamExt};
 use tokio::fs::{self, File};
 use tokio::io::AsyncWriteExt;
 
-/// The local blob store.
+/// Bytes read from a file at a time when streaming it. Large enough that a fast client costs few
+/// reads, small enough that 100 downloads at once hold a few tens of MiB.
+const CHUNK: usize = 256 * 1024;
+
+/// The blob folders of a local store.
 #[derive(Debug, Clone)]
-pub struct BlobStore {
+pub struct LocalBlobs {
     root: PathBuf,
     temp: PathBuf,
 }
 
-/// A blob being written: bytes go to a temporary file and through the hash.
+/// A temporary file being written.
 #[derive(Debug)]
-pub struct TempBlob {
+pub struct LocalTemp {
     file: File,
-    /// `None` once finished: the path then belongs to the [`WrittenBlob`].
+    /// `None` once finished: the path then belongs to the [`LocalWritten`].
     path: Option<PathBuf>,
-    hasher: Sha256,
-    size: u64,
 }
 
-/// A finished temporary blob: its file, hash and size. Dropping it deletes the file.
+/// A finished temporary file. Dropping it deletes the file unless it was moved into place.
 #[derive(Debug)]
-pub struct WrittenBlob {
+pub struct LocalWritten {
     pub path: PathBuf,
-    pub sha256: String,
-    pub size: u64,
     kept: bool,
     /// Keeps the temporary file locked (see the module documentation) until it is committed or
     /// deleted.
     _lock: std::fs::File,
 }
 
-impl Drop for WrittenBlob {
+impl Drop for LocalWritten {
     fn drop(&mut self) {
         if !self.kept {
             let _ = std::fs::remove_file(&self.path);
@@ -51,22 +51,31 @@ impl Drop for WrittenBlob {
     }
 }
 
-impl BlobStore {
-    /// A store under `data_dir`, creating its folders.
-    pub fn open(data_dir: &Path) -> io::Result<BlobStore> {
-        let store = BlobStore {
-            root: data_dir.join("blobs"),
-            temp: data_dir.join("tmp"),
+impl Drop for LocalTemp {
+    fn drop(&mut self) {
+        // An upload that failed half-way leaves nothing behind.
+        if let Some(path) = &self.path {
+            let _ = std::fs::remove_file(path);
+        }
+    }
+}
+
+/// A blob file taken out of place by [`LocalBlobs::detach`].
+#[derive(Debug)]
+pub struct LocalDetached {
+    original: PathBuf,
+    parked: PathBuf,
+}
+
+impl LocalBlobs {
+    /// The folders under `dir`, created when missing.
+    pub fn open(dir: &Path) -> io::Result<LocalBlobs> {
+        let store = LocalBlobs {
+            root: dir.join("blobs"),
+            temp: dir.join("tmp"),
         };
         std::fs::create_dir_all(&store.root)?;
         std::fs::create_dir_all(&store.temp)?;
-        let removed = store.sweep_temp()?;
-        if removed > 0 {
-            tracing::info!(
-                removed,
-                "removed temporary files left by interrupted uploads"
-            );
-        }
         Ok(store)
     }
 
@@ -103,8 +112,8 @@ impl BlobStore {
             .join(sha256)
     }
 
-    /// Starts a new temporary blob, its file locked for as long as the upload lives.
-    pub async fn create_temp(&self) -> io::Result<TempBlob> {
+    /// Starts a new temporary file, locked for as long as the upload lives.
+    pub async fn create_temp(&self) -> io::Result<LocalTemp> {
         let path = self
             .temp
             .join(format!("upload-{}", uuid::Uuid::now_v7().simple()));
@@ -120,40 +129,35 @@ impl BlobStore {
             .await
             .map_err(io::Error::other)??
         };
-        Ok(TempBlob {
+        Ok(LocalTemp {
             file: File::from_std(file),
             path: Some(path),
-            hasher: Sha256::new(),
-            size: 0,
         })
     }
 
-    /// Moves a written blob into place, unless an identical blob is already there (then the
-    /// temporary file is simply dropped). The caller holds the blob's row lock (see
-    /// `resources::releases`), so no removal of the same blob runs at the same time.
-    pub async fn commit(&self, mut blob: WrittenBlob) -> io::Result<()> {
-        let target = self.path(&blob.sha256);
+    /// Moves a written file into place as the blob `sha256`, unless an identical blob is already
+    /// there (then the temporary file is simply dropped).
+    pub async fn commit(&self, mut written: LocalWritten, sha256: &str) -> io::Result<()> {
+        let target = self.path(sha256);
         if fs::try_exists(&target).await? {
-            return Ok(()); // the temporary file goes with `blob`
+            return Ok(()); // the temporary file goes with `written`
         }
         if let Some(parent) = target.parent() {
             fs::create_dir_all(parent).await?;
         }
-        fs::rename(&blob.path, &target).await?;
-        blob.kept = true;
+        fs::rename(&written.path, &target).await?;
+        written.kept = true;
         Ok(())
     }
 
-    /// Takes a blob out of place (into the temporary folder) before its removal is committed to the
-    /// database; the returned handle deletes it for good or puts it back. `None` when the file is
-    /// already gone.
-    pub async fn detach(&self, sha256: &str) -> io::Result<Option<DetachedBlob>> {
+    /// Takes a blob out of place (into the temporary folder); `None` when it is already gone.
+    pub async fn detach(&self, sha256: &str) -> io::Result<Option<LocalDetached>> {
         let path = self.path(sha256);
         let parked = self
             .temp
             .join(format!("removed-{}", uuid::Uuid::now_v7().simple()));
         match fs::rename(&path, &parked).await {
-            Ok(()) => Ok(Some(DetachedBlob {
+            Ok(()) => Ok(Some(LocalDetached {
                 original: path,
                 parked,
             })),
@@ -162,16 +166,61 @@ impl BlobStore {
         }
     }
 
-    /// Temporary files left by uploads that were interrupted (for tests and clean-up).
-    pub fn temp_files(&self) -> io::Result<Vec<PathBuf>> {
+    /// `length` bytes of the blob `sha256` from `start`, read [`CHUNK`] at a time on the blocking
+    /// pool as the consumer asks for them.
+    pub async fn read_range(
+        &self,
+        sha256: &str,
+        start: u64,
+        length: u64,
+    ) -> io::Result<BoxStream<'static, io::Result<Bytes>>> {
+        let path = self.path(sha256);
+        let file = tokio::task::spawn_blocking(move || {
+            let mut file = std::fs::File::open(&path)?;
+            file.seek(SeekFrom::Start(start))?;
+            Ok::<_, io::Error>(file)
+        })
+        .await
+        .map_err(io::Error::other)??;
+        let chunks = futures_util::stream::try_unfold((file, length), |(file, left)| async move {
+            if left == 0 {
+                return Ok(None);
+            }
+            let want = left.min(CHUNK as u64) as usize;
+            let (file, chunk) = tokio::task::spawn_blocking(move || {
+                let mut chunk = vec![0; want];
+                let mut file = file;
+                file.read_exact(&mut chunk)?;
+                Ok::<_, io::Error>((file, chunk))
+            })
+            .await
+            .map_err(io::Error::other)??;
+            Ok(Some((Bytes::from(chunk), (file, left - want as u64))))
+        });
+        Ok(chunks.boxed())
+    }
+
+    /// Where the blobs are, for logs.
+    pub fn describe(&self) -> String {
+        format!("the folder {}", self.root.display())
+    }
+
+    /// Whether the folders can still be read (for readiness checks).
+    pub async fn check(&self) -> io::Result<()> {
+        fs::metadata(&self.root).await?;
+        fs::metadata(&self.temp).await.map(|_| ())
+    }
+
+    /// The names of the temporary files.
+    pub fn temp_files(&self) -> io::Result<Vec<String>> {
         Ok(std::fs::read_dir(&self.temp)?
             .filter_map(Result::ok)
-            .map(|e| e.path())
+            .map(|e| e.file_name().to_string_lossy().into_owned())
             .collect())
     }
 
-    /// Every stored blob's path (for tests and clean-up).
-    pub fn blob_files(&self) -> io::Result<Vec<PathBuf>> {
+    /// The hashes of the stored blobs.
+    pub fn blob_files(&self) -> io::Result<Vec<String>> {
         let mut found = Vec::new();
         let mut stack = vec![self.root.clone()];
         while let Some(dir) = stack.pop() {
@@ -180,7 +229,7 @@ impl BlobStore {
                 if path.is_dir() {
                     stack.push(path);
                 } else {
-                    found.push(path);
+                    found.push(entry.file_name().to_string_lossy().into_owned());
                 }
             }
         }
@@ -188,14 +237,7 @@ impl BlobStore {
     }
 }
 
-/// A blob taken out of place by [`BlobStore::detach`].
-#[derive(Debug)]
-pub struct DetachedBlob {
-    original: PathBuf,
-    parked: PathBuf,
-}
-
-impl DetachedBlob {
+impl LocalDetached {
     /// Deletes the file for good (its removal was committed).
     pub async fn discard(self) -> io::Result<()> {
         fs::remove_file(&self.parked).await
@@ -207,44 +249,26 @@ impl DetachedBlob {
     }
 }
 
-impl TempBlob {
+impl LocalTemp {
     /// Appends bytes.
     pub async fn write(&mut self, bytes: &[u8]) -> io::Result<()> {
-        self.hasher.update(bytes);
-        self.size += bytes.len() as u64;
         self.file.write_all(bytes).await
     }
 
-    /// Bytes written so far.
-    pub fn size(&self) -> u64 {
-        self.size
-    }
-
-    /// Flushes and fsyncs the file and returns it with its hash.
-    pub async fn finish(mut self) -> io::Result<WrittenBlob> {
+    /// Flushes and fsyncs the file.
+    pub async fn finish(mut self) -> io::Result<LocalWritten> {
         self.file.flush().await?;
         self.file.sync_all().await?;
-        // A second handle to the same open file keeps its lock after this `TempBlob` is gone.
+        // A second handle to the same open file keeps its lock after this `LocalTemp` is gone.
         let lock = self.file.try_clone().await?.into_std().await;
         let path = self
             .path
             .take()
             .ok_or_else(|| io::Error::other("blob already finished"))?;
-        Ok(WrittenBlob {
+        Ok(LocalWritten {
             path,
-            sha256: hex::encode(self.hasher.clone().finalize()),
-            size: self.size,
             kept: false,
             _lock: lock,
         })
-    }
-}
-
-impl Drop for TempBlob {
-    fn drop(&mut self) {
-        // An upload that failed half-way leaves nothing behind.
-        if let Some(path) = &self.path {
-            let _ = std::fs::remove_file(path);
-        }
     }
 }

@@ -1,0 +1,456 @@
+//! Blobs in an S3-compatible object store (`s3://bucket/prefix`), through the `object_store`
+//! crate. Keys mirror the local layout under the prefix: `blobs/ab/cd/<sha256>` and
+//! `tmp/upload-<id>`.
+//!
+//! - An upload streams into a multipart upload of a temporary object, a few parts in flight at a
+//!   time, so memory stays bounded whatever the size. It is copied into place once its hash is
+//!   known and the database agrees, and the temporary object is deleted. An upload that fails
+//!   half-way is aborted; a finished one that is not kept is deleted.
+//! - Reads (validation, images) fetch byte ranges, through a small cache of 1 MiB blocks, so the
+//!   validator's many small reads cost few requests and no read holds the whole object.
+//! - Downloads stream a ranged `GET`, or are redirected to a short-lived presigned URL.
+//!
+//! Several store processes may share a bucket: no object is locked, so the start-up sweep deletes
+//! only temporary objects older than [`STALE_TEMP_AGE`], which no live upload still owns.
+
+use std::collections::VecDeque;
+use std::io;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use bytes::Bytes;
+use futures_util::stream::{BoxStream, StreamExt, TryStreamExt};
+use object_store::aws::{AmazonS3, AmazonS3Builder};
+use object_store::path::Path as Key;
+use object_store::signer::{SignedUrlOptions, Signer};
+use object_store::{GetOptions, GetRange, ObjectStore, ObjectStoreExt, WriteMultipart};
+
+use crate::config::S3Storage;
+
+/// Size of one part of a multipart upload (S3 wants at least 5 MiB but for the last).
+const PART_SIZE: usize = 8 * 1024 * 1024;
+/// Parts of one upload sent at once; with the part being filled, an upload holds at most
+/// `(PARTS_IN_FLIGHT + 1) * PART_SIZE` bytes.
+const PARTS_IN_FLIGHT: usize = 2;
+/// Bytes fetched at once by a reader, and kept in its cache.
+const BLOCK: u64 = 1024 * 1024;
+/// Blocks a reader keeps.
+const CACHED_BLOCKS: usize = 4;
+/// Age after which a temporary object belongs to no live upload: uploads are written, checked
+/// and committed within minutes.
+pub const STALE_TEMP_AGE: Duration = Duration::from_secs(6 * 3600);
+
+/// A bucket and prefix holding blobs.
+#[derive(Debug)]
+pub struct ObjectBlobs {
+    store: Arc<AmazonS3>,
+    prefix: String,
+    /// What [`ObjectBlobs::describe`] says, with no secret.
+    description: String,
+}
+
+/// A temporary object being written (a multipart upload).
+pub struct ObjectTemp {
+    store: Arc<AmazonS3>,
+    key: Key,
+    /// `None` once finished or aborted.
+    upload: Option<WriteMultipart>,
+}
+
+/// A finished temporary object; dropping it deletes the object unless it was copied into place.
+#[derive(Debug)]
+pub struct ObjectWritten {
+    store: Arc<AmazonS3>,
+    key: Key,
+    deleted: bool,
+}
+
+/// A blob object whose removal waits for the database to commit.
+#[derive(Debug)]
+pub struct ObjectDetached {
+    store: Arc<AmazonS3>,
+    key: Key,
+}
+
+/// Ranged reads of one object, through a cache of a few blocks.
+#[derive(Debug)]
+pub struct ObjectReader {
+    store: Arc<AmazonS3>,
+    key: Key,
+    size: u64,
+    cache: Mutex<VecDeque<(u64, Bytes)>>,
+}
+
+fn to_io(error: object_store::Error) -> io::Error {
+    match error {
+        object_store::Error::NotFound { .. } => io::Error::new(io::ErrorKind::NotFound, error),
+        other => io::Error::other(other),
+    }
+}
+
+/// Runs `future` on the runtime in the background, when there is one (from `Drop`).
+fn in_background(future: impl std::future::Future<Output = ()> + Send + 'static) {
+    if let Ok(runtime) = tokio::runtime::Handle::try_current() {
+        runtime.spawn(future);
+    }
+}
+
+impl ObjectBlobs {
+    /// Connects to the bucket of `settings` (no request is made: see [`ObjectBlobs::check`]).
+    pub fn open(settings: &S3Storage) -> io::Result<ObjectBlobs> {
+        let mut builder = AmazonS3Builder::new()
+            .with_bucket_name(&settings.bucket)
+            .with_region(&settings.region)
+            // Path-style addressing (`endpoint/bucket/key`), which every self-hosted server takes.
+            .with_virtual_hosted_style_request(false);
+        if let Some(endpoint) = &settings.endpoint {
+            builder = builder
+                .with_endpoint(endpoint)
+                .with_allow_http(settings.allow_http);
+        }
+        if let Some(key) = &settings.access_key_id {
+            builder = builder.with_access_key_id(key);
+        }
+        if let Some(secret) = &settings.secret_access_key {
+            builder = builder.with_secret_access_key(secret.expose());
+        }
+        let store = builder.build().map_err(io::Error::other)?;
+        Ok(ObjectBlobs {
+            store: Arc::new(store),
+            prefix: settings.prefix.clone(),
+            description: settings.to_string(),
+        })
+    }
+
+    /// Where the blobs are, for logs.
+    pub fn describe(&self) -> &str {
+        &self.description
+    }
+
+    fn key(&self, rest: &str) -> Key {
+        if self.prefix.is_empty() {
+            Key::from(rest)
+        } else {
+            Key::from(format!("{}/{rest}", self.prefix))
+        }
+    }
+
+    fn blob_key(&self, sha256: &str) -> Key {
+        self.key(&format!(
+            "blobs/{}/{}/{sha256}",
+            &sha256[..2],
+            &sha256[2..4]
+        ))
+    }
+
+    /// Starts a multipart upload of a new temporary object.
+    pub async fn create_temp(&self) -> io::Result<ObjectTemp> {
+        let key = self.key(&format!("tmp/upload-{}", uuid::Uuid::now_v7().simple()));
+        let upload = self.store.put_multipart(&key).await.map_err(to_io)?;
+        Ok(ObjectTemp {
+            store: self.store.clone(),
+            key,
+            upload: Some(WriteMultipart::new_with_chunk_size(upload, PART_SIZE)),
+        })
+    }
+
+    /// Copies a written object into place as the blob `sha256` (unless an identical blob is
+    /// there already), then deletes the temporary object.
+    pub async fn commit(&self, mut written: ObjectWritten, sha256: &str) -> io::Result<()> {
+        let target = self.blob_key(sha256);
+        match self.store.head(&target).await {
+            Ok(_) => {}
+            Err(object_store::Error::NotFound { .. }) => self
+                .store
+                .copy(&written.key, &target)
+                .await
+                .map_err(to_io)?,
+            Err(e) => return Err(to_io(e)),
+        }
+        written.deleted = true;
+        if let Err(error) = self.store.delete(&written.key).await {
+            tracing::warn!(key = %written.key, %error, "a temporary object stays until the next sweep");
+        }
+        Ok(())
+    }
+
+    /// The blob `sha256`, to delete once its removal is committed; `None` when it is gone.
+    pub async fn detach(&self, sha256: &str) -> io::Result<Option<ObjectDetached>> {
+        let key = self.blob_key(sha256);
+        match self.store.head(&key).await {
+            Ok(_) => Ok(Some(ObjectDetached {
+                store: self.store.clone(),
+                key,
+            })),
+            Err(object_store::Error::NotFound { .. }) => Ok(None),
+            Err(e) => Err(to_io(e)),
+        }
+    }
+
+    /// A reader of the blob `sha256` of `size` bytes.
+    pub fn reader(&self, sha256: &str, size: u64) -> ObjectReader {
+        ObjectReader::new(self.store.clone(), self.blob_key(sha256), size)
+    }
+
+    /// `length` bytes of the blob `sha256` from `start`, as they arrive.
+    pub async fn read_range(
+        &self,
+        sha256: &str,
+        start: u64,
+        length: u64,
+    ) -> io::Result<BoxStream<'static, io::Result<Bytes>>> {
+        let options = GetOptions {
+            range: Some(GetRange::Bounded(start..start + length)),
+            ..GetOptions::default()
+        };
+        let found = self
+            .store
+            .get_opts(&self.blob_key(sha256), options)
+            .await
+            .map_err(to_io)?;
+        Ok(found.into_stream().map_err(to_io).boxed())
+    }
+
+    /// A URL that lets its holder `GET` the blob `sha256` for `valid_for`, saved as `filename`.
+    pub async fn signed_download(
+        &self,
+        sha256: &str,
+        valid_for: Duration,
+        filename: &str,
+    ) -> io::Result<url::Url> {
+        let options = SignedUrlOptions::new().with_query([(
+            "response-content-disposition",
+            format!("attachment; filename=\"{filename}\""),
+        )]);
+        self.store
+            .signed_url_opts(
+                http::Method::GET,
+                &self.blob_key(sha256),
+                valid_for,
+                &options,
+            )
+            .await
+            .map_err(to_io)
+    }
+
+    /// Whether the bucket answers with these credentials: lists the prefix.
+    pub async fn check(&self) -> io::Result<()> {
+        self.store
+            .list_with_delimiter(Some(&self.key("blobs")))
+            .await
+            .map(|_| ())
+            .map_err(to_io)
+    }
+
+    /// Deletes the temporary objects older than [`STALE_TEMP_AGE`] and returns how many.
+    pub async fn sweep_temp(&self) -> io::Result<usize> {
+        let cutoff = std::time::SystemTime::now() - STALE_TEMP_AGE;
+        let stale: Vec<Key> = self
+            .store
+            .list(Some(&self.key("tmp")))
+            .try_filter(|meta| {
+                std::future::ready(std::time::SystemTime::from(meta.last_modified) < cutoff)
+            })
+            .map_ok(|meta| meta.location)
+            .try_collect()
+            .await
+            .map_err(to_io)?;
+        for key in &stale {
+            self.store.delete(key).await.map_err(to_io)?;
+        }
+        Ok(stale.len())
+    }
+
+    async fn names(&self, under: &str) -> io::Result<Vec<String>> {
+        self.store
+            .list(Some(&self.key(under)))
+            .map_ok(|meta| meta.location.filename().unwrap_or_default().to_string())
+            .try_collect()
+            .await
+            .map_err(to_io)
+    }
+
+    /// The names of the temporary objects.
+    pub async fn temp_files(&self) -> io::Result<Vec<String>> {
+        self.names("tmp").await
+    }
+
+    /// The hashes of the stored blobs.
+    pub async fn blob_files(&self) -> io::Result<Vec<String>> {
+        self.names("blobs").await
+    }
+}
+
+impl std::fmt::Debug for ObjectTemp {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ObjectTemp")
+            .field("key", &self.key)
+            .finish()
+    }
+}
+
+impl ObjectTemp {
+    /// Appends bytes, waiting while too many parts are in flight.
+    pub async fn write(&mut self, bytes: &[u8]) -> io::Result<()> {
+        let upload = self
+            .upload
+            .as_mut()
+            .ok_or_else(|| io::Error::other("upload already finished"))?;
+        upload
+            .wait_for_capacity(PARTS_IN_FLIGHT)
+            .await
+            .map_err(to_io)?;
+        upload.write(bytes);
+        Ok(())
+    }
+
+    /// Completes the multipart upload.
+    pub async fn finish(mut self) -> io::Result<ObjectWritten> {
+        let upload = self
+            .upload
+            .take()
+            .ok_or_else(|| io::Error::other("upload already finished"))?;
+        // A failed completion aborts the upload itself, releasing the parts sent.
+        upload.finish().await.map_err(to_io)?;
+        Ok(ObjectWritten {
+            store: self.store.clone(),
+            key: self.key.clone(),
+            deleted: false,
+        })
+    }
+}
+
+/// Deletes the object `key` if it is there, logging a failure (clean-up that must not fail a request).
+async fn delete_quietly(store: &AmazonS3, key: &Key) {
+    match store.delete(key).await {
+        Ok(()) | Err(object_store::Error::NotFound { .. }) => {}
+        Err(error) => tracing::warn!(%key, %error, "cannot delete a failed upload's object"),
+    }
+}
+
+impl Drop for ObjectTemp {
+    fn drop(&mut self) {
+        // An upload that failed half-way leaves nothing behind: its parts are released.
+        if let Some(upload) = self.upload.take() {
+            let key = self.key.clone();
+            in_background(async move {
+                if let Err(error) = upload.abort().await {
+                    tracing::warn!(%key, %error, "cannot abort a multipart upload");
+                }
+            });
+        }
+    }
+}
+
+impl ObjectWritten {
+    /// Deletes the temporary object now.
+    pub async fn discard(mut self) {
+        self.deleted = true;
+        delete_quietly(&self.store, &self.key).await;
+    }
+
+    /// A reader of the written object.
+    pub fn reader(&self, size: u64) -> ObjectReader {
+        ObjectReader::new(self.store.clone(), self.key.clone(), size)
+    }
+}
+
+impl Drop for ObjectWritten {
+    fn drop(&mut self) {
+        if !self.deleted {
+            let (store, key) = (self.store.clone(), self.key.clone());
+            in_background(async move { delete_quietly(&store, &key).await });
+        }
+    }
+}
+
+impl ObjectDetached {
+    /// Deletes the object for good (its removal was committed).
+    pub async fn discard(self) -> io::Result<()> {
+        self.store.delete(&self.key).await.map_err(to_io)
+    }
+}
+
+impl ObjectReader {
+    fn new(store: Arc<AmazonS3>, key: Key, size: u64) -> ObjectReader {
+        ObjectReader {
+            store,
+            key,
+            size,
+            cache: Mutex::new(VecDeque::with_capacity(CACHED_BLOCKS)),
+        }
+    }
+
+    /// The object's size.
+    pub fn size(&self) -> u64 {
+        self.size
+    }
+
+    /// Exactly `len` bytes from `offset`.
+    pub async fn read_at(&self, offset: u64, len: usize) -> io::Result<Vec<u8>> {
+        let end = offset
+            .checked_add(len as u64)
+            .filter(|&end| end <= self.size)
+            .ok_or_else(|| {
+                io::Error::new(
+                    io::ErrorKind::UnexpectedEof,
+                    format!("range {offset}+{len} is past the end ({} bytes)", self.size),
+                )
+            })?;
+        if len as u64 > BLOCK {
+            let bytes = self
+                .store
+                .get_range(&self.key, offset..end)
+                .await
+                .map_err(to_io)?;
+            return Ok(bytes.to_vec());
+        }
+        let mut out = Vec::with_capacity(len);
+        let mut at = offset;
+        while at < end {
+            let index = at / BLOCK;
+            let block = self.block(index).await?;
+            let from = (at - index * BLOCK) as usize;
+            let take = (block.len() - from).min((end - at) as usize);
+            if take == 0 {
+                return Err(io::Error::new(
+                    io::ErrorKind::UnexpectedEof,
+                    "the object is shorter than its recorded size",
+                ));
+            }
+            out.extend_from_slice(&block[from..from + take]);
+            at += take as u64;
+        }
+        Ok(out)
+    }
+
+    /// Block `index`, from the cache or the store.
+    async fn block(&self, index: u64) -> io::Result<Bytes> {
+        let cached = self
+            .cache
+            .lock()
+            .map_err(|_| io::Error::other("reader cache poisoned"))?
+            .iter()
+            .find(|(i, _)| *i == index)
+            .map(|(_, block)| block.clone());
+        if let Some(block) = cached {
+            return Ok(block);
+        }
+        let start = index * BLOCK;
+        let end = (start + BLOCK).min(self.size);
+        let block = self
+            .store
+            .get_range(&self.key, start..end)
+            .await
+            .map_err(to_io)?;
+        let mut cache = self
+            .cache
+            .lock()
+            .map_err(|_| io::Error::other("reader cache poisoned"))?;
+        if cache.len() == CACHED_BLOCKS {
+            cache.pop_front();
+        }
+        cache.push_back((index, block.clone()));
+        Ok(block)
+    }
+}
