@@ -590,6 +590,58 @@ mod tests {
     }
 
     #[test]
+    fn storage_is_the_data_dir_unless_a_folder_or_bucket_is_named() {
+        let settings = resolve_with("", &[("NANOS_STORE_DATA_DIR", "/srv/d")]).unwrap();
+        assert_eq!(settings.storage, Storage::Local(PathBuf::from("/srv/d")));
+        assert!(!settings.download_redirect);
+        let settings = resolve_with("[store]\nstorage = \"/mnt/files\"\n", &[]).unwrap();
+        assert_eq!(settings.storage, Storage::Local(PathBuf::from("/mnt/files")));
+
+        let settings = resolve_with(
+            "",
+            &[
+                ("NANOS_STORE_STORAGE", "s3://store-files/nanos/releases/"),
+                ("AWS_ENDPOINT_URL", "http://127.0.0.1:3900/"),
+                ("AWS_REGION", "garage"),
+                ("AWS_ACCESS_KEY_ID", "GK1"),
+                ("AWS_SECRET_ACCESS_KEY", "hunter2hunter2"),
+                ("NANOS_STORE_DOWNLOAD_REDIRECT", "true"),
+            ],
+        )
+        .unwrap();
+        let Storage::S3(s3) = &settings.storage else {
+            panic!("expected S3 storage, got {:?}", settings.storage);
+        };
+        assert_eq!(s3.bucket, "store-files");
+        assert_eq!(s3.prefix, "nanos/releases");
+        assert_eq!(s3.endpoint.as_deref(), Some("http://127.0.0.1:3900"));
+        assert!(s3.allow_http, "plain http is allowed on loopback");
+        assert_eq!(s3.region, "garage");
+        assert!(settings.download_redirect);
+        let shown = format!("{settings:?} {s3}");
+        assert!(!shown.contains("hunter2"), "the secret key never shows: {shown}");
+    }
+
+    #[test]
+    fn bad_storage_settings_stop_start_up_with_the_reason() {
+        let error = |vars: &[(&str, &str)]| match resolve_with("", vars) {
+            Err(ConfigError::Value { name, reason, .. }) => format!("{name}: {reason}"),
+            other => panic!("expected an error, got {other:?}"),
+        };
+        assert!(error(&[("NANOS_STORE_STORAGE", "s3://Bad_Bucket/x")]).contains("bucket name"));
+        assert!(error(&[("NANOS_STORE_STORAGE", "ftp://host/x")]).contains("s3://"));
+        assert!(error(&[("NANOS_STORE_STORAGE", "s3://files/a/../b")]).contains("prefix"));
+        assert!(error(&[
+            ("NANOS_STORE_STORAGE", "s3://files"),
+            ("AWS_ENDPOINT_URL", "http://10.0.0.5:9000")
+        ])
+        .contains("loopback"));
+        assert!(error(&[("NANOS_STORE_DOWNLOAD_REDIRECT", "true")]).contains("object store"));
+        assert!(error(&[("NANOS_STORE_DOWNLOAD_REDIRECT", "yes")]).contains("true or false"));
+        assert!(error(&[("NANOS_STORE_METRICS_TOKEN", "short")]).contains("16 characters"));
+    }
+
+    #[test]
     fn defaults_need_no_file_and_no_variables() {
         let settings = resolve_with("", &[]).unwrap();
         assert_eq!(settings.leptos.site_addr.to_string(), DEFAULT_SITE_ADDR);
