@@ -86,7 +86,7 @@ GARAGE_BUCKET=nanos-store-test
 GARAGE_KEY_ID=GK0123456789abcdef01234567
 GARAGE_SECRET=5e1ec7ed0f0e1ee1d0d0ca7f00dfee1dbeefc0ffee5eed5a1ad5a1e5ca1ab1e5
 ensure_garage() {
-  if [ "$(garage --version 2>/dev/null | awk '{print $2}' | tr -d v)" != "$GARAGE_VERSION" ]; then
+  if [ "$(garage --version 2>/dev/null | awk '{print $2}' | sed 's/^.*://; s/^v//')" != "$GARAGE_VERSION" ]; then
     step "Installing Garage $GARAGE_VERSION (cargo install, once: about 25 minutes)"
     cargo install garage --version "$GARAGE_VERSION" --locked
   fi

@@ -595,7 +595,10 @@ mod tests {
         assert_eq!(settings.storage, Storage::Local(PathBuf::from("/srv/d")));
         assert!(!settings.download_redirect);
         let settings = resolve_with("[store]\nstorage = \"/mnt/files\"\n", &[]).unwrap();
-        assert_eq!(settings.storage, Storage::Local(PathBuf::from("/mnt/files")));
+        assert_eq!(
+            settings.storage,
+            Storage::Local(PathBuf::from("/mnt/files"))
+        );
 
         let settings = resolve_with(
             "",
@@ -619,7 +622,10 @@ mod tests {
         assert_eq!(s3.region, "garage");
         assert!(settings.download_redirect);
         let shown = format!("{settings:?} {s3}");
-        assert!(!shown.contains("hunter2"), "the secret key never shows: {shown}");
+        assert!(
+            !shown.contains("hunter2"),
+            "the secret key never shows: {shown}"
+        );
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! What operators see of a running store: a request id on every request, every log line written
-//! while it is handled, and its response (`X-Request-Id`); and Prometheus metrics at `/metrics`
-//! (with the `metrics` crate and its Prometheus exporter).
+//! while it is handled (one, `answered`, per request at least, with its status and time), and its
+//! response (`X-Request-Id`); and Prometheus metrics at `/metrics` (with the `metrics` crate and
+//! its Prometheus exporter).
 //!
 //! Metrics, all prefixed `nanos_store_`:
 //! - `http_requests_total{method, route, status}` and `http_request_duration_seconds{method,
@@ -73,13 +74,16 @@ pub async fn track(request: Request, next: Next) -> Response {
     let span =
         tracing::info_span!("request", id = %id, method = %method, path = %request.uri().path());
     let started = Instant::now();
-    let mut response = next.run(request).instrument(span).await;
+    let mut response = next.run(request).instrument(span.clone()).await;
     let route = response
         .extensions()
         .get::<RouteLabel>()
         .map_or_else(|| unmatched.to_string(), |label| label.0.clone());
     let status = response.status().as_u16().to_string();
     let seconds = started.elapsed().as_secs_f64();
+    span.in_scope(|| {
+        tracing::info!(status = %status, route = %route, ms = seconds * 1000.0, "answered");
+    });
     metrics::counter!("nanos_store_http_requests_total", "method" => method.clone(), "route" => route.clone(), "status" => status).increment(1);
     metrics::histogram!("nanos_store_http_request_duration_seconds", "method" => method, "route" => route).record(seconds);
     if let Ok(value) = HeaderValue::from_str(&id) {

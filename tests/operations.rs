@@ -26,7 +26,10 @@ async fn readiness_follows_the_database(app: &TestApp) {
     let down = app.get("/readyz", None).await;
     assert_eq!(down.status, 503, "{}", down.body);
     assert_eq!(down.json()["error"], "not-ready");
-    let message = down.json()["message"].as_str().unwrap_or_default().to_string();
+    let message = down.json()["message"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
     assert!(message.contains("the database"), "{message}");
     assert!(
         !message.contains("storage"),
@@ -48,10 +51,21 @@ async fn metrics_need_their_token_and_label_routes_not_paths(app: &TestApp) {
         if let Some(value) = authorization {
             request = request.header("authorization", value);
         }
-        common::send_from(&router, [127, 0, 0, 1].into(), request.body(Body::empty()).unwrap())
+        common::send_from(
+            &router,
+            [127, 0, 0, 1].into(),
+            request.body(Body::empty()).unwrap(),
+        )
     };
-    assert_eq!(scrape(None).await.status, 404, "loopback alone is not enough");
-    assert_eq!(scrape(Some("Bearer wrong-token-0123456789")).await.status, 404);
+    assert_eq!(
+        scrape(None).await.status,
+        404,
+        "loopback alone is not enough"
+    );
+    assert_eq!(
+        scrape(Some("Bearer wrong-token-0123456789")).await.status,
+        404
+    );
 
     // A request to a resource with a hostile name is counted under its route's pattern.
     let hostile = "/store/v1/packages/%3Cscript%3Ealert(1)%3C%2Fscript%3E";
@@ -65,8 +79,12 @@ async fn metrics_need_their_token_and_label_routes_not_paths(app: &TestApp) {
         page.body
     );
     assert!(!page.body.contains("script"), "no raw path becomes a label");
-    assert!(page.body.contains("nanos_store_http_request_duration_seconds_bucket"));
-    assert!(page.body.contains("nanos_store_db_connections{state=\"idle\"}"));
+    assert!(page
+        .body
+        .contains("nanos_store_http_request_duration_seconds_bucket"));
+    assert!(page
+        .body
+        .contains("nanos_store_db_connections{state=\"idle\"}"));
 }
 
 async fn every_response_has_a_request_id(app: &TestApp) {
