@@ -24,7 +24,7 @@ use crate::state::AppState;
 pub const IMAGE_BODY_LIMIT: usize = MAX_IMAGE_BYTES + 64 * 1024;
 
 fn store(state: &AppState) -> MediaStore {
-    MediaStore::new(&state.settings.data_dir)
+    MediaStore::new(&state.blobs)
 }
 
 async fn resource(state: &AppState, kind: &str, name: &str) -> Result<Resource, AppError> {
@@ -37,8 +37,11 @@ pub async fn serve_media(
     Path(file): Path<String>,
 ) -> Result<Response, AppError> {
     let missing = || AppError::NotFound("There is no such image.".into());
-    let (path, content_type) = store(&state).locate(&file).ok_or_else(missing)?;
-    let bytes = tokio::fs::read(&path).await.map_err(|_| missing())?;
+    let (bytes, content_type) = store(&state)
+        .read(&file)
+        .await
+        .map_err(|e| AppError::Internal(format!("cannot read an image: {e}")))?
+        .ok_or_else(missing)?;
     Response::builder()
         .header(header::CONTENT_TYPE, content_type)
         .header(header::CACHE_CONTROL, "public, max-age=31536000, immutable")

@@ -389,7 +389,7 @@ pub async fn upload_release(
     crate::resources::media::take_from_release(
         &state.pool,
         &state.blobs,
-        &crate::resources::media::MediaStore::new(&state.settings.data_dir),
+        &crate::resources::media::MediaStore::new(&state.blobs),
         &resource,
         &info,
     )

@@ -19,7 +19,6 @@
 //! (they are small, and may be shared by other resources).
 
 use std::io::{self, Cursor};
-use std::path::{Path, PathBuf};
 
 use image::{DynamicImage, ImageFormat};
 use sha2::{Digest, Sha256};
@@ -52,10 +51,11 @@ pub const SCREENSHOT_WIDTH: u32 = 1280;
 /// A screenshot thumbnail's width, in pixels.
 pub const THUMBNAIL_WIDTH: u32 = 400;
 
-/// Stored image files under `<data dir>/media`, named by the SHA-256 of their bytes.
+/// Stored image files, named by the SHA-256 of their bytes, kept by the blob store (under `media/`
+/// of the local folder or the bucket).
 #[derive(Debug, Clone)]
 pub struct MediaStore {
-    root: PathBuf,
+    blobs: BlobStore,
 }
 
 /// An encoded image, ready to store.
@@ -67,15 +67,15 @@ struct Encoded {
 }
 
 impl MediaStore {
-    /// The store under `data_dir`.
-    pub fn new(data_dir: &Path) -> MediaStore {
+    /// The images kept by `blobs`.
+    pub fn new(blobs: &BlobStore) -> MediaStore {
         MediaStore {
-            root: data_dir.join("media"),
+            blobs: blobs.clone(),
         }
     }
 
-    /// Where a stored file lives, and its content type; `None` for a name the store never makes.
-    pub fn locate(&self, file: &str) -> Option<(PathBuf, &'static str)> {
+    /// The content type of a stored file's name; `None` for a name the store never makes.
+    pub fn content_type(file: &str) -> Option<&'static str> {
         let (hash, extension) = file.split_once('.')?;
         let content_type = match extension {
             "png" => "image/png",
@@ -86,7 +86,20 @@ impl MediaStore {
             && hash
                 .bytes()
                 .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
-        hex.then(|| (self.root.join(&hash[..2]).join(file), content_type))
+        hex.then_some(content_type)
+    }
+
+    /// A stored file and its content type; `None` when the name is not one the store makes or
+    /// no such file is stored.
+    pub async fn read(&self, file: &str) -> io::Result<Option<(bytes::Bytes, &'static str)>> {
+        let Some(content_type) = MediaStore::content_type(file) else {
+            return Ok(None);
+        };
+        Ok(self
+            .blobs
+            .read_media(file)
+            .await?
+            .map(|bytes| (bytes, content_type)))
     }
 
     /// Stores an encoded image (once per content) and returns its file name.
@@ -96,15 +109,7 @@ impl MediaStore {
             hex::encode(Sha256::digest(&image.bytes)),
             image.extension
         );
-        let target = self.root.join(&file[..2]).join(&file);
-        if tokio::fs::try_exists(&target).await? {
-            return Ok(file);
-        }
-        let folder = self.root.join(&file[..2]);
-        tokio::fs::create_dir_all(&folder).await?;
-        let temp = folder.join(format!(".{}.tmp", uuid::Uuid::now_v7().simple()));
-        tokio::fs::write(&temp, &image.bytes).await?;
-        tokio::fs::rename(&temp, &target).await?;
+        self.blobs.put_media(&file, &image.bytes).await?;
         Ok(file)
     }
 }
@@ -630,11 +635,17 @@ mod tests {
 
     #[test]
     fn only_names_the_store_makes_are_served() {
-        let store = MediaStore::new(Path::new("/data"));
         let hash = "ab".repeat(32);
-        assert!(store.locate(&format!("{hash}.png")).is_some());
-        assert!(store.locate(&format!("{hash}.svg")).is_none());
-        assert!(store.locate("../../etc/passwd.png").is_none());
-        assert!(store.locate(&format!("{}.png", "AB".repeat(32))).is_none());
+        assert_eq!(
+            MediaStore::content_type(&format!("{hash}.png")),
+            Some("image/png")
+        );
+        assert_eq!(
+            MediaStore::content_type(&format!("{hash}.jpg")),
+            Some("image/jpeg")
+        );
+        assert!(MediaStore::content_type(&format!("{hash}.svg")).is_none());
+        assert!(MediaStore::content_type("../../etc/passwd.png").is_none());
+        assert!(MediaStore::content_type(&format!("{}.png", "AB".repeat(32))).is_none());
     }
 }

@@ -23,6 +23,7 @@ const CHUNK: usize = 256 * 1024;
 pub struct LocalBlobs {
     root: PathBuf,
     temp: PathBuf,
+    media: PathBuf,
 }
 
 /// A temporary file being written.
@@ -73,6 +74,7 @@ impl LocalBlobs {
         let store = LocalBlobs {
             root: dir.join("blobs"),
             temp: dir.join("tmp"),
+            media: dir.join("media"),
         };
         std::fs::create_dir_all(&store.root)?;
         std::fs::create_dir_all(&store.temp)?;
@@ -198,6 +200,29 @@ impl LocalBlobs {
             Ok(Some((Bytes::from(chunk), (file, left - want as u64))))
         });
         Ok(chunks.boxed())
+    }
+
+    /// Stores the media file `file` (`<hash>.<ext>`, checked by the caller) unless it is there;
+    /// written to a temporary name and renamed, so a reader never sees half a file.
+    pub async fn put_media(&self, file: &str, bytes: &[u8]) -> io::Result<()> {
+        let folder = self.media.join(&file[..2]);
+        let target = folder.join(file);
+        if fs::try_exists(&target).await? {
+            return Ok(());
+        }
+        fs::create_dir_all(&folder).await?;
+        let temp = folder.join(format!(".{}.tmp", uuid::Uuid::now_v7().simple()));
+        fs::write(&temp, bytes).await?;
+        fs::rename(&temp, &target).await
+    }
+
+    /// The media file `file`, or `None` when there is none.
+    pub async fn read_media(&self, file: &str) -> io::Result<Option<Bytes>> {
+        match fs::read(self.media.join(&file[..2]).join(file)).await {
+            Ok(bytes) => Ok(Some(Bytes::from(bytes))),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(e),
+        }
     }
 
     /// Where the blobs are, for logs.

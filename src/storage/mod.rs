@@ -9,6 +9,9 @@
 //! - reads are by byte range ([`BlobReader`], the validator's [`ByteSource`]) or streamed
 //!   ([`BlobStore::read_range`]), never the whole file in memory.
 //!
+//! Resource images (icons, screenshots) live beside the blobs, under `media/`, so that an instance
+//! on object storage keeps nothing on its own disk.
+//!
 //! `local` and `object` hold each backend; this module only dispatches and hashes.
 
 mod local;
@@ -215,6 +218,25 @@ impl BlobStore {
         }
     }
 
+    /// Stores a media file (an icon or screenshot, named `<sha256>.<ext>` by the caller after its
+    /// content) unless it is already there.
+    pub async fn put_media(&self, file: &str, bytes: &[u8]) -> io::Result<()> {
+        check_media_name(file)?;
+        match &self.backend {
+            Backend::Local(local) => local.put_media(file, bytes).await,
+            Backend::Object(object) => object.put_media(file, bytes).await,
+        }
+    }
+
+    /// The media file `file`; `None` when there is none.
+    pub async fn read_media(&self, file: &str) -> io::Result<Option<Bytes>> {
+        check_media_name(file)?;
+        match &self.backend {
+            Backend::Local(local) => local.read_media(file).await,
+            Backend::Object(object) => object.read_media(file).await,
+        }
+    }
+
     /// Whether the store can be reached (for `/readyz`).
     pub async fn check(&self) -> io::Result<()> {
         match &self.backend {
@@ -245,6 +267,24 @@ impl BlobStore {
             Backend::Local(local) => local.describe(),
             Backend::Object(object) => object.describe().to_string(),
         }
+    }
+}
+
+/// Refuses a media name that could reach outside the media folder: only `<hex>.<ext>` goes through
+/// (the names the media service makes; it checks them more closely).
+fn check_media_name(file: &str) -> io::Result<()> {
+    let safe = file.len() > 3
+        && file
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'.')
+        && !file.starts_with('.');
+    if safe {
+        Ok(())
+    } else {
+        Err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            format!("{file:?} is not a media file name"),
+        ))
     }
 }
 

@@ -233,6 +233,32 @@ impl ObjectBlobs {
             .map_err(to_io)
     }
 
+    /// Stores the media file `file` (`<hash>.<ext>`, checked by the caller) unless it is there.
+    /// A single `PUT` is atomic: a reader never sees half an object.
+    pub async fn put_media(&self, file: &str, bytes: &[u8]) -> io::Result<()> {
+        let key = self.key(&format!("media/{}/{file}", &file[..2]));
+        match self.store.head(&key).await {
+            Ok(_) => Ok(()),
+            Err(object_store::Error::NotFound { .. }) => self
+                .store
+                .put(&key, Bytes::copy_from_slice(bytes).into())
+                .await
+                .map(|_| ())
+                .map_err(to_io),
+            Err(e) => Err(to_io(e)),
+        }
+    }
+
+    /// The media file `file`, or `None` when there is none.
+    pub async fn read_media(&self, file: &str) -> io::Result<Option<Bytes>> {
+        let key = self.key(&format!("media/{}/{file}", &file[..2]));
+        match self.store.get(&key).await {
+            Ok(found) => found.bytes().await.map(Some).map_err(to_io),
+            Err(object_store::Error::NotFound { .. }) => Ok(None),
+            Err(e) => Err(to_io(e)),
+        }
+    }
+
     /// Whether the bucket answers with these credentials: lists the prefix.
     pub async fn check(&self) -> io::Result<()> {
         self.store
