@@ -122,8 +122,17 @@ impl BlobStore {
         Ok(store)
     }
 
-    /// Deletes what interrupted uploads left and no live upload owns, and returns how many.
+    /// Deletes what interrupted uploads left and no live upload owns, and returns how many: local
+    /// temporary files no upload holds locked, and temporary objects older than
+    /// [`object::STALE_TEMP_AGE`].
     pub async fn sweep_temp(&self) -> io::Result<usize> {
+        self.sweep_temp_older_than(object::STALE_TEMP_AGE).await
+    }
+
+    /// As [`sweep_temp`](Self::sweep_temp), counting temporary objects older than `age` as left
+    /// behind (local files are judged by their locks, whatever their age). For tests and
+    /// operators who know no upload is running.
+    pub async fn sweep_temp_older_than(&self, age: Duration) -> io::Result<usize> {
         match &self.backend {
             Backend::Local(local) => {
                 let local = local.clone();
@@ -131,7 +140,7 @@ impl BlobStore {
                     .await
                     .map_err(io::Error::other)?
             }
-            Backend::Object(object) => object.sweep_temp().await,
+            Backend::Object(object) => object.sweep_temp(age).await,
         }
     }
 

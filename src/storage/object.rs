@@ -23,7 +23,9 @@ use futures_util::stream::{BoxStream, StreamExt, TryStreamExt};
 use object_store::aws::{AmazonS3, AmazonS3Builder};
 use object_store::path::Path as Key;
 use object_store::signer::{SignedUrlOptions, Signer};
-use object_store::{GetOptions, GetRange, ObjectStore, ObjectStoreExt, WriteMultipart};
+use object_store::{
+    ClientOptions, GetOptions, GetRange, ObjectStore, ObjectStoreExt, RetryConfig, WriteMultipart,
+};
 
 use crate::config::S3Storage;
 
@@ -102,7 +104,20 @@ impl ObjectBlobs {
             .with_bucket_name(&settings.bucket)
             .with_region(&settings.region)
             // Path-style addressing (`endpoint/bucket/key`), which every self-hosted server takes.
-            .with_virtual_hosted_style_request(false);
+            .with_virtual_hosted_style_request(false)
+            // No limit on a whole request: a download streams at its client's pace, for as long
+            // as that takes. Connecting is bounded, and failures are retried a few times only,
+            // so that a store whose object store is down says so within seconds.
+            .with_client_options(
+                ClientOptions::new()
+                    .with_timeout_disabled()
+                    .with_connect_timeout(Duration::from_secs(5)),
+            )
+            .with_retry(RetryConfig {
+                max_retries: 3,
+                retry_timeout: Duration::from_secs(30),
+                ..RetryConfig::default()
+            });
         if let Some(endpoint) = &settings.endpoint {
             builder = builder
                 .with_endpoint(endpoint)
@@ -268,9 +283,9 @@ impl ObjectBlobs {
             .map_err(to_io)
     }
 
-    /// Deletes the temporary objects older than [`STALE_TEMP_AGE`] and returns how many.
-    pub async fn sweep_temp(&self) -> io::Result<usize> {
-        let cutoff = std::time::SystemTime::now() - STALE_TEMP_AGE;
+    /// Deletes the temporary objects older than `age` and returns how many.
+    pub async fn sweep_temp(&self, age: Duration) -> io::Result<usize> {
+        let cutoff = std::time::SystemTime::now() - age;
         let stale: Vec<Key> = self
             .store
             .list(Some(&self.key("tmp")))

@@ -1,0 +1,242 @@
+//! What only object storage does, on a real S3-compatible server (Garage) with SQLite and Postgres:
+//! downloads redirected to presigned URLs (the bytes then come from the object store, `Range`
+//! included), interrupted uploads that leave no object, the sweep of temporary objects a dead
+//! process left, and a store that says clearly when its bucket cannot be reached.
+
+mod common;
+
+use std::time::Duration;
+
+use axum::body::Body;
+use axum::http::Request;
+use common::{zip, TestApp};
+use nanos_store::config::{self, Settings, Storage};
+use nanos_store::state::AppState;
+use nanos_store::tokens::Scope;
+
+const BOUNDARY: &str = "----storageboundary";
+
+fn package(version: &str) -> Vec<u8> {
+    let manifest = format!(
+        "[meta]\ntitle = \"Stored\"\nauthor = \"me\"\nversion = \"{version}\"\n[game_mode]\n"
+    );
+    zip(&[
+        ("Package.toml", &manifest),
+        ("Server/Index.lua", "print('stored')"),
+    ])
+}
+
+fn multipart(zip: &[u8], publish: bool) -> Vec<u8> {
+    let mut body = Vec::new();
+    body.extend_from_slice(
+        format!(
+            "--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"publish\"\r\n\r\n{publish}\r\n"
+        )
+        .as_bytes(),
+    );
+    body.extend_from_slice(
+        format!(
+            "--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"r.zip\"\r\n\
+             Content-Type: application/zip\r\n\r\n"
+        )
+        .as_bytes(),
+    );
+    body.extend_from_slice(zip);
+    body.extend_from_slice(format!("\r\n--{BOUNDARY}--\r\n").as_bytes());
+    body
+}
+
+/// A user with a team `studio`, a package `stored`, and an all-scope token.
+async fn world(app: &TestApp) -> String {
+    let owner = app.create_user("keeper").await;
+    app.create_team(&owner, "studio").await;
+    let token = format!(
+        "Token {}",
+        app.create_token(&owner, &Scope::ALL, None).await
+    );
+    let created = app
+        .api(
+            "POST",
+            "/store/v1/packages",
+            Some(&token),
+            Some(serde_json::json!({"name": "stored", "title": "Stored", "team": "studio", "category": "game-mode"})),
+        )
+        .await;
+    assert_eq!(created.status, 201, "{}", created.body);
+    token
+}
+
+async fn upload(app: &TestApp, token: &str, zip: &[u8], publish: bool) -> common::TestResponse {
+    let request = Request::post("/store/v1/packages/stored/releases")
+        .header("authorization", token)
+        .header(
+            "content-type",
+            format!("multipart/form-data; boundary={BOUNDARY}"),
+        )
+        .body(Body::from(multipart(zip, publish)))
+        .unwrap();
+    app.send(request).await
+}
+
+async fn downloads_can_redirect_to_a_presigned_url(app: &TestApp) {
+    let token = world(app).await;
+    let zip = package("1.0.0");
+    assert_eq!(upload(app, &token, &zip, true).await.status, 201);
+    assert_eq!(
+        upload(app, &token, &package("1.1.0"), false).await.status,
+        201
+    );
+    let redirecting = app.with_settings(|s| s.download_redirect = true);
+    let get = |path: &str, range: Option<&str>| {
+        let mut request = Request::get(path);
+        if let Some(range) = range {
+            request = request.header("range", range);
+        }
+        common::send_from(
+            &redirecting,
+            [127, 0, 0, 1].into(),
+            request.body(Body::empty()).unwrap(),
+        )
+    };
+
+    let answer = get("/store/v1/packages/stored/releases/1.0.0/download", None).await;
+    assert_eq!(answer.status, 302, "{}", answer.body);
+    assert_eq!(
+        answer.headers["cache-control"], "private, no-store",
+        "a presigned URL expires: never cached"
+    );
+    let location = answer.location().expect("a Location");
+    let endpoint = std::env::var("AWS_ENDPOINT_URL").unwrap_or_default();
+    assert!(
+        location.starts_with(&endpoint) && location.contains("X-Amz-Signature="),
+        "{location}"
+    );
+
+    // The object store serves the bytes, as an attachment, and ranges of them.
+    let client = reqwest::Client::new();
+    let fetched = client.get(&location).send().await.unwrap();
+    assert_eq!(fetched.status(), 200);
+    assert!(
+        fetched.headers()["content-disposition"]
+            .to_str()
+            .unwrap()
+            .contains("stored-1.0.0.zip"),
+        "{:?}",
+        fetched.headers()
+    );
+    assert_eq!(fetched.bytes().await.unwrap().as_ref(), zip.as_slice());
+    let part = client
+        .get(&location)
+        .header("range", "bytes=10-19")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(part.status(), 206);
+    assert_eq!(part.bytes().await.unwrap().as_ref(), &zip[10..20]);
+    // Without its signature the object is not public.
+    let unsigned = location.split('?').next().unwrap_or_default().to_string();
+    assert_eq!(client.get(&unsigned).send().await.unwrap().status(), 403);
+
+    // A redirect from the first byte counts; a resume does not; a draft is not found by others
+    // and gets no URL.
+    assert_eq!(
+        get(
+            "/store/v1/packages/stored/releases/1.0.0/download",
+            Some("bytes=100-")
+        )
+        .await
+        .status,
+        302
+    );
+    app.flush_downloads().await;
+    let info = app.get("/store/v1/packages/stored", None).await.json();
+    assert_eq!(info["download_count"], 1, "{info}");
+    let draft = get("/store/v1/packages/stored/releases/1.1.0/download", None).await;
+    assert_eq!(draft.status, 404);
+    assert!(draft.location().is_none());
+}
+
+async fn an_interrupted_upload_leaves_no_object(app: &TestApp) {
+    let token = world(app).await;
+    // 20 MiB of a zip (two parts of the multipart upload sent), then the connection breaks.
+    let head = format!(
+        "--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"r.zip\"\r\n\
+         Content-Type: application/zip\r\n\r\n"
+    );
+    let chunks: Vec<Result<Vec<u8>, std::io::Error>> = std::iter::once(Ok(head.into_bytes()))
+        .chain((0..20).map(|_| Ok(vec![b'z'; 1024 * 1024])))
+        .chain(std::iter::once(Err(std::io::Error::other(
+            "connection reset",
+        ))))
+        .collect();
+    let request = Request::post("/store/v1/packages/stored/releases")
+        .header("authorization", &token)
+        .header(
+            "content-type",
+            format!("multipart/form-data; boundary={BOUNDARY}"),
+        )
+        .body(Body::from_stream(futures_util::stream::iter(chunks)))
+        .unwrap();
+    let answer = app.send(request).await;
+    assert!(answer.status.is_client_error(), "{}", answer.status);
+    assert_eq!(app.temp_blobs().await, 0, "no temporary object is left");
+    assert!(app.state.blobs.blob_files().await.unwrap().is_empty());
+}
+
+async fn the_sweep_removes_temporary_objects_a_dead_process_left(app: &TestApp) {
+    let blobs = &app.state.blobs;
+    // A finished upload whose process died before it was committed or deleted.
+    let mut temp = blobs.create_temp().await.unwrap();
+    temp.write(b"left by kill -9").await.unwrap();
+    std::mem::forget(temp.finish().await.unwrap());
+    assert_eq!(blobs.temp_files().await.unwrap().len(), 1);
+    // A fresh one is left alone by the start-up sweep (it may be another instance's upload)...
+    assert_eq!(blobs.sweep_temp().await.unwrap(), 0);
+    assert_eq!(blobs.temp_files().await.unwrap().len(), 1);
+    // ...and removed once old enough.
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    assert_eq!(
+        blobs
+            .sweep_temp_older_than(Duration::from_secs(1))
+            .await
+            .unwrap(),
+        1
+    );
+    assert!(blobs.temp_files().await.unwrap().is_empty());
+}
+
+on_object_storage!(
+    downloads_can_redirect_to_a_presigned_url,
+    an_interrupted_upload_leaves_no_object,
+    the_sweep_removes_temporary_objects_a_dead_process_left,
+);
+
+#[tokio::test]
+async fn a_bucket_that_cannot_be_reached_stops_start_up_with_the_reason() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut settings: Settings = config::load(std::path::Path::new("/nonexistent")).unwrap();
+    settings.data_dir = dir.path().to_path_buf();
+    settings.database_url = config::sqlite_url(&dir.path().join("test.db"));
+    settings.storage = config::parse_storage("s3://nowhere/x", &|name| match name {
+        "AWS_ENDPOINT_URL" => Some("http://127.0.0.1:9".into()),
+        "AWS_ACCESS_KEY_ID" => Some("GK0".into()),
+        "AWS_SECRET_ACCESS_KEY" => Some("secret".into()),
+        _ => None,
+    })
+    .unwrap();
+    assert!(matches!(settings.storage, Storage::S3(_)));
+    let started = std::time::Instant::now();
+    let error = match AppState::open(settings).await {
+        Err(error) => error.to_string(),
+        Ok(_) => panic!("a store without its bucket started"),
+    };
+    assert!(
+        error.contains("NANOS_STORE_STORAGE") && error.contains("s3://nowhere/x"),
+        "{error}"
+    );
+    assert!(
+        started.elapsed() < Duration::from_secs(40),
+        "said within seconds, not after minutes of retries: {:?}",
+        started.elapsed()
+    );
+}
