@@ -49,6 +49,11 @@ enum Command {
         #[command(subcommand)]
         command: TokenCommand,
     },
+    /// Manage the release file storage.
+    Storage {
+        #[command(subcommand)]
+        command: StorageCommand,
+    },
     /// Fill an empty database with a generated catalogue, for measuring (scripts/bench-listings).
     #[command(hide = true)]
     BenchSeed {
@@ -58,6 +63,13 @@ enum Command {
         /// How many teams they belong to.
         #[arg(long, default_value_t = 5_000)]
         teams: u32,
+    },
+    /// Write a file into the blob store as an upload does, and delete it: the storage's own speed,
+    /// the baseline of an upload's (scripts/measure-upload).
+    #[command(hide = true)]
+    BenchS3Copy {
+        /// The file to write.
+        file: PathBuf,
     },
     /// Check a release zip the way the store does (full mode). Exit status: 0 valid, 1 invalid,
     /// 2 usage or I/O error.
@@ -88,6 +100,19 @@ enum UserCommand {
         /// The name other people see; defaults to the username.
         #[arg(long)]
         display_name: Option<String>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum StorageCommand {
+    /// Delete what interrupted uploads left: temporary files no running upload holds, and (object
+    /// storage) temporary objects and unfinished multipart uploads older than `--older-than`. The
+    /// store does this at start-up with the default age.
+    Sweep {
+        /// Seconds after which an object-storage upload counts as abandoned; lower it only when no
+        /// upload is running on any instance.
+        #[arg(long, default_value_t = crate::storage::STALE_TEMP_AGE.as_secs())]
+        older_than: u64,
     },
 }
 
@@ -174,6 +199,25 @@ pub async fn run() -> ExitCode {
             },
             Err(e) => fail(EXIT_USAGE, e),
         },
+        Command::Storage {
+            command: StorageCommand::Sweep { older_than },
+        } => match settings() {
+            Ok(settings) => match sweep_storage(settings, older_than).await {
+                Ok(removed) => {
+                    println!("removed {removed} left by interrupted uploads");
+                    ExitCode::SUCCESS
+                }
+                Err(e) => fail(1, e),
+            },
+            Err(e) => fail(EXIT_USAGE, e),
+        },
+        Command::BenchS3Copy { ref file } => match settings() {
+            Ok(settings) => match copy_into_storage(settings, file).await {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(e) => fail(1, e),
+            },
+            Err(e) => fail(EXIT_USAGE, e),
+        },
         Command::Validate {
             ref zip,
             ref kind,
@@ -181,6 +225,49 @@ pub async fn run() -> ExitCode {
             json,
         } => validate_zip(zip, kind.as_deref(), version.clone(), json),
     }
+}
+
+/// Sweeps the settings' blob store, counting object-storage uploads older than `older_than`
+/// seconds as abandoned.
+async fn sweep_storage(settings: Settings, older_than: u64) -> Result<usize, String> {
+    let blobs = crate::storage::BlobStore::open_without_sweep(&settings.storage).map_err(|e| {
+        format!(
+            "cannot open {:?} (NANOS_STORE_STORAGE): {e}",
+            settings.storage
+        )
+    })?;
+    blobs
+        .sweep_temp_older_than(std::time::Duration::from_secs(older_than))
+        .await
+        .map_err(|e| e.to_string())
+}
+
+/// Writes `file` into the settings' blob store in 1 MiB pieces, as an upload does, and deletes it.
+async fn copy_into_storage(settings: Settings, file: &Path) -> Result<(), String> {
+    use tokio::io::AsyncReadExt;
+    let blobs = crate::storage::BlobStore::open(&settings.storage)
+        .await
+        .map_err(|e| e.to_string())?;
+    let mut source = tokio::fs::File::open(file)
+        .await
+        .map_err(|e| format!("{}: {e}", file.display()))?;
+    let mut temp = blobs.create_temp().await.map_err(|e| e.to_string())?;
+    let mut buffer = vec![0; 1024 * 1024];
+    loop {
+        let read = source.read(&mut buffer).await.map_err(|e| e.to_string())?;
+        if read == 0 {
+            break;
+        }
+        temp.write(&buffer[..read])
+            .await
+            .map_err(|e| e.to_string())?;
+    }
+    temp.finish()
+        .await
+        .map_err(|e| e.to_string())?
+        .discard()
+        .await;
+    Ok(())
 }
 
 async fn create_token(settings: Settings, username: &str, new: NewToken) -> ExitCode {

@@ -17,6 +17,7 @@ use std::time::{Duration, Instant};
 use common::{new_database, s3_storage};
 use nanos_store::config::Storage;
 use nanos_store::db::Backend;
+use nanos_store::storage::BlobStore;
 use tokio::process::{Child, Command};
 
 /// One store process.
@@ -108,6 +109,12 @@ impl Instance {
     }
 }
 
+/// The storage setting of an `s3://` address, with the test's AWS variables.
+fn s3_setting(address: &str) -> Storage {
+    nanos_store::config::parse_storage(address, &|name| std::env::var(name).ok())
+        .expect("the test bucket's address")
+}
+
 /// Every file under `dir`.
 fn walk(dir: &Path) -> Vec<PathBuf> {
     let mut found = Vec::new();
@@ -160,7 +167,7 @@ fn large_package(version: &str, size: usize) -> Vec<u8> {
     writer.finish().unwrap().into_inner()
 }
 
-fn upload_form(zip: Vec<u8>, with_resource: bool) -> reqwest::multipart::Form {
+fn upload_form(zip: Vec<u8>, with_resource: bool, publish: bool) -> reqwest::multipart::Form {
     let mut form = reqwest::multipart::Form::new();
     if with_resource {
         let details = serde_json::json!({
@@ -173,7 +180,7 @@ fn upload_form(zip: Vec<u8>, with_resource: bool) -> reqwest::multipart::Form {
         });
         form = form.text("resource", details.to_string());
     }
-    form.text("publish", "true").part(
+    form.text("publish", publish.to_string()).part(
         "file",
         reqwest::multipart::Part::bytes(zip).file_name("release.zip"),
     )
@@ -248,7 +255,7 @@ async fn two_instances_share_one_database_and_one_bucket() {
     let uploaded = b
         .post(&client, "/store/v1/packages/big/releases")
         .header("cookie", &cookie)
-        .multipart(upload_form(zip.clone(), true))
+        .multipart(upload_form(zip.clone(), true, true))
         .send()
         .await
         .unwrap();
@@ -276,6 +283,42 @@ async fn two_instances_share_one_database_and_one_bucket() {
         .unwrap();
     assert_eq!(part.status(), 206);
     assert_eq!(part.bytes().await.unwrap().as_ref(), &zip[1000..2000]);
+
+    // A draft uploaded on A is published on B.
+    let draft = a
+        .post(&client, "/store/v1/packages/big/releases")
+        .header("cookie", &cookie)
+        .multipart(upload_form(large_package("1.1.0", 64 * 1024), false, false))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        draft.status(),
+        201,
+        "{}",
+        draft.text().await.unwrap_or_default()
+    );
+    let published = b
+        .post(&client, "/store/v1/packages/big/releases/1.1.0/publish")
+        .header("cookie", &cookie)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        published.status(),
+        200,
+        "{}",
+        published.text().await.unwrap_or_default()
+    );
+    let release: serde_json::Value = client
+        .get(a.url("/store/v1/packages/big/releases/1.1.0"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(release["state"], "published", "{release}");
 
     // Log-in throttling counts the failures made on both: five wrong passwords, alternating, and
     // the sixth attempt is refused whichever instance gets it.
@@ -323,6 +366,77 @@ async fn two_instances_share_one_database_and_one_bucket() {
         200
     );
 
+    // A killed mid-upload (kill -9, after 12 MiB of 24): B knows nothing of the release, and
+    // after the sweep the bucket holds nothing of it.
+    let mut killed = Instance::start(&database_url, &storage, dir.path(), "killed");
+    killed.ready(&client).await;
+    let (sent_enough, mut sent_rx) = tokio::sync::mpsc::channel::<()>(1);
+    let body = large_package("2.0.0", 24 * 1024 * 1024);
+    let chunks = futures_util::stream::unfold((body, 0usize), move |(body, at)| {
+        let sent_enough = sent_enough.clone();
+        async move {
+            if at >= body.len() {
+                return None;
+            }
+            if at >= 12 * 1024 * 1024 {
+                let _ = sent_enough.try_send(());
+                tokio::time::sleep(Duration::from_millis(200)).await;
+            }
+            let end = (at + 1024 * 1024).min(body.len());
+            let chunk = body[at..end].to_vec();
+            Some((Ok::<_, std::io::Error>(chunk), (body, end)))
+        }
+    });
+    let form = reqwest::multipart::Form::new().part(
+        "file",
+        reqwest::multipart::Part::stream(reqwest::Body::wrap_stream(chunks))
+            .file_name("release.zip"),
+    );
+    let sending = tokio::spawn(
+        killed
+            .post(&client, "/store/v1/packages/big/releases")
+            .header("cookie", &cookie)
+            .multipart(form)
+            .send(),
+    );
+    sent_rx.recv().await.expect("the upload got going");
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    killed.child.start_kill().expect("kill -9");
+    let _ = killed.child.wait().await;
+    assert!(sending.await.unwrap().is_err(), "the upload was cut off");
+    let lost = client
+        .get(b.url("/store/v1/packages/big/releases/2.0.0"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(lost.status(), 404, "B knows nothing of the cut-off upload");
+    let bucket = BlobStore::open_without_sweep(&s3_setting(&storage)).unwrap();
+    assert_eq!(
+        bucket.pending_uploads().await.unwrap(),
+        1,
+        "the killed upload's parts are in the bucket until the sweep"
+    );
+    let swept = std::process::Command::new(env!("CARGO_BIN_EXE_nanos-store"))
+        .args(["storage", "sweep", "--older-than", "0"])
+        .env("NANOS_STORE_CONFIG", "/nonexistent")
+        .env("NANOS_STORE_DATA_DIR", dir.path().join("sweeper"))
+        .env("DATABASE_URL", &database_url)
+        .env("NANOS_STORE_STORAGE", &storage)
+        .output()
+        .expect("nanos-store storage sweep");
+    assert!(
+        swept.status.success(),
+        "{}",
+        String::from_utf8_lossy(&swept.stderr)
+    );
+    assert_eq!(bucket.pending_uploads().await.unwrap(), 0);
+    assert!(bucket.temp_files().await.unwrap().is_empty());
+    assert_eq!(
+        bucket.blob_files().await.unwrap().len(),
+        2,
+        "only the files of releases 1.0.0 and 1.1.0"
+    );
+
     // Downloads counted once for this address, whichever instance served them (A wrote its batch
     // when it stopped; B writes its own when it stops).
     b.terminate();
@@ -357,7 +471,7 @@ async fn two_instances_share_one_database_and_one_bucket() {
     );
 
     // Nothing was kept on the instances' own disks.
-    for name in ["a", "b"] {
+    for name in ["a", "b", "killed"] {
         let files: Vec<_> = walk(&dir.path().join(name));
         assert!(files.is_empty(), "instance {name} kept files: {files:?}");
     }

@@ -185,24 +185,33 @@ async fn an_interrupted_upload_leaves_no_object(app: &TestApp) {
 
 async fn the_sweep_removes_temporary_objects_a_dead_process_left(app: &TestApp) {
     let blobs = &app.state.blobs;
-    // A finished upload whose process died before it was committed or deleted.
+    // A finished upload whose process died before it was committed or deleted...
     let mut temp = blobs.create_temp().await.unwrap();
     temp.write(b"left by kill -9").await.unwrap();
     std::mem::forget(temp.finish().await.unwrap());
+    // ...and one that died half-way, with a 8 MiB part sent: no listing shows it.
+    let mut half = blobs.create_temp().await.unwrap();
+    for _ in 0..3 {
+        half.write(&vec![b'h'; 4 * 1024 * 1024]).await.unwrap();
+    }
+    std::mem::forget(half);
     assert_eq!(blobs.temp_files().await.unwrap().len(), 1);
-    // A fresh one is left alone by the start-up sweep (it may be another instance's upload)...
+    assert_eq!(blobs.pending_uploads().await.unwrap(), 1);
+    // Fresh ones are left alone by the start-up sweep (they may be another instance's uploads)...
     assert_eq!(blobs.sweep_temp().await.unwrap(), 0);
     assert_eq!(blobs.temp_files().await.unwrap().len(), 1);
-    // ...and removed once old enough.
+    assert_eq!(blobs.pending_uploads().await.unwrap(), 1);
+    // ...and removed once old enough: the object deleted, the upload aborted.
     tokio::time::sleep(Duration::from_millis(1100)).await;
     assert_eq!(
         blobs
             .sweep_temp_older_than(Duration::from_secs(1))
             .await
             .unwrap(),
-        1
+        2
     );
     assert!(blobs.temp_files().await.unwrap().is_empty());
+    assert_eq!(blobs.pending_uploads().await.unwrap(), 0);
 }
 
 on_object_storage!(

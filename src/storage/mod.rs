@@ -28,6 +28,7 @@ use sha2::{Digest, Sha256};
 use crate::config::Storage;
 use crate::validate::source::{ByteSource, FileSource};
 use local::{LocalBlobs, LocalDetached, LocalTemp, LocalWritten};
+pub use object::STALE_TEMP_AGE;
 use object::{ObjectBlobs, ObjectDetached, ObjectReader, ObjectTemp, ObjectWritten};
 
 /// The blob store of the settings' `store.storage`.
@@ -104,14 +105,7 @@ impl BlobStore {
     /// Opens the store `storage` names, creating the local folders when missing, and removes
     /// what interrupted uploads left.
     pub async fn open(storage: &Storage) -> io::Result<BlobStore> {
-        let store = match storage {
-            Storage::Local(dir) => BlobStore {
-                backend: Backend::Local(LocalBlobs::open(dir)?),
-            },
-            Storage::S3(settings) => BlobStore {
-                backend: Backend::Object(Arc::new(ObjectBlobs::open(settings)?)),
-            },
-        };
+        let store = BlobStore::open_without_sweep(storage)?;
         let removed = store.sweep_temp().await?;
         if removed > 0 {
             tracing::info!(
@@ -122,11 +116,24 @@ impl BlobStore {
         Ok(store)
     }
 
+    /// Opens the store `storage` names, creating the local folders when missing; nothing is
+    /// swept and no request is made.
+    pub fn open_without_sweep(storage: &Storage) -> io::Result<BlobStore> {
+        Ok(match storage {
+            Storage::Local(dir) => BlobStore {
+                backend: Backend::Local(LocalBlobs::open(dir)?),
+            },
+            Storage::S3(settings) => BlobStore {
+                backend: Backend::Object(Arc::new(ObjectBlobs::open(settings)?)),
+            },
+        })
+    }
+
     /// Deletes what interrupted uploads left and no live upload owns, and returns how many: local
     /// temporary files no upload holds locked, and temporary objects older than
-    /// [`object::STALE_TEMP_AGE`].
+    /// [`STALE_TEMP_AGE`].
     pub async fn sweep_temp(&self) -> io::Result<usize> {
-        self.sweep_temp_older_than(object::STALE_TEMP_AGE).await
+        self.sweep_temp_older_than(STALE_TEMP_AGE).await
     }
 
     /// As [`sweep_temp`](Self::sweep_temp), counting temporary objects older than `age` as left
@@ -259,6 +266,16 @@ impl BlobStore {
         match &self.backend {
             Backend::Local(local) => local.temp_files(),
             Backend::Object(object) => object.temp_files().await,
+        }
+    }
+
+    /// How many multipart uploads of temporary objects are neither completed nor aborted (uploads
+    /// in progress, or left by a process that died); always 0 for a local store. For tests and
+    /// clean-up.
+    pub async fn pending_uploads(&self) -> io::Result<usize> {
+        match &self.backend {
+            Backend::Local(_) => Ok(0),
+            Backend::Object(object) => Ok(object.pending_uploads().await?.len()),
         }
     }
 

@@ -46,9 +46,39 @@ pub const STALE_TEMP_AGE: Duration = Duration::from_secs(6 * 3600);
 #[derive(Debug)]
 pub struct ObjectBlobs {
     store: Arc<AmazonS3>,
+    /// For the few S3 calls `object_store` does not make (see [`ObjectBlobs::pending_uploads`]).
+    http: reqwest::Client,
     prefix: String,
     /// What [`ObjectBlobs::describe`] says, with no secret.
     description: String,
+}
+
+/// A multipart upload of a temporary object, begun and neither completed nor aborted.
+#[derive(Debug)]
+pub struct PendingUpload {
+    pub key: String,
+    upload_id: String,
+    pub initiated: std::time::SystemTime,
+}
+
+/// S3's `ListMultipartUploadsResult`, the parts the sweep reads.
+#[derive(Debug, serde::Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct ListMultipartUploads {
+    #[serde(default, rename = "Upload")]
+    uploads: Vec<ListedUpload>,
+    #[serde(default)]
+    is_truncated: bool,
+    next_key_marker: Option<String>,
+    next_upload_id_marker: Option<String>,
+}
+
+#[derive(Debug, serde::Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct ListedUpload {
+    key: String,
+    upload_id: String,
+    initiated: String,
 }
 
 /// A temporary object being written (a multipart upload).
@@ -130,8 +160,14 @@ impl ObjectBlobs {
             builder = builder.with_secret_access_key(secret.expose());
         }
         let store = builder.build().map_err(io::Error::other)?;
+        let http = reqwest::Client::builder()
+            .connect_timeout(Duration::from_secs(5))
+            .timeout(Duration::from_secs(30))
+            .build()
+            .map_err(io::Error::other)?;
         Ok(ObjectBlobs {
             store: Arc::new(store),
+            http,
             prefix: settings.prefix.clone(),
             description: settings.to_string(),
         })
@@ -283,9 +319,18 @@ impl ObjectBlobs {
             .map_err(to_io)
     }
 
-    /// Deletes the temporary objects older than `age` and returns how many.
+    /// Deletes the temporary objects older than `age`, and aborts the multipart uploads of
+    /// temporary objects begun before then (those of a process that died mid-upload, which no
+    /// listing shows); returns how many of both.
     pub async fn sweep_temp(&self, age: Duration) -> io::Result<usize> {
         let cutoff = std::time::SystemTime::now() - age;
+        let mut removed = 0;
+        for upload in self.pending_uploads().await? {
+            if upload.initiated < cutoff {
+                self.abort_upload(&upload).await?;
+                removed += 1;
+            }
+        }
         let stale: Vec<Key> = self
             .store
             .list(Some(&self.key("tmp")))
@@ -299,7 +344,98 @@ impl ObjectBlobs {
         for key in &stale {
             self.store.delete(key).await.map_err(to_io)?;
         }
-        Ok(stale.len())
+        Ok(removed + stale.len())
+    }
+
+    /// The multipart uploads of temporary objects not yet completed or aborted. `object_store`
+    /// has no call for S3's `ListMultipartUploads`, so it is sent here, as a request presigned by
+    /// `object_store` (the credentials stay in one place) and read with `quick-xml`.
+    pub async fn pending_uploads(&self) -> io::Result<Vec<PendingUpload>> {
+        let prefix = format!("{}/", self.key("tmp"));
+        let mut found = Vec::new();
+        let mut markers: Option<(String, String)> = None;
+        // A page holds up to 1,000 uploads; 100 pages is more than any store leaves behind.
+        for _ in 0..100 {
+            let mut query = vec![
+                ("uploads".to_string(), String::new()),
+                ("prefix".to_string(), prefix.clone()),
+            ];
+            if let Some((key, id)) = &markers {
+                query.push(("key-marker".into(), key.clone()));
+                query.push(("upload-id-marker".into(), id.clone()));
+            }
+            let url = self
+                .store
+                .signed_url_opts(
+                    http::Method::GET,
+                    &Key::from(""),
+                    Duration::from_secs(60),
+                    &SignedUrlOptions::new().with_query(query),
+                )
+                .await
+                .map_err(to_io)?;
+            let text = self.send(reqwest::Method::GET, url).await?;
+            let page: ListMultipartUploads = quick_xml::de::from_str(&text).map_err(|e| {
+                io::Error::other(format!("unreadable ListMultipartUploads answer: {e}"))
+            })?;
+            for upload in page.uploads {
+                let initiated = time::OffsetDateTime::parse(
+                    &upload.initiated,
+                    &time::format_description::well_known::Rfc3339,
+                )
+                .map_err(|e| {
+                    io::Error::other(format!("upload date {:?}: {e}", upload.initiated))
+                })?;
+                found.push(PendingUpload {
+                    key: upload.key,
+                    upload_id: upload.upload_id,
+                    initiated: initiated.into(),
+                });
+            }
+            match (
+                page.is_truncated,
+                page.next_key_marker,
+                page.next_upload_id_marker,
+            ) {
+                (true, Some(key), Some(id)) => markers = Some((key, id)),
+                _ => break,
+            }
+        }
+        Ok(found)
+    }
+
+    /// Aborts a multipart upload (S3's `AbortMultipartUpload`), releasing its parts.
+    async fn abort_upload(&self, upload: &PendingUpload) -> io::Result<()> {
+        let url = self
+            .store
+            .signed_url_opts(
+                http::Method::DELETE,
+                &Key::from(upload.key.as_str()),
+                Duration::from_secs(60),
+                &SignedUrlOptions::new().with_query([("uploadId", upload.upload_id.as_str())]),
+            )
+            .await
+            .map_err(to_io)?;
+        self.send(reqwest::Method::DELETE, url).await.map(|_| ())
+    }
+
+    /// Sends a presigned request and returns its body; an error unless it succeeds.
+    async fn send(&self, method: reqwest::Method, url: url::Url) -> io::Result<String> {
+        let response = self
+            .http
+            .request(method, url)
+            .send()
+            .await
+            .map_err(io::Error::other)?;
+        let status = response.status();
+        let text = response.text().await.map_err(io::Error::other)?;
+        if status.is_success() {
+            Ok(text)
+        } else {
+            Err(io::Error::other(format!(
+                "the object store answered {status}: {text}"
+            )))
+        }
     }
 
     async fn names(&self, under: &str) -> io::Result<Vec<String>> {
