@@ -109,6 +109,12 @@ impl Instance {
     }
 }
 
+/// The JSON answer of a `GET`.
+async fn get_json(client: &reqwest::Client, url: &str) -> serde_json::Value {
+    let response = client.get(url).send().await.expect("an answer");
+    response.json().await.expect("a JSON answer")
+}
+
 /// The storage setting of an `s3://` address, with the test's AWS variables.
 fn s3_setting(address: &str) -> Storage {
     nanos_store::config::parse_storage(address, &|name| std::env::var(name).ok())
@@ -310,14 +316,7 @@ async fn two_instances_share_one_database_and_one_bucket() {
         "{}",
         published.text().await.unwrap_or_default()
     );
-    let release: serde_json::Value = client
-        .get(a.url("/store/v1/packages/big/releases/1.1.0"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let release = get_json(&client, &a.url("/store/v1/packages/big/releases/1.1.0")).await;
     assert_eq!(release["state"], "published", "{release}");
 
     // Log-in throttling counts the failures made on both: five wrong passwords, alternating, and
@@ -444,14 +443,7 @@ async fn two_instances_share_one_database_and_one_bucket() {
     let info: serde_json::Value = {
         let mut c = Instance::start(&database_url, &storage, dir.path(), "c");
         c.ready(&client).await;
-        let info = client
-            .get(c.url("/store/v1/packages/big"))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let info = get_json(&client, &c.url("/store/v1/packages/big")).await;
         c.terminate();
         let _ = c.child.wait().await;
         info

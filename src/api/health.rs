@@ -30,36 +30,27 @@ pub struct Ready {
 /// [`READY_TIMEOUT`], else `503 not-ready`.
 pub async fn readyz(State(state): State<AppState>) -> Result<Json<Ready>, AppError> {
     let database = tokio::time::timeout(READY_TIMEOUT, async {
-        sqlx::query("SELECT 1")
-            .execute(&state.pool)
-            .await
-            .map(|_| ())
+        let answer = sqlx::query("SELECT 1").execute(&state.pool).await;
+        answer.map(|_| ()).map_err(|e| e.to_string())
     });
-    let storage = tokio::time::timeout(READY_TIMEOUT, state.blobs.check());
+    let storage = tokio::time::timeout(READY_TIMEOUT, async {
+        state.blobs.check().await.map_err(|e| e.to_string())
+    });
     let (database, storage) = tokio::join!(database, storage);
-    let mut down = Vec::new();
-    match database {
-        Ok(Ok(())) => {}
-        Ok(Err(error)) => {
-            tracing::warn!(%error, "readiness: the database does not answer");
-            down.push("the database");
+    let down: Vec<&str> = [
+        ("the database", database),
+        ("the release file storage", storage),
+    ]
+    .into_iter()
+    .filter_map(|(part, outcome)| {
+        match outcome {
+            Ok(Ok(())) => return None,
+            Ok(Err(error)) => tracing::warn!(%error, "readiness: {part} does not answer"),
+            Err(_) => tracing::warn!("readiness: {part} did not answer in time"),
         }
-        Err(_) => {
-            tracing::warn!("readiness: the database did not answer in time");
-            down.push("the database");
-        }
-    }
-    match storage {
-        Ok(Ok(())) => {}
-        Ok(Err(error)) => {
-            tracing::warn!(%error, "readiness: the release file storage does not answer");
-            down.push("the release file storage");
-        }
-        Err(_) => {
-            tracing::warn!("readiness: the release file storage did not answer in time");
-            down.push("the release file storage");
-        }
-    }
+        Some(part)
+    })
+    .collect();
     if down.is_empty() {
         Ok(Json(Ready { status: "ready" }))
     } else {
