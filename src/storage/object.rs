@@ -6,8 +6,9 @@
 //!   time, so memory stays bounded whatever the size. It is copied into place once its hash is
 //!   known and the database agrees, and the temporary object is deleted. An upload that fails
 //!   half-way is aborted; a finished one that is not kept is deleted.
-//! - Reads (validation, images) fetch byte ranges, through a small cache of 1 MiB blocks, so the
-//!   validator's many small reads cost few requests and no read holds the whole object.
+//! - Reads (validation, images) fetch byte ranges, through a small cache of 4 MiB blocks with the
+//!   next block read ahead, so the validator's many small reads cost few requests, waiting on the
+//!   network overlaps checking, and no read holds the whole object.
 //! - Downloads stream a ranged `GET`, or are redirected to a short-lived presigned URL.
 //!
 //! Several store processes may share a bucket: no object is locked, so the start-up sweep deletes
@@ -34,10 +35,11 @@ const PART_SIZE: usize = 8 * 1024 * 1024;
 /// Parts of one upload sent at once; with the part being filled, an upload holds at most
 /// `(PARTS_IN_FLIGHT + 1) * PART_SIZE` bytes.
 const PARTS_IN_FLIGHT: usize = 2;
-/// Bytes fetched at once by a reader, and kept in its cache.
-const BLOCK: u64 = 1024 * 1024;
-/// Blocks a reader keeps.
-const CACHED_BLOCKS: usize = 4;
+/// Bytes fetched at once by a reader, and kept in its cache: few requests for a large object
+/// read in order, little waste for a small read.
+const BLOCK: u64 = 4 * 1024 * 1024;
+/// Blocks a reader keeps (with the one read ahead, a reader holds at most 3 blocks).
+const CACHED_BLOCKS: usize = 2;
 /// Age after which a temporary object belongs to no live upload: uploads are written, checked
 /// and committed within minutes.
 pub const STALE_TEMP_AGE: Duration = Duration::from_secs(6 * 3600);
@@ -111,6 +113,9 @@ pub struct ObjectReader {
     key: Key,
     size: u64,
     cache: Mutex<VecDeque<(u64, Bytes)>>,
+    /// The block after the last one fetched, being fetched in the background (reads are mostly
+    /// in order: the validator walks the entries front to back).
+    ahead: Mutex<Option<(u64, tokio::task::JoinHandle<io::Result<Bytes>>)>>,
 }
 
 fn to_io(error: object_store::Error) -> io::Error {
@@ -548,6 +553,16 @@ impl ObjectDetached {
     }
 }
 
+impl Drop for ObjectReader {
+    fn drop(&mut self) {
+        if let Ok(mut ahead) = self.ahead.lock() {
+            if let Some((_, task)) = ahead.take() {
+                task.abort();
+            }
+        }
+    }
+}
+
 impl ObjectReader {
     fn new(store: Arc<AmazonS3>, key: Key, size: u64) -> ObjectReader {
         ObjectReader {
@@ -555,6 +570,7 @@ impl ObjectReader {
             key,
             size,
             cache: Mutex::new(VecDeque::with_capacity(CACHED_BLOCKS)),
+            ahead: Mutex::new(None),
         }
     }
 
@@ -601,33 +617,60 @@ impl ObjectReader {
         Ok(out)
     }
 
-    /// Block `index`, from the cache or the store.
+    /// Block `index`, from the cache, the read-ahead or the store; starts fetching the next one.
     async fn block(&self, index: u64) -> io::Result<Bytes> {
+        let poisoned = || io::Error::other("reader cache poisoned");
         let cached = self
             .cache
             .lock()
-            .map_err(|_| io::Error::other("reader cache poisoned"))?
+            .map_err(|_| poisoned())?
             .iter()
             .find(|(i, _)| *i == index)
             .map(|(_, block)| block.clone());
         if let Some(block) = cached {
             return Ok(block);
         }
-        let start = index * BLOCK;
-        let end = (start + BLOCK).min(self.size);
-        let block = self
-            .store
-            .get_range(&self.key, start..end)
-            .await
-            .map_err(to_io)?;
-        let mut cache = self
-            .cache
-            .lock()
-            .map_err(|_| io::Error::other("reader cache poisoned"))?;
+        let ahead = {
+            let mut ahead = self.ahead.lock().map_err(|_| poisoned())?;
+            match ahead.take() {
+                Some((i, task)) if i == index => Some(task),
+                Some((_, task)) => {
+                    task.abort(); // a jump elsewhere: that block is not wanted
+                    None
+                }
+                None => None,
+            }
+        };
+        let block = match ahead {
+            Some(task) => task.await.map_err(io::Error::other)??,
+            None => self.fetch(index).await?,
+        };
+        if (index + 1) * BLOCK < self.size {
+            let (store, key) = (self.store.clone(), self.key.clone());
+            let range = ObjectReader::range(index + 1, self.size);
+            let task =
+                tokio::spawn(async move { store.get_range(&key, range).await.map_err(to_io) });
+            *self.ahead.lock().map_err(|_| poisoned())? = Some((index + 1, task));
+        }
+        let mut cache = self.cache.lock().map_err(|_| poisoned())?;
         if cache.len() == CACHED_BLOCKS {
             cache.pop_front();
         }
         cache.push_back((index, block.clone()));
         Ok(block)
+    }
+
+    /// The byte range of block `index` of an object of `size` bytes.
+    fn range(index: u64, size: u64) -> std::ops::Range<u64> {
+        let start = index * BLOCK;
+        start..(start + BLOCK).min(size)
+    }
+
+    /// Block `index`, from the store.
+    async fn fetch(&self, index: u64) -> io::Result<Bytes> {
+        self.store
+            .get_range(&self.key, ObjectReader::range(index, self.size))
+            .await
+            .map_err(to_io)
     }
 }
