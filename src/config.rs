@@ -305,6 +305,16 @@ fn resolve(
             reason,
         })?,
     };
+    if matches!(storage, Storage::S3(_)) && max_upload_size > S3_COPY_MAX {
+        return Err(ConfigError::Value {
+            name: "NANOS_STORE_MAX_UPLOAD_SIZE",
+            value: max_upload_size.to_string(),
+            reason: format!(
+                "with object storage at most {S3_COPY_MAX} bytes (5 GiB, the most S3 copies into \
+                 place in one request)"
+            ),
+        });
+    }
     let download_redirect = match env("NANOS_STORE_DOWNLOAD_REDIRECT").filter(|v| !v.is_empty()) {
         Some(text) => text.parse::<bool>().map_err(|_| ConfigError::Value {
             name: "NANOS_STORE_DOWNLOAD_REDIRECT",
@@ -388,6 +398,10 @@ fn resolve(
         live_reload_port,
     })
 }
+
+/// The largest object S3 copies in one request (`CopyObject`), and so the largest upload a store on
+/// object storage takes.
+pub const S3_COPY_MAX: u64 = 5 * 1024 * 1024 * 1024;
 
 /// Where release files are kept (`store.storage`).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -645,6 +659,11 @@ mod tests {
         assert!(error(&[("NANOS_STORE_DOWNLOAD_REDIRECT", "true")]).contains("object store"));
         assert!(error(&[("NANOS_STORE_DOWNLOAD_REDIRECT", "yes")]).contains("true or false"));
         assert!(error(&[("NANOS_STORE_METRICS_TOKEN", "short")]).contains("16 characters"));
+        assert!(error(&[
+            ("NANOS_STORE_STORAGE", "s3://files"),
+            ("NANOS_STORE_MAX_UPLOAD_SIZE", "6442450944")
+        ])
+        .contains("5 GiB"));
     }
 
     #[test]

@@ -15,10 +15,11 @@
 //! it is off (`404`). Loopback is not trusted instead: behind a reverse proxy on the same machine,
 //! every request comes from loopback.
 
+use std::net::SocketAddr;
 use std::sync::OnceLock;
 use std::time::Instant;
 
-use axum::extract::{MatchedPath, Request, State};
+use axum::extract::{ConnectInfo, MatchedPath, Request, State};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
@@ -53,9 +54,18 @@ pub fn install() {
     recorder();
 }
 
-/// An incoming request id worth keeping: a proxy's, up to 64 visible characters that are safe in
-/// a log line and a header.
-fn incoming_id(request: &Request) -> Option<String> {
+/// An incoming request id worth keeping: one a trusted proxy (`store.trusted-proxies`) sent, of up
+/// to 64 characters that are safe in a log line and a header. Anyone else's is replaced, so that a
+/// client cannot pass its requests off as another's in the logs.
+fn incoming_id(request: &Request, trusted_proxies: &[ipnet::IpNet]) -> Option<String> {
+    let peer = request
+        .extensions()
+        .get::<ConnectInfo<SocketAddr>>()?
+        .0
+        .ip();
+    if !trusted_proxies.iter().any(|proxy| proxy.contains(&peer)) {
+        return None;
+    }
     let value = request.headers().get(REQUEST_ID)?.to_str().ok()?;
     let fine = !value.is_empty()
         && value.len() <= 64
@@ -67,9 +77,10 @@ fn incoming_id(request: &Request) -> Option<String> {
 
 /// Middleware: gives the request an id (a trusted proxy's or a new one), runs it inside a tracing
 /// span carrying that id, and records its route, status and duration.
-pub async fn track(request: Request, next: Next) -> Response {
-    let id = incoming_id(&request).unwrap_or_else(|| uuid::Uuid::now_v7().simple().to_string());
-    let method = request.method().as_str().to_string();
+pub async fn track(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    let id = incoming_id(&request, &state.settings.trusted_proxies)
+        .unwrap_or_else(|| uuid::Uuid::now_v7().simple().to_string());
+    let method = method_label(request.method());
     let unmatched = route_of_unmatched(request.uri().path());
     let span =
         tracing::info_span!("request", id = %id, method = %method, path = %request.uri().path());
@@ -108,6 +119,26 @@ pub async fn label_route(request: Request, next: Next) -> Response {
         response.extensions_mut().insert(label);
     }
     response
+}
+
+/// The method label: one of HTTP's own methods, or `other` (a client may send any word as its
+/// method, and each would make new series).
+fn method_label(method: &axum::http::Method) -> String {
+    use axum::http::Method;
+    let known = [
+        Method::GET,
+        Method::HEAD,
+        Method::POST,
+        Method::PUT,
+        Method::PATCH,
+        Method::DELETE,
+        Method::OPTIONS,
+    ];
+    if known.contains(method) {
+        method.as_str().to_string()
+    } else {
+        "other".to_string()
+    }
 }
 
 /// The route label of a request no axum route matched (pages and server functions, which Leptos

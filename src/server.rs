@@ -78,7 +78,10 @@ pub fn router(state: AppState) -> Router {
             state.clone(),
             crate::security::protect,
         ))
-        .layer(axum::middleware::from_fn(crate::observability::track))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            crate::observability::track,
+        ))
         .with_state(state)
 }
 

@@ -67,6 +67,18 @@ async fn metrics_need_their_token_and_label_routes_not_paths(app: &TestApp) {
         404
     );
 
+    // A made-up method is counted as `other`, not as a new series.
+    let odd = app
+        .send(
+            Request::builder()
+                .method("BREW")
+                .uri("/store/v1/packages")
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await;
+    assert!(odd.status.is_client_error(), "{}", odd.status);
+
     // A request to a resource with a hostile name is counted under its route's pattern.
     let hostile = "/store/v1/packages/%3Cscript%3Ealert(1)%3C%2Fscript%3E";
     assert_eq!(app.get(hostile, None).await.status, 404);
@@ -79,6 +91,7 @@ async fn metrics_need_their_token_and_label_routes_not_paths(app: &TestApp) {
         page.body
     );
     assert!(!page.body.contains("script"), "no raw path becomes a label");
+    assert!(!page.body.contains("BREW") && page.body.contains("method=\"other\""));
     assert!(page
         .body
         .contains("nanos_store_http_request_duration_seconds_bucket"));
@@ -101,17 +114,24 @@ async fn every_response_has_a_request_id(app: &TestApp) {
     assert_ne!(id(&first), id(&second), "each request has its own id");
     assert!(id(&app.get("/no/such/page", None).await).len() == 32);
 
-    // A proxy's id is kept; one that could forge log lines or headers is replaced.
+    // A trusted proxy's id is kept, unless it could forge log lines or headers; anyone else's is
+    // replaced.
     let with_id = |value: &str| {
         Request::get("/healthz")
             .header("x-request-id", value)
             .body(Body::empty())
             .unwrap()
     };
-    let kept = app.send(with_id("lb-7f3a-0001")).await;
-    assert_eq!(id(&kept), "lb-7f3a-0001");
+    let behind_proxy = app.with_settings(|settings| {
+        settings.trusted_proxies = vec!["127.0.0.1/32".parse().unwrap()];
+    });
+    let from_proxy =
+        |value: &str| common::send_from(&behind_proxy, [127, 0, 0, 1].into(), with_id(value));
+    assert_eq!(id(&from_proxy("lb-7f3a-0001").await), "lb-7f3a-0001");
+    let from_client = app.send(with_id("lb-7f3a-0001")).await;
+    assert_eq!(id(&from_client).len(), 32, "a client's own id is replaced");
     for hostile in ["a b\" injected=1", &"x".repeat(65), "<script>"] {
-        let replaced = app.send(with_id(hostile)).await;
+        let replaced = from_proxy(hostile).await;
         assert_eq!(id(&replaced).len(), 32, "{hostile:?} is replaced");
     }
 }

@@ -137,23 +137,36 @@ async fn downloads_can_redirect_to_a_presigned_url(app: &TestApp) {
     let unsigned = location.split('?').next().unwrap_or_default().to_string();
     assert_eq!(client.get(&unsigned).send().await.unwrap().status(), 403);
 
-    // A redirect from the first byte counts; a resume does not; a draft is not found by others
-    // and gets no URL.
-    assert_eq!(
-        get(
-            "/store/v1/packages/stored/releases/1.0.0/download",
-            Some("bytes=100-")
-        )
-        .await
-        .status,
-        302
-    );
+    // A redirect from the first byte counts, once per address; a resume does not (asked from
+    // another address, so that only the rule, not the once-per-address window, keeps it out).
+    let resume = Request::get("/store/v1/packages/stored/releases/1.0.0/download")
+        .header("range", "bytes=100-")
+        .body(Body::empty())
+        .unwrap();
+    let resumed = common::send_from(&redirecting, [10, 0, 0, 7].into(), resume).await;
+    assert_eq!(resumed.status, 302);
     app.flush_downloads().await;
     let info = app.get("/store/v1/packages/stored", None).await.json();
     assert_eq!(info["download_count"], 1, "{info}");
-    let draft = get("/store/v1/packages/stored/releases/1.1.0/download", None).await;
-    assert_eq!(draft.status, 404);
-    assert!(draft.location().is_none());
+
+    // A draft is never handed out as a URL: others do not find it, and its team gets the bytes
+    // through the store.
+    let draft = "/store/v1/packages/stored/releases/1.1.0/download";
+    let anonymous = get(draft, None).await;
+    assert_eq!(anonymous.status, 404);
+    assert!(anonymous.location().is_none());
+    let member = common::send_from(
+        &redirecting,
+        [127, 0, 0, 1].into(),
+        Request::get(draft)
+            .header("authorization", &token)
+            .body(Body::empty())
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(member.status, 200, "{}", member.body);
+    assert!(member.location().is_none());
+    assert_eq!(member.headers["cache-control"], "private, no-store");
 }
 
 async fn an_interrupted_upload_leaves_no_object(app: &TestApp) {
@@ -181,6 +194,15 @@ async fn an_interrupted_upload_leaves_no_object(app: &TestApp) {
     assert!(answer.status.is_client_error(), "{}", answer.status);
     assert_eq!(app.temp_blobs().await, 0, "no temporary object is left");
     assert!(app.state.blobs.blob_files().await.unwrap().is_empty());
+    // The multipart upload (20 MiB: two parts sent) is aborted, in the background.
+    let deadline = std::time::Instant::now() + Duration::from_secs(5);
+    while app.state.blobs.pending_uploads().await.unwrap() > 0 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the interrupted multipart upload was not aborted"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
 }
 
 async fn the_sweep_removes_temporary_objects_a_dead_process_left(app: &TestApp) {

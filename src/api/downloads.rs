@@ -197,7 +197,9 @@ async fn serve_release(
             .map_err(|e| AppError::Internal(e.to_string()));
     }
 
-    if state.settings.download_redirect && request.method == Method::GET {
+    // Only a public release is handed out as a URL anyone holding it can use for a while; a
+    // draft or private release goes through the store, to its team only.
+    if state.settings.download_redirect && request.method == Method::GET && release.is_public() {
         if let Some(response) = redirect(state, resource, release, &request).await? {
             return Ok(response);
         }
@@ -260,9 +262,10 @@ async fn serve_release(
 /// store again), short enough that a shared link soon stops working.
 const REDIRECT_VALID_FOR: std::time::Duration = std::time::Duration::from_secs(300);
 
-/// The answer to a `GET` when `store.download-redirect` is on: `302` to a presigned URL of the
-/// object store, which then serves the bytes (`Range` included). A download that starts at the
-/// first byte counts, as when the store serves it. `None` for a store without object storage.
+/// The answer to a `GET` of a public release when `store.download-redirect` is on: `302` to a
+/// presigned URL of the object store, which then serves the bytes (`Range` included). A download
+/// that starts at the first byte counts, as when the store serves it. `None` for a store without
+/// object storage.
 async fn redirect(
     state: &AppState,
     resource: &Resource,
@@ -284,7 +287,7 @@ async fn redirect(
         .and_then(|v| v.to_str().ok())
         .and_then(|v| parse_range(v, release.size as u64))
         .is_none_or(|range| matches!(range, Ok((0, _))));
-    if from_start && release.is_public() {
+    if from_start {
         state
             .downloads
             .note(&release.id, &release.resource_id, request.client);

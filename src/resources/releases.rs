@@ -618,7 +618,7 @@ async fn settle(
         Ok(()) => {
             for file in detached {
                 if let Err(e) = file.discard().await {
-                    tracing::warn!(error = %e, "a removed release file stays in the temporary folder");
+                    tracing::warn!(error = %e, "a removed release file could not be deleted; the next sweep removes it");
                 }
             }
             Ok(())

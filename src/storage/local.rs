@@ -61,11 +61,13 @@ impl Drop for LocalTemp {
     }
 }
 
-/// A blob file taken out of place by [`LocalBlobs::detach`].
+/// A blob file taken out of place by [`LocalBlobs::detach`], locked until it is deleted or put
+/// back.
 #[derive(Debug)]
 pub struct LocalDetached {
     original: PathBuf,
     parked: PathBuf,
+    _lock: std::fs::File,
 }
 
 impl LocalBlobs {
@@ -152,20 +154,32 @@ impl LocalBlobs {
         Ok(())
     }
 
-    /// Takes a blob out of place (into the temporary folder); `None` when it is already gone.
+    /// Takes a blob out of place (into the temporary folder); `None` when it is already gone. The
+    /// parked file is locked first, as a live upload's is, so that no sweep (another process's
+    /// start, `nanos-store storage sweep`) deletes it while its removal may still be undone.
     pub async fn detach(&self, sha256: &str) -> io::Result<Option<LocalDetached>> {
-        let path = self.path(sha256);
+        let original = self.path(sha256);
         let parked = self
             .temp
             .join(format!("removed-{}", uuid::Uuid::now_v7().simple()));
-        match fs::rename(&path, &parked).await {
-            Ok(()) => Ok(Some(LocalDetached {
-                original: path,
-                parked,
-            })),
-            Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
-            Err(e) => Err(e),
-        }
+        let (from, to) = (original.clone(), parked.clone());
+        let lock = tokio::task::spawn_blocking(move || {
+            let file = match std::fs::File::open(&from) {
+                Ok(file) => file,
+                Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
+                Err(e) => return Err(e),
+            };
+            file.lock()?;
+            std::fs::rename(&from, &to)?;
+            Ok(Some(file))
+        })
+        .await
+        .map_err(io::Error::other)??;
+        Ok(lock.map(|lock| LocalDetached {
+            original,
+            parked,
+            _lock: lock,
+        }))
     }
 
     /// `length` bytes of the blob `sha256` from `start`, read [`CHUNK`] at a time on the blocking

@@ -102,16 +102,20 @@ impl std::fmt::Debug for BlobReader {
 }
 
 impl BlobStore {
-    /// Opens the store `storage` names, creating the local folders when missing, and removes
-    /// what interrupted uploads left.
+    /// Opens the store `storage` names, creating the local folders when missing, checks that it
+    /// answers, and removes what interrupted uploads left.
     pub async fn open(storage: &Storage) -> io::Result<BlobStore> {
         let store = BlobStore::open_without_sweep(storage)?;
-        let removed = store.sweep_temp().await?;
-        if removed > 0 {
-            tracing::info!(
+        store.check().await?;
+        // A failed sweep (another instance sweeping the same uploads, a passing error) does not
+        // stop the store: the next start sweeps again.
+        match store.sweep_temp().await {
+            Ok(0) => {}
+            Ok(removed) => tracing::info!(
                 removed,
                 "removed temporary files left by interrupted uploads"
-            );
+            ),
+            Err(error) => tracing::warn!(%error, "the sweep of interrupted uploads failed"),
         }
         Ok(store)
     }
@@ -323,11 +327,11 @@ impl DetachedBlob {
         }
     }
 
-    /// Puts the blob back (its removal was not committed). An object was never moved.
+    /// Puts the blob back (its removal was not committed).
     pub async fn restore(self) -> io::Result<()> {
         match self.inner {
             DetachedInner::Local(local) => local.restore().await,
-            DetachedInner::Object(_) => Ok(()),
+            DetachedInner::Object(object) => object.restore().await,
         }
     }
 }

@@ -40,6 +40,11 @@ const PARTS_IN_FLIGHT: usize = 2;
 const BLOCK: u64 = 4 * 1024 * 1024;
 /// Blocks a reader keeps (with the one read ahead, a reader holds at most 3 blocks).
 const CACHED_BLOCKS: usize = 2;
+/// Longest any request to the object store may take (a part of an upload, a block read, a
+/// listing), but a streamed download and a copy.
+const REQUEST_TIME_LIMIT: Duration = Duration::from_secs(120);
+/// Longest a server-side copy into place may take (a 1 GiB object, on a slow server).
+const COPY_TIME_LIMIT: Duration = Duration::from_secs(600);
 /// Age after which a temporary object belongs to no live upload: uploads are written, checked
 /// and committed within minutes.
 pub const STALE_TEMP_AGE: Duration = Duration::from_secs(6 * 3600);
@@ -47,7 +52,10 @@ pub const STALE_TEMP_AGE: Duration = Duration::from_secs(6 * 3600);
 /// A bucket and prefix holding blobs.
 #[derive(Debug)]
 pub struct ObjectBlobs {
+    /// For every request but the two below, each bounded by [`REQUEST_TIME_LIMIT`].
     store: Arc<AmazonS3>,
+    /// For streamed downloads and server-side copies, with no limit on a whole request.
+    streaming: Arc<AmazonS3>,
     /// For the few S3 calls `object_store` does not make (see [`ObjectBlobs::pending_uploads`]).
     http: reqwest::Client,
     prefix: String,
@@ -99,11 +107,12 @@ pub struct ObjectWritten {
     deleted: bool,
 }
 
-/// A blob object whose removal waits for the database to commit.
+/// A blob object moved out of place (to `tmp/removed-<id>`) while its removal is committed.
 #[derive(Debug)]
 pub struct ObjectDetached {
     store: Arc<AmazonS3>,
-    key: Key,
+    original: Key,
+    parked: Key,
 }
 
 /// Ranged reads of one object, through a cache of a few blocks.
@@ -140,23 +149,15 @@ impl ObjectBlobs {
             .with_region(&settings.region)
             // Path-style addressing (`endpoint/bucket/key`), which every self-hosted server takes.
             .with_virtual_hosted_style_request(false)
-            // No limit on a whole request: a download streams at its client's pace, for as long
-            // as that takes. Connecting is bounded, and failures are retried a few times only,
-            // so that a store whose object store is down says so within seconds.
-            .with_client_options(
-                ClientOptions::new()
-                    .with_timeout_disabled()
-                    .with_connect_timeout(Duration::from_secs(5)),
-            )
+            // Failures are retried a few times only, so that a store whose object store is down
+            // says so within seconds.
             .with_retry(RetryConfig {
                 max_retries: 3,
                 retry_timeout: Duration::from_secs(30),
                 ..RetryConfig::default()
             });
         if let Some(endpoint) = &settings.endpoint {
-            builder = builder
-                .with_endpoint(endpoint)
-                .with_allow_http(settings.allow_http);
+            builder = builder.with_endpoint(endpoint);
         }
         if let Some(key) = &settings.access_key_id {
             builder = builder.with_access_key_id(key);
@@ -164,7 +165,22 @@ impl ObjectBlobs {
         if let Some(secret) = &settings.secret_access_key {
             builder = builder.with_secret_access_key(secret.expose());
         }
-        let store = builder.build().map_err(io::Error::other)?;
+        // Every request is bounded in time, so that an object store that stops answering fails
+        // the request (and frees what it holds, such as a blob's row lock) instead of hanging it;
+        // except a streamed download, which runs at its client's pace for as long as that takes,
+        // and a server-side copy, bounded by its own limit.
+        let options = ClientOptions::new()
+            .with_connect_timeout(Duration::from_secs(5))
+            .with_allow_http(settings.allow_http);
+        let store = builder
+            .clone()
+            .with_client_options(options.clone().with_timeout(REQUEST_TIME_LIMIT))
+            .build()
+            .map_err(io::Error::other)?;
+        let streaming = builder
+            .with_client_options(options.with_timeout_disabled())
+            .build()
+            .map_err(io::Error::other)?;
         let http = reqwest::Client::builder()
             .connect_timeout(Duration::from_secs(5))
             .timeout(Duration::from_secs(30))
@@ -172,6 +188,7 @@ impl ObjectBlobs {
             .map_err(io::Error::other)?;
         Ok(ObjectBlobs {
             store: Arc::new(store),
+            streaming: Arc::new(streaming),
             http,
             prefix: settings.prefix.clone(),
             description: settings.to_string(),
@@ -199,6 +216,18 @@ impl ObjectBlobs {
         ))
     }
 
+    /// Copies `from` to `to` inside the bucket (a server-side copy, which for a large object can
+    /// take a while, though never for ever: [`COPY_TIME_LIMIT`]).
+    async fn copy(&self, from: &Key, to: &Key) -> io::Result<()> {
+        match tokio::time::timeout(COPY_TIME_LIMIT, self.streaming.copy(from, to)).await {
+            Ok(copied) => copied.map_err(to_io),
+            Err(_) => Err(io::Error::new(
+                io::ErrorKind::TimedOut,
+                format!("copying {from} took over {} s", COPY_TIME_LIMIT.as_secs()),
+            )),
+        }
+    }
+
     /// Starts a multipart upload of a new temporary object.
     pub async fn create_temp(&self) -> io::Result<ObjectTemp> {
         let key = self.key(&format!("tmp/upload-{}", uuid::Uuid::now_v7().simple()));
@@ -216,11 +245,7 @@ impl ObjectBlobs {
         let target = self.blob_key(sha256);
         match self.store.head(&target).await {
             Ok(_) => {}
-            Err(object_store::Error::NotFound { .. }) => self
-                .store
-                .copy(&written.key, &target)
-                .await
-                .map_err(to_io)?,
+            Err(object_store::Error::NotFound { .. }) => self.copy(&written.key, &target).await?,
             Err(e) => return Err(to_io(e)),
         }
         written.deleted = true;
@@ -230,17 +255,27 @@ impl ObjectBlobs {
         Ok(())
     }
 
-    /// The blob `sha256`, to delete once its removal is committed; `None` when it is gone.
+    /// Moves the blob `sha256` out of place (S3 has no rename: a copy, then a delete) before its
+    /// removal is committed; `None` when it is gone. Like the local rename, this happens while
+    /// the caller holds the blob's row lock, so an identical upload waiting on that lock finds
+    /// the blob gone and puts its own copy in place, which the removal then cannot touch.
     pub async fn detach(&self, sha256: &str) -> io::Result<Option<ObjectDetached>> {
-        let key = self.blob_key(sha256);
-        match self.store.head(&key).await {
-            Ok(_) => Ok(Some(ObjectDetached {
-                store: self.store.clone(),
-                key,
-            })),
-            Err(object_store::Error::NotFound { .. }) => Ok(None),
-            Err(e) => Err(to_io(e)),
+        let original = self.blob_key(sha256);
+        let parked = self.key(&format!("tmp/removed-{}", uuid::Uuid::now_v7().simple()));
+        match self.copy(&original, &parked).await {
+            Ok(()) => {}
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
+            Err(e) => return Err(e),
         }
+        if let Err(error) = self.store.delete(&original).await {
+            delete_quietly(&self.store, &parked).await;
+            return Err(to_io(error));
+        }
+        Ok(Some(ObjectDetached {
+            store: self.store.clone(),
+            original,
+            parked,
+        }))
     }
 
     /// A reader of the blob `sha256` of `size` bytes.
@@ -260,7 +295,7 @@ impl ObjectBlobs {
             ..GetOptions::default()
         };
         let found = self
-            .store
+            .streaming
             .get_opts(&self.blob_key(sha256), options)
             .await
             .map_err(to_io)?;
@@ -347,7 +382,10 @@ impl ObjectBlobs {
             .await
             .map_err(to_io)?;
         for key in &stale {
-            self.store.delete(key).await.map_err(to_io)?;
+            match self.store.delete(key).await {
+                Ok(()) | Err(object_store::Error::NotFound { .. }) => {}
+                Err(e) => return Err(to_io(e)),
+            }
         }
         Ok(removed + stale.len())
     }
@@ -421,7 +459,12 @@ impl ObjectBlobs {
             )
             .await
             .map_err(to_io)?;
-        self.send(reqwest::Method::DELETE, url).await.map(|_| ())
+        match self.send(reqwest::Method::DELETE, url).await {
+            Ok(_) => Ok(()),
+            // Aborted meanwhile (by another instance's sweep, or the upload itself).
+            Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(()),
+            Err(e) => Err(e),
+        }
     }
 
     /// Sends a presigned request and returns its body; an error unless it succeeds.
@@ -547,9 +590,19 @@ impl Drop for ObjectWritten {
 }
 
 impl ObjectDetached {
-    /// Deletes the object for good (its removal was committed).
+    /// Deletes the parked object for good (its removal was committed).
     pub async fn discard(self) -> io::Result<()> {
-        self.store.delete(&self.key).await.map_err(to_io)
+        self.store.delete(&self.parked).await.map_err(to_io)
+    }
+
+    /// Puts the object back where it was (its removal was not committed).
+    pub async fn restore(self) -> io::Result<()> {
+        self.store
+            .copy(&self.parked, &self.original)
+            .await
+            .map_err(to_io)?;
+        delete_quietly(&self.store, &self.parked).await;
+        Ok(())
     }
 }
 
