@@ -91,6 +91,9 @@ fn page_context(state: &AppState) {
     crate::security::provide_page_policy(state.settings.live_reload_port);
 }
 
+/// How often a running store sweeps what interrupted uploads left (it also does at start-up).
+const SWEEP_PERIOD: std::time::Duration = std::time::Duration::from_secs(3600);
+
 /// Opens the store and serves it until the process gets Ctrl-C or SIGTERM; requests in flight
 /// then get up to [`crate::connections::SHUTDOWN_GRACE`] to finish.
 pub async fn serve(settings: Settings) -> Result<(), StartError> {
@@ -115,7 +118,20 @@ pub async fn serve(settings: Settings) -> Result<(), StartError> {
                 .await;
         }
     });
+    let (stop_sweeping, sweeping_stopped) = tokio::sync::oneshot::channel::<()>();
+    let sweeping = tokio::spawn({
+        let blobs = state.blobs.clone();
+        async move {
+            blobs
+                .sweep_every(SWEEP_PERIOD, crate::storage::STALE_TEMP_AGE, async {
+                    let _ = sweeping_stopped.await;
+                })
+                .await;
+        }
+    });
     serve_on(listener, router(state), limits, stop_signal()).await;
+    let _ = stop_sweeping.send(());
+    let _ = sweeping.await;
     // The last downloads are written before the process ends.
     let _ = stop_counting.send(());
     if let Err(error) = counting.await {

@@ -236,7 +236,41 @@ async fn the_sweep_removes_temporary_objects_a_dead_process_left(app: &TestApp) 
     assert_eq!(blobs.pending_uploads().await.unwrap(), 0);
 }
 
+async fn a_running_store_sweeps_periodically(app: &TestApp) {
+    let blobs = app.state.blobs.clone();
+    let mut temp = blobs.create_temp().await.unwrap();
+    temp.write(b"left by an instance that died").await.unwrap();
+    std::mem::forget(temp.finish().await.unwrap());
+    assert_eq!(blobs.temp_files().await.unwrap().len(), 1);
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let sweeping = tokio::spawn(async move {
+        blobs
+            .sweep_every(
+                Duration::from_millis(200),
+                Duration::from_millis(500),
+                async {
+                    let _ = stopped.await;
+                },
+            )
+            .await;
+    });
+    let deadline = std::time::Instant::now() + Duration::from_secs(5);
+    while !app.state.blobs.temp_files().await.unwrap().is_empty() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the periodic sweep did not remove the old temporary object"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let _ = stop.send(());
+    tokio::time::timeout(Duration::from_secs(2), sweeping)
+        .await
+        .expect("the sweeper stops when told")
+        .unwrap();
+}
+
 on_object_storage!(
+    a_running_store_sweeps_periodically,
     downloads_can_redirect_to_a_presigned_url,
     an_interrupted_upload_leaves_no_object,
     the_sweep_removes_temporary_objects_a_dead_process_left,

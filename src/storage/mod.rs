@@ -120,6 +120,30 @@ impl BlobStore {
         Ok(store)
     }
 
+    /// Sweeps every `period` (see [`sweep_temp_older_than`](Self::sweep_temp_older_than), with
+    /// `age`) until `stop` completes, so that a store that runs for months cleans up after
+    /// instances that died, not only when it starts. Failures are logged.
+    pub async fn sweep_every(
+        &self,
+        period: Duration,
+        age: Duration,
+        stop: impl std::future::Future<Output = ()>,
+    ) {
+        let mut stop = std::pin::pin!(stop);
+        let mut ticks = tokio::time::interval_at(tokio::time::Instant::now() + period, period);
+        ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tokio::select! {
+                () = &mut stop => return,
+                _ = ticks.tick() => match self.sweep_temp_older_than(age).await {
+                    Ok(0) => {}
+                    Ok(removed) => tracing::info!(removed, "removed what interrupted uploads left"),
+                    Err(error) => tracing::warn!(%error, "the sweep of interrupted uploads failed"),
+                },
+            }
+        }
+    }
+
     /// Opens the store `storage` names, creating the local folders when missing; nothing is
     /// swept and no request is made.
     pub fn open_without_sweep(storage: &Storage) -> io::Result<BlobStore> {
