@@ -220,14 +220,7 @@ impl BlobStore {
     /// Ranged reads of the stored blob `sha256` of `size` bytes.
     pub async fn reader(&self, sha256: &str, size: u64) -> io::Result<BlobReader> {
         match &self.backend {
-            Backend::Local(local) => {
-                let path = local.path(sha256);
-                Ok(BlobReader::File(
-                    tokio::task::spawn_blocking(move || FileSource::open(&path))
-                        .await
-                        .map_err(io::Error::other)??,
-                ))
-            }
+            Backend::Local(local) => BlobReader::open_file(local.path(sha256)).await,
             Backend::Object(object) => Ok(BlobReader::Object(object.reader(sha256, size))),
         }
     }
@@ -405,14 +398,7 @@ impl WrittenBlob {
     /// Ranged reads of the written (not yet committed) blob, for validation.
     pub async fn reader(&self) -> io::Result<BlobReader> {
         match &self.inner {
-            WrittenInner::Local(local) => {
-                let path = local.path.clone();
-                Ok(BlobReader::File(
-                    tokio::task::spawn_blocking(move || FileSource::open(&path))
-                        .await
-                        .map_err(io::Error::other)??,
-                ))
-            }
+            WrittenInner::Local(local) => BlobReader::open_file(local.path.clone()).await,
             WrittenInner::Object(object) => Ok(BlobReader::Object(object.reader(self.size))),
         }
     }
@@ -435,6 +421,14 @@ impl ByteSource for BlobReader {
 }
 
 impl BlobReader {
+    /// A reader of the file at `path`, opened on the blocking pool.
+    async fn open_file(path: std::path::PathBuf) -> io::Result<BlobReader> {
+        let source = tokio::task::spawn_blocking(move || FileSource::open(&path))
+            .await
+            .map_err(io::Error::other)??;
+        Ok(BlobReader::File(source))
+    }
+
     /// Runs `work` (validation, reading images: work that also spends CPU) on the blocking pool,
     /// its reads waiting on this runtime.
     pub async fn run_blocking<T, F>(self, work: F) -> io::Result<T>

@@ -208,6 +208,11 @@ impl ObjectBlobs {
         }
     }
 
+    /// The key of the media file `file` (`media/ab/<file>`, as in the local folder).
+    fn media_key(&self, file: &str) -> Key {
+        self.key(&format!("media/{}/{file}", &file[..2]))
+    }
+
     fn blob_key(&self, sha256: &str) -> Key {
         self.key(&format!(
             "blobs/{}/{}/{sha256}",
@@ -327,7 +332,7 @@ impl ObjectBlobs {
     /// Stores the media file `file` (`<hash>.<ext>`, checked by the caller) unless it is there.
     /// A single `PUT` is atomic: a reader never sees half an object.
     pub async fn put_media(&self, file: &str, bytes: &[u8]) -> io::Result<()> {
-        let key = self.key(&format!("media/{}/{file}", &file[..2]));
+        let key = self.media_key(file);
         match self.store.head(&key).await {
             Ok(_) => Ok(()),
             Err(object_store::Error::NotFound { .. }) => self
@@ -342,7 +347,7 @@ impl ObjectBlobs {
 
     /// The media file `file`, or `None` when there is none.
     pub async fn read_media(&self, file: &str) -> io::Result<Option<Bytes>> {
-        let key = self.key(&format!("media/{}/{file}", &file[..2]));
+        let key = self.media_key(file);
         match self.store.get(&key).await {
             Ok(found) => found.bytes().await.map(Some).map_err(to_io),
             Err(object_store::Error::NotFound { .. }) => Ok(None),
