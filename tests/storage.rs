@@ -4,88 +4,48 @@
 //! process left, and a store that says clearly when its bucket cannot be reached.
 
 mod common;
+/// The release zips and uploads of the security tests.
+#[allow(dead_code)]
+#[path = "security/support.rs"]
+mod support;
 
 use std::time::Duration;
 
 use axum::body::Body;
 use axum::http::Request;
-use common::{zip, TestApp};
+use common::TestApp;
 use nanos_store::config::{self, Settings, Storage};
 use nanos_store::state::AppState;
-use nanos_store::tokens::Scope;
+use support::{package, team_with_packages, upload};
 
+/// The boundary of the hand-made multipart body of the interrupted upload.
 const BOUNDARY: &str = "----storageboundary";
 
-fn package(version: &str) -> Vec<u8> {
-    let manifest = format!(
-        "[meta]\ntitle = \"Stored\"\nauthor = \"me\"\nversion = \"{version}\"\n[game_mode]\n"
-    );
-    zip(&[
-        ("Package.toml", &manifest),
-        ("Server/Index.lua", "print('stored')"),
-    ])
-}
-
-fn multipart(zip: &[u8], publish: bool) -> Vec<u8> {
-    let mut body = Vec::new();
-    body.extend_from_slice(
-        format!(
-            "--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"publish\"\r\n\r\n{publish}\r\n"
-        )
-        .as_bytes(),
-    );
-    body.extend_from_slice(
-        format!(
-            "--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"r.zip\"\r\n\
-             Content-Type: application/zip\r\n\r\n"
-        )
-        .as_bytes(),
-    );
-    body.extend_from_slice(zip);
-    body.extend_from_slice(format!("\r\n--{BOUNDARY}--\r\n").as_bytes());
-    body
-}
-
-/// A user with a team `studio`, a package `stored`, and an all-scope token.
+/// The team `studio` with the package `stored`, and its owner's all-scope token as an
+/// `Authorization` value.
 async fn world(app: &TestApp) -> String {
-    let owner = app.create_user("keeper").await;
-    app.create_team(&owner, "studio").await;
-    let token = format!(
-        "Token {}",
-        app.create_token(&owner, &Scope::ALL, None).await
-    );
-    let created = app
-        .api(
-            "POST",
-            "/store/v1/packages",
-            Some(&token),
-            Some(serde_json::json!({"name": "stored", "title": "Stored", "team": "studio", "category": "game-mode"})),
-        )
-        .await;
-    assert_eq!(created.status, 201, "{}", created.body);
-    token
+    let token = team_with_packages(app, "keeper", "studio", &["stored"]).await;
+    format!("Token {token}")
 }
 
-async fn upload(app: &TestApp, token: &str, zip: &[u8], publish: bool) -> common::TestResponse {
-    let request = Request::post("/store/v1/packages/stored/releases")
-        .header("authorization", token)
-        .header(
-            "content-type",
-            format!("multipart/form-data; boundary={BOUNDARY}"),
-        )
-        .body(Body::from(multipart(zip, publish)))
-        .unwrap();
-    app.send(request).await
+/// Uploads `version` of `stored` as a draft, and publishes it when asked.
+async fn release(app: &TestApp, token: &str, version: &str, publish: bool) -> Vec<u8> {
+    let zip = package(version, "Stored", "me");
+    let raw_token = token.trim_start_matches("Token ");
+    let uploaded = upload(app, "stored", raw_token, &zip, "stored").await;
+    assert_eq!(uploaded.status, 201, "{}", uploaded.body);
+    if publish {
+        let path = format!("/store/v1/packages/stored/releases/{version}/publish");
+        let published = app.api("POST", &path, Some(token), None).await;
+        assert_eq!(published.status, 200, "{}", published.body);
+    }
+    zip
 }
 
 async fn downloads_can_redirect_to_a_presigned_url(app: &TestApp) {
     let token = world(app).await;
-    let zip = package("1.0.0");
-    assert_eq!(upload(app, &token, &zip, true).await.status, 201);
-    assert_eq!(
-        upload(app, &token, &package("1.1.0"), false).await.status,
-        201
-    );
+    let zip = release(app, &token, "1.0.0", true).await;
+    release(app, &token, "1.1.0", false).await;
     let redirecting = app.with_settings(|s| s.download_redirect = true);
     let get = |path: &str, range: Option<&str>| {
         let mut request = Request::get(path);
