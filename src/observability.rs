@@ -54,6 +54,20 @@ pub fn install() {
     recorder();
 }
 
+/// How often the recorder folds recorded durations into its histograms.
+const UPKEEP_PERIOD: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// Folds the recorded durations into the histograms every [`UPKEEP_PERIOD`], for as long as the
+/// server runs. Without it the exporter keeps every sample until a scrape, so a store nobody
+/// scrapes (the default: no metrics token) would hold one sample per request, for ever.
+pub async fn upkeep() {
+    let mut ticks = tokio::time::interval(UPKEEP_PERIOD);
+    loop {
+        ticks.tick().await;
+        recorder().run_upkeep();
+    }
+}
+
 /// An incoming request id worth keeping: one a trusted proxy (`store.trusted-proxies`) sent, of up
 /// to 64 characters that are safe in a log line and a header. Anyone else's is replaced, so that a
 /// client cannot pass its requests off as another's in the logs.

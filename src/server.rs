@@ -129,7 +129,9 @@ pub async fn serve(settings: Settings) -> Result<(), StartError> {
                 .await;
         }
     });
+    let upkeep = tokio::spawn(crate::observability::upkeep());
     serve_on(listener, router(state), limits, stop_signal()).await;
+    upkeep.abort();
     let _ = stop_sweeping.send(());
     let _ = sweeping.await;
     // The last downloads are written before the process ends.
