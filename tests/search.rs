@@ -404,9 +404,86 @@ async fn totals_are_exact_up_to_a_limit_then_say_so(app: &TestApp) {
     assert!(app.get("/packages", None).await.body.contains("7 found"));
 }
 
+/// Pages of a search walked one by one across the point where the names and titles that match end
+/// and the resources that mention the word elsewhere begin (the ranking's tiers 0 to 2, then 3 and
+/// 4; see `list` in src/resources/service.rs): every match once, in ranking order, whatever page
+/// size.
+async fn pages_cross_from_titles_to_descriptions_in_order(app: &TestApp) {
+    let auth = studio(app).await;
+    let team = teams::find(&app.state.pool, "studio")
+        .await
+        .unwrap()
+        .unwrap();
+    // 23 titles with the word, 9 tags and 11 descriptions; each group's downloads out of name
+    // order, so that the order within a tier is by downloads.
+    sqlx::query(
+        "WITH RECURSIVE n (i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 43) \
+         INSERT INTO resources (id, kind, name, team_id, title, short_description, description, category, download_count, created_at, updated_at) \
+         SELECT 'r-' || i, 'package', 'res-' || i, $1, \
+           CASE WHEN i <= 23 THEN 'Glacier run ' || i ELSE 'Other ' || i END, '', \
+           CASE WHEN i > 32 THEN 'A glacier somewhere.' ELSE '' END, 'script', (i * 37) % 41, i, i FROM n",
+    )
+    .bind(&team.id)
+    .execute(&app.state.pool)
+    .await
+    .unwrap();
+    sqlx::query(
+        "INSERT INTO resource_tags (resource_id, tag) SELECT id, 'glacier' FROM resources \
+         WHERE id IN ('r-24', 'r-25', 'r-26', 'r-27', 'r-28', 'r-29', 'r-30', 'r-31', 'r-32')",
+    )
+    .execute(&app.state.pool)
+    .await
+    .unwrap();
+    sqlx::query("UPDATE resources SET search_tags = 'glacier' WHERE id IN ('r-24', 'r-25', 'r-26', 'r-27', 'r-28', 'r-29', 'r-30', 'r-31', 'r-32')")
+        .execute(&app.state.pool)
+        .await
+        .unwrap();
+    // Two matches in names: the exact one first, then one starting with the word.
+    package(app, &auth, "glacier", "Exact", "", &[]).await;
+    package(app, &auth, "glacier-2", "Starts", "", &[]).await;
+    let downloads = |i: i64| (i * 37) % 41;
+    let tier_order = |range: std::ops::RangeInclusive<i64>| {
+        let mut group: Vec<i64> = range.collect();
+        group.sort_by(|a, b| {
+            downloads(*b)
+                .cmp(&downloads(*a))
+                .then(format!("res-{a}").cmp(&format!("res-{b}")))
+        });
+        group.into_iter().map(|i| format!("res-{i}"))
+    };
+    let expected: Vec<String> = ["glacier".to_string(), "glacier-2".to_string()]
+        .into_iter()
+        .chain(tier_order(1..=23))
+        .chain(tier_order(24..=32))
+        .chain(tier_order(33..=43))
+        .collect();
+    for page_size in [1, 7, 10, 25, 100] {
+        let mut walked = Vec::new();
+        for page in 1.. {
+            let response = app
+                .api(
+                    "GET",
+                    &format!("{}&page={page}&page_size={page_size}", search("glacier")),
+                    None,
+                    None,
+                )
+                .await;
+            assert_eq!(response.status, 200, "{}", response.body);
+            assert_eq!(response.json()["total"], 45);
+            let names = names_in(&response);
+            if names.is_empty() {
+                break;
+            }
+            walked.extend(names);
+        }
+        assert_eq!(walked, expected, "pages of {page_size}");
+    }
+}
+
 on_both_databases!(
     results_are_ranked_in_tiers_and_found_as_the_user_types,
     hostile_queries_get_a_clean_answer,
     search_follows_edits_and_deletions,
     totals_are_exact_up_to_a_limit_then_say_so,
+    pages_cross_from_titles_to_descriptions_in_order,
 );

@@ -613,6 +613,11 @@ impl Filters {
     /// the page's last row, rather than reading and sorting every resource with the tag. A small
     /// listing is read through the tag index as usual.
     fn push_where(&self, sql: &mut Sql, without: Without) {
+        self.push_where_reaching(sql, without, Reach::All);
+    }
+
+    /// [`push_where`](Self::push_where), with the text matched as far as `reach` says.
+    fn push_where_reaching(&self, sql: &mut Sql, without: Without, reach: Reach) {
         sql.push(" WHERE r.kind = ").bind(self.kind.as_str());
         if let (Some(category), false) = (&self.category, without == Without::Category) {
             sql.push(" AND r.category = ").bind(category.as_str());
@@ -633,8 +638,12 @@ impl Filters {
                 .push(")");
         }
         if let Some(terms) = &self.terms {
+            let columns = match reach {
+                Reach::Head => Columns::NameTitle,
+                Reach::All => Columns::All,
+            };
             sql.push(" AND (");
-            self.push_match(sql, terms, Columns::All);
+            self.push_match(sql, terms, columns);
             sql.push(" OR ");
             self.push_name_contains(sql, terms);
             sql.push(")");
@@ -647,6 +656,12 @@ impl Filters {
             Backend::Sqlite => sql
                 .push("r.key IN (SELECT rowid FROM resource_search WHERE resource_search MATCH ")
                 .bind(terms.fts5(columns))
+                .push(")"),
+            // The name and title have a small index of their own (migrations/postgres/
+            // 20261126000013), so that finding them neither reads nor rechecks the descriptions.
+            Backend::Postgres if columns == Columns::NameTitle => sql
+                .push("r.search_head @@ to_tsquery('simple', ")
+                .bind(terms.tsquery(Columns::All))
                 .push(")"),
             Backend::Postgres => sql
                 .push("r.search @@ to_tsquery('simple', ")
@@ -687,15 +702,23 @@ impl Filters {
 
     /// Appends the relevance tier of resource `r` for `terms`, the same on both backends: 0 the
     /// exact name, 1 a name starting with the query, 2 a name containing it or every term in the
-    /// name or title, 3 every
-    /// term in the name, title or tags, 4 the rest (found in the descriptions).
-    fn push_tier(&self, sql: &mut Sql, terms: &Terms) {
+    /// name or title, 3 every term in the name, title or tags, 4 the rest (found in the
+    /// descriptions).
+    ///
+    /// Within [`Reach::Head`] every match is of tier 2 at most, so only the first two are told
+    /// apart.
+    fn push_tier(&self, sql: &mut Sql, terms: &Terms, reach: Reach) {
         let name = terms.exact_name();
         sql.push("CASE WHEN r.name = ")
             .bind(name.as_str())
             .push(" THEN 0 WHEN r.name LIKE ")
             .bind(format!("{name}%"))
-            .push(" THEN 1 WHEN ");
+            .push(" THEN 1 ");
+        if reach == Reach::Head {
+            sql.push("ELSE 2 END");
+            return;
+        }
+        sql.push("WHEN ");
         self.push_match(sql, terms, Columns::NameTitle);
         sql.push(" OR ");
         self.push_name_contains(sql, terms);
@@ -715,9 +738,24 @@ impl Filters {
     }
 }
 
+/// How far a search's page query looks for matches.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Reach {
+    /// The names and titles only: the matches of relevance tiers 0 to 2 (see
+    /// [`Filters::push_tier`]).
+    Head,
+    /// Everything, descriptions and tags included.
+    All,
+}
+
 /// Lists and searches resources of a kind, in two queries whatever the page size: the capped
 /// count, and the page (its ids found from the indexes, then its rows with everything a card
 /// shows).
+///
+/// A search ranked by relevance first asks for its page among the names and titles only (tiers 0
+/// to 2), which every match of a later tier follows: when that fills the page, it is the page, and
+/// the thousands of resources that merely mention a common word in their descriptions are never
+/// ranked. Otherwise the page is asked for again among all matches (a third query).
 pub async fn list(
     pool: &Pool,
     kind: Kind,
@@ -730,6 +768,33 @@ pub async fn list(
     let (total, total_exact) = filters.count(pool).await?;
     filters.large = !total_exact;
 
+    let offset = (page - 1).saturating_mul(page_size);
+    let mut cards: Vec<Card> = Vec::new();
+    if filters.terms.is_some() && sort == Sort::Relevance {
+        cards = page_query(&filters, sort, Reach::Head, page_size, offset)
+            .query_as()
+            .fetch_all(pool)
+            .await?;
+    }
+    if i64::try_from(cards.len()).unwrap_or(i64::MAX) < page_size {
+        cards = page_query(&filters, sort, Reach::All, page_size, offset)
+            .query_as()
+            .fetch_all(pool)
+            .await?;
+    }
+    Ok(Page {
+        items: cards.into_iter().map(ResourceInfo::from).collect(),
+        page,
+        page_size,
+        total,
+        total_exact,
+    })
+}
+
+/// The query for a page of cards under `filters`, in `sort` order, with the text matched as far
+/// as `reach` says: the page's ids found from the indexes, then their rows with everything a card
+/// shows.
+fn page_query(filters: &Filters, sort: Sort, reach: Reach, page_size: i64, offset: i64) -> Sql {
     let mut sql = Sql::new(&format!(
         "SELECT {} FROM (SELECT {} AS id",
         card_columns(),
@@ -738,28 +803,21 @@ pub async fn list(
     let order = match (&filters.terms, sort) {
         (Some(terms), Sort::Relevance) => {
             sql.push(", ");
-            filters.push_tier(&mut sql, terms);
+            filters.push_tier(&mut sql, terms, reach);
             sql.push(" AS tier");
             sort.order_by("tier")
         }
         _ => sort.order_by(""),
     };
     sql.push(filters.source());
-    filters.push_where(&mut sql, Without::Nothing);
+    filters.push_where_reaching(&mut sql, Without::Nothing, reach);
     sql.push(&format!(" ORDER BY {order} LIMIT "))
         .bind(page_size)
         .push(" OFFSET ")
-        .bind((page - 1).saturating_mul(page_size))
+        .bind(offset)
         .push(") p JOIN resources r ON r.id = p.id JOIN teams t ON t.id = r.team_id ORDER BY ")
         .push(&sort.order_by("p.tier"));
-    let cards: Vec<Card> = sql.query_as().fetch_all(pool).await?;
-    Ok(Page {
-        items: cards.into_iter().map(ResourceInfo::from).collect(),
-        page,
-        page_size,
-        total,
-        total_exact,
-    })
+    sql
 }
 
 /// Most tags a listing offers as filters.
