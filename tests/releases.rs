@@ -87,6 +87,7 @@ fn futures_stream(
 }
 
 struct World {
+    owner: nanos_store::accounts::service::User,
     owner_token: String,
     tester_token: String,
     tester_no_download: String,
@@ -119,6 +120,7 @@ async fn world(app: &TestApp) -> World {
         tester_no_download: app.create_token(&tester, &[Scope::Publish], None).await,
         outsider_token: app.create_token(&outsider, &Scope::ALL, None).await,
         reader_token: app.create_token(&owner, &[Scope::Download], None).await,
+        owner,
     }
 }
 
@@ -264,6 +266,49 @@ async fn uploads_need_rights(app: &TestApp) {
     .await;
     assert_eq!(response.status, 404);
     assert_eq!(counts(app).await, (0, 0, 0));
+}
+
+/// What the README's "Publishing from CI" says of a CI token with the `publish` scope only: it
+/// uploads drafts and releases published at once, but publishing a draft later needs `manage`.
+async fn a_publish_token_uploads_but_publishes_drafts_only_with_manage(app: &TestApp) {
+    let w = world(app).await;
+    let developer = app.create_user("developer").await;
+    app.add_member(&w.owner, "studio", "developer", Role::Developer)
+        .await;
+    let ci = app.create_token(&developer, &[Scope::Publish], None).await;
+    let draft = upload(app, RELEASES, &ci, &package("1.0.0"), &[]).await;
+    assert_eq!(draft.status, 201, "{}", draft.body);
+    assert_eq!(draft.json()["state"], "draft");
+    let at_once = upload(
+        app,
+        RELEASES,
+        &ci,
+        &package("1.1.0"),
+        &[("publish", "true")],
+    )
+    .await;
+    assert_eq!(at_once.status, 201, "{}", at_once.body);
+    assert_eq!(at_once.json()["state"], "published");
+    let later = app
+        .api(
+            "POST",
+            &format!("{RELEASES}/1.0.0/publish"),
+            Some(&auth(&ci)),
+            None,
+        )
+        .await;
+    assert_eq!(later.status, 403, "{}", later.body);
+    assert_eq!(later.json()["error"], "missing-scope");
+    let with_manage = app
+        .api(
+            "POST",
+            &format!("{RELEASES}/1.0.0/publish"),
+            Some(&auth(&w.owner_token)),
+            None,
+        )
+        .await;
+    assert_eq!(with_manage.status, 200, "{}", with_manage.body);
+    assert_eq!(with_manage.json()["state"], "published");
 }
 
 async fn drafts_and_private_releases_are_for_members(app: &TestApp) {
@@ -884,6 +929,7 @@ on_both_databases!(
     the_publish_action_request_makes_a_draft,
     bad_uploads_are_refused_and_leave_nothing,
     uploads_need_rights,
+    a_publish_token_uploads_but_publishes_drafts_only_with_manage,
     drafts_and_private_releases_are_for_members,
     downloads_support_range_and_etag,
     large_downloads_are_streamed_in_chunks,

@@ -136,6 +136,44 @@ async fn the_401_bodies_say_what_is_wrong(app: &TestApp) {
         assert_eq!(error_code(&response), code, "{}", response.body);
         assert!(!response.json()["message"].as_str().unwrap().is_empty());
     }
+    // The two malformed kinds say different things: not a token at all, or one with a typo.
+    let message =
+        |response: &TestResponse| response.json()["message"].as_str().unwrap().to_string();
+    let short = app
+        .api(
+            "GET",
+            "/store/v1/user/me",
+            Some("Token nwst_tooshort"),
+            None,
+        )
+        .await;
+    assert!(
+        message(&short).contains("start with nwst_"),
+        "{}",
+        short.body
+    );
+    let token = nanos_store::tokens::format::assemble("abcdefghijklmnopqrstuvwxyz012345");
+    let typo = token.replacen('k', "K", 1);
+    let mistyped = app
+        .api(
+            "GET",
+            "/store/v1/user/me",
+            Some(&format!("Token {typo}")),
+            None,
+        )
+        .await;
+    assert_eq!(mistyped.status, 401);
+    assert_eq!(error_code(&mistyped), "malformed-token");
+    assert!(
+        message(&mistyped).contains("looks mistyped"),
+        "{}",
+        mistyped.body
+    );
+    assert!(
+        !message(&mistyped).contains("43 characters"),
+        "{}",
+        mistyped.body
+    );
     let missing = app.api("GET", "/store/v1/no/such/thing", None, None).await;
     assert_eq!(missing.status, 404);
     assert_eq!(error_code(&missing), "not-found");

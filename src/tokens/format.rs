@@ -27,17 +27,30 @@ pub fn assemble(random: &str) -> String {
     format!("{PREFIX}{random}{}", checksum(random))
 }
 
-/// Whether `token` has the right prefix, length, alphabet and checksum: a mistyped or truncated
-/// token fails here, before any database lookup.
-pub fn is_well_formed(token: &str) -> bool {
+/// What is wrong with a string given as a token, found before any database lookup.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Malformed {
+    /// Not shaped like a token at all: another prefix, length or alphabet.
+    NotAToken,
+    /// Shaped like a token, but its checksum does not match its random part: a typo.
+    Mistyped,
+}
+
+/// Checks that `token` has the right prefix, length, alphabet and checksum: a mistyped or
+/// truncated token fails here, before any database lookup.
+pub fn check(token: &str) -> Result<(), Malformed> {
     let Some(rest) = token.strip_prefix(PREFIX) else {
-        return false;
+        return Err(Malformed::NotAToken);
     };
     if token.len() != TOKEN_LEN || !rest.bytes().all(|b| b.is_ascii_alphanumeric()) {
-        return false;
+        return Err(Malformed::NotAToken);
     }
     let (random, sum) = rest.split_at(RANDOM_LEN);
-    checksum(random) == sum
+    if checksum(random) == sum {
+        Ok(())
+    } else {
+        Err(Malformed::Mistyped)
+    }
 }
 
 #[cfg(test)]
@@ -50,7 +63,7 @@ mod tests {
         let token = assemble(random);
         assert_eq!(token.len(), TOKEN_LEN);
         assert!(token.starts_with("nwst_"));
-        assert!(is_well_formed(&token));
+        assert_eq!(check(&token), Ok(()));
     }
 
     #[test]
@@ -58,14 +71,31 @@ mod tests {
         let token = assemble("abcdefghijklmnopqrstuvwxyz012345");
         let mut typo = token.clone().into_bytes();
         typo[10] = if typo[10] == b'x' { b'y' } else { b'x' };
-        assert!(!is_well_formed(std::str::from_utf8(&typo).unwrap()));
-        assert!(!is_well_formed(&token[..token.len() - 1]));
-        assert!(!is_well_formed(&token.replace("nwst_", "nwsx_")));
-        assert!(!is_well_formed(&format!("{token}a")));
-        assert!(!is_well_formed(""));
-        assert!(!is_well_formed(
-            "nwst_ééééééééééééééééééééééééééééééééééééé"
-        ));
+        assert_eq!(
+            check(std::str::from_utf8(&typo).unwrap()),
+            Err(Malformed::Mistyped)
+        );
+        let mut wrong_sum = token.clone().into_bytes();
+        let last = wrong_sum.len() - 1;
+        wrong_sum[last] = if wrong_sum[last] == b'0' { b'1' } else { b'0' };
+        assert_eq!(
+            check(std::str::from_utf8(&wrong_sum).unwrap()),
+            Err(Malformed::Mistyped)
+        );
+        for not_a_token in [
+            &token[..token.len() - 1],
+            &token.replace("nwst_", "nwsx_"),
+            &format!("{token}a"),
+            "",
+            "nwst_ééééééééééééééééééééééééééééééééééééé",
+            &token.replacen('a', "-", 1),
+        ] {
+            assert_eq!(
+                check(not_a_token),
+                Err(Malformed::NotAToken),
+                "{not_a_token}"
+            );
+        }
     }
 
     #[test]

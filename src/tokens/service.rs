@@ -294,16 +294,26 @@ fn unauthorized(code: ErrorCode, message: impl Into<String>) -> AppError {
 /// Checks a token from a request. Malformed tokens fail before any lookup; expired and revoked
 /// ones say so. Marks the token used (at most once a minute).
 pub async fn authenticate(pool: &Pool, token: &str, now: i64) -> Result<TokenGrant, AppError> {
-    if !format::is_well_formed(token) {
-        return Err(unauthorized(
-            ErrorCode::MalformedToken,
-            format!(
-                "This is not a nanos store token: tokens start with {} and have {} characters. \
-                 Copy it again from Settings → Tokens.",
-                format::PREFIX,
-                format::TOKEN_LEN
-            ),
-        ));
+    match format::check(token) {
+        Ok(()) => {}
+        Err(format::Malformed::NotAToken) => {
+            return Err(unauthorized(
+                ErrorCode::MalformedToken,
+                format!(
+                    "This is not a nanos store token: tokens start with {} and have {} characters. \
+                     Copy it again from Settings → Tokens.",
+                    format::PREFIX,
+                    format::TOKEN_LEN
+                ),
+            ))
+        }
+        Err(format::Malformed::Mistyped) => {
+            return Err(unauthorized(
+                ErrorCode::MalformedToken,
+                "This token looks mistyped: its last characters do not match the rest. \
+                 Copy it again from Settings → Tokens rather than typing it.",
+            ))
+        }
     }
     let row: Option<GrantRow> = sqlx::query_as(
         "SELECT t.id AS token_id, t.scopes, t.team_id, t.expires_at, t.revoked_at, t.last_used_at, \
