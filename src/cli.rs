@@ -71,6 +71,11 @@ enum Command {
         /// The file to write.
         file: PathBuf,
     },
+    /// Save a token for the client commands (checked with the store first), like `cargo login`.
+    Login(crate::client::login::LoginArgs),
+    /// Zip a package's or asset pack's folder, check it as the store would, and upload it as a
+    /// release.
+    Publish(crate::client::publish::PublishArgs),
     /// Check a release zip the way the store does (full mode). Exit status: 0 valid, 1 invalid,
     /// 2 usage or I/O error.
     Validate {
@@ -224,6 +229,8 @@ pub async fn run() -> ExitCode {
             ref version,
             json,
         } => validate_zip(zip, kind.as_deref(), version.clone(), json),
+        Command::Login(args) => crate::client::login::run(args).await,
+        Command::Publish(args) => crate::client::publish::run(args).await,
     }
 }
 

@@ -226,7 +226,10 @@ fn resolve(
             value: text.clone(),
             reason: "expected a number of bytes".into(),
         })?,
-        None => file.store.max_upload_size.unwrap_or(1024 * 1024 * 1024),
+        None => file
+            .store
+            .max_upload_size
+            .unwrap_or(DEFAULT_MAX_UPLOAD_SIZE),
     };
     if max_upload_size == 0 {
         return Err(ConfigError::Value {
@@ -398,6 +401,9 @@ fn resolve(
         live_reload_port,
     })
 }
+
+/// The largest upload a store accepts unless `store.max-upload-size` says otherwise: 1 GiB.
+pub const DEFAULT_MAX_UPLOAD_SIZE: u64 = 1024 * 1024 * 1024;
 
 /// The largest object S3 copies in one request (`CopyObject`), and so the largest upload a store on
 /// object storage takes.

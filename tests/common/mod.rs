@@ -226,6 +226,24 @@ impl TestApp {
         }
     }
 
+    /// Serves this store on a free port of 127.0.0.1, for programs that speak HTTP (the client
+    /// commands), and returns its address. The server stops with the test.
+    pub async fn listen(&self) -> String {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("a free port");
+        let address = format!("http://{}", listener.local_addr().expect("its address"));
+        let limits =
+            nanos_store::connections::ConnectionLimits::from_settings(&self.state.settings);
+        tokio::spawn(nanos_store::connections::serve_on(
+            listener,
+            self.router.clone(),
+            limits,
+            std::future::pending(),
+        ));
+        address
+    }
+
     /// Sends a request as if from `127.0.0.1`.
     pub async fn send(&self, request: Request<Body>) -> TestResponse {
         send_from(&self.router, [127, 0, 0, 1].into(), request).await

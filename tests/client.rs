@@ -1,0 +1,456 @@
+//! The client commands (`login`, `publish`) run as an author or CI runs them, against a live store
+//! on SQLite and on Postgres: the program itself, over HTTP, with its own files.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::Output;
+
+use common::TestApp;
+use nanos_store::teams::Role;
+use nanos_store::tokens::Scope;
+use serde_json::json;
+
+/// A place of its own for each test: the author's folders and the client's config home.
+struct Desk {
+    dir: tempfile::TempDir,
+}
+
+impl Desk {
+    fn new() -> Desk {
+        Desk {
+            dir: tempfile::tempdir().expect("temp dir"),
+        }
+    }
+
+    fn path(&self, relative: &str) -> PathBuf {
+        self.dir.path().join(relative)
+    }
+
+    /// Writes the files of a folder `name`.
+    fn folder(&self, name: &str, files: &[(&str, &str)]) -> PathBuf {
+        let root = self.path(name);
+        for (path, text) in files {
+            let path = root.join(path);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(path, text).unwrap();
+        }
+        root
+    }
+
+    /// Runs `nanos-store` with `args` and `env`, the client's config under this desk, nothing
+    /// from the environment of the test run.
+    async fn run(&self, args: &[&str], env: &[(&str, &str)], stdin: &str) -> Output {
+        use tokio::io::AsyncWriteExt;
+        let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_nanos-store"))
+            .args(args)
+            .env_remove("NANOS_STORE_URL")
+            .env_remove("NANOS_STORE_TOKEN")
+            .env("XDG_CONFIG_HOME", self.path("config"))
+            .env("NANOS_STORE_CONFIG", "/nonexistent/Leptos.toml")
+            .envs(env.iter().copied())
+            .current_dir(self.dir.path())
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("run nanos-store");
+        let mut input = child.stdin.take().unwrap();
+        input.write_all(stdin.as_bytes()).await.unwrap();
+        drop(input);
+        tokio::time::timeout(std::time::Duration::from_secs(60), child.wait_with_output())
+            .await
+            .expect("nanos-store ends within a minute")
+            .unwrap()
+    }
+}
+
+fn stdout(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+fn package_manifest(version: &str) -> String {
+    format!(
+        "[meta]\ntitle = \"Drift\"\nauthor = \"Tester\"\nversion = \"{version}\"\n[game_mode]\n"
+    )
+}
+
+/// A team `studio` with a package `drift` and an asset pack `drift-cars`; returns a developer's
+/// token with the `publish` scope only, as CI would have, and the owner's `Authorization` with
+/// every scope.
+async fn studio(app: &TestApp) -> (String, String) {
+    let owner = app.create_user("owner").await;
+    app.create_team(&owner, "studio").await;
+    let all = format!(
+        "Token {}",
+        app.create_token(&owner, &Scope::ALL, None).await
+    );
+    for (path, name) in [
+        ("/store/v1/packages", "drift"),
+        ("/store/v1/assets", "drift-cars"),
+    ] {
+        let created = app
+            .api(
+                "POST",
+                path,
+                Some(&all),
+                Some(json!({"name": name, "team": "studio", "title": "Drift", "category": if name == "drift" { "game-mode" } else { "vehicles" }})),
+            )
+            .await;
+        assert_eq!(created.status, 201, "{}", created.body);
+    }
+    let ci = app.create_user("ci").await;
+    app.add_member(&owner, "studio", "ci", Role::Developer)
+        .await;
+    (app.create_token(&ci, &[Scope::Publish], None).await, all)
+}
+
+/// The names of the files in the zip of a public release, downloaded from the store at `store`.
+async fn files_of(store: &str, kind: &str, name: &str, version: &str) -> Vec<String> {
+    let response = reqwest::get(format!(
+        "{store}/store/v1/{kind}/{name}/releases/{version}/download"
+    ))
+    .await
+    .expect("the store answers");
+    assert_eq!(response.status(), 200);
+    let bytes = response.bytes().await.expect("the zip");
+    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(bytes)).expect("a zip");
+    let mut names: Vec<String> = (0..archive.len())
+        .map(|i| archive.by_index(i).unwrap().name().to_string())
+        .collect();
+    names.sort();
+    names
+}
+
+async fn publish_sends_the_folder_as_the_store_wants_it(app: &TestApp) {
+    let (token, owner) = studio(app).await;
+    let store = app.listen().await;
+    let desk = Desk::new();
+    let drift = desk.folder(
+        "drift",
+        &[
+            ("Package.toml", &package_manifest("1.0.0")),
+            ("Server/Index.lua", "print('drift')"),
+            (".git/config", "[core]"),
+            (".cache/thumbs", "x"),
+            (".env", "SECRET=1"),
+        ],
+    );
+    let drift = drift.to_str().unwrap();
+    // A draft by default; the folder's name is the resource's.
+    let output = desk
+        .run(
+            &["publish", drift, "--store", &store, "--changelog", "First!"],
+            &[("NANOS_STORE_TOKEN", &token)],
+            "",
+        )
+        .await;
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert!(stdout(&output).contains("draft"), "{}", stdout(&output));
+    assert!(
+        stdout(&output).contains(&format!("{store}/packages/drift/releases/1.0.0")),
+        "{}",
+        stdout(&output)
+    );
+    let release = app
+        .api(
+            "GET",
+            "/store/v1/packages/drift/releases/1.0.0",
+            Some(&owner),
+            None,
+        )
+        .await;
+    assert_eq!(release.status, 200, "{}", release.body);
+    assert_eq!(release.json()["state"], "draft");
+    assert_eq!(release.json()["changelog"], "First!");
+    // Published at once, with --json for scripts; hidden files only when asked.
+    std::fs::write(
+        Path::new(drift).join("Package.toml"),
+        package_manifest("1.1.0"),
+    )
+    .unwrap();
+    let output = desk
+        .run(
+            &[
+                "publish",
+                drift,
+                "--store",
+                &store,
+                "--publish",
+                "--json",
+                "--channel",
+                "beta",
+            ],
+            &[("NANOS_STORE_TOKEN", &token)],
+            "",
+        )
+        .await;
+    assert!(output.status.success(), "{}", stderr(&output));
+    let answer: serde_json::Value =
+        serde_json::from_str(&stdout(&output)).expect("one JSON object");
+    assert_eq!(answer["outcome"], "uploaded");
+    assert_eq!(answer["release"]["state"], "published");
+    assert_eq!(answer["release"]["channel"], "beta");
+    assert_eq!(
+        files_of(&store, "packages", "drift", "1.1.0").await,
+        ["Package.toml", "Server/Index.lua"]
+    );
+    // An asset pack, named with --name, the changelog from a file.
+    let cars = desk.folder(
+        "cars-folder",
+        &[
+            (
+                "Assets.toml",
+                "[meta]\ntitle = \"Cars\"\nauthor = \"Tester\"\nversion = \"2.0.0\"\n",
+            ),
+            ("Content/Cars/Car.uasset", &"u".repeat(100_000)),
+        ],
+    );
+    std::fs::write(desk.path("CHANGES.md"), "# Cars\n").unwrap();
+    let output = desk
+        .run(
+            &[
+                "publish",
+                cars.to_str().unwrap(),
+                "--name",
+                "drift-cars",
+                "--changelog-file",
+                "CHANGES.md",
+                "--publish",
+                "--store",
+                &store,
+                "--token",
+                &token,
+            ],
+            &[],
+            "",
+        )
+        .await;
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert_eq!(
+        files_of(&store, "assets", "drift-cars", "2.0.0").await,
+        ["Assets.toml", "Content/Cars/Car.uasset"]
+    );
+}
+
+async fn publish_refuses_before_sending_and_says_why(app: &TestApp) {
+    let (token, _) = studio(app).await;
+    let store = app.listen().await;
+    let desk = Desk::new();
+    // Nothing listens here: a command that reached the network would say it cannot reach it.
+    let nowhere = {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        format!("http://{}", listener.local_addr().unwrap())
+    };
+    let broken = desk.folder(
+        "drift",
+        &[("Package.toml", "[meta]\ntitle = \"Drift\"\n[game_mode]\n")],
+    );
+    let output = desk
+        .run(
+            &[
+                "publish",
+                broken.to_str().unwrap(),
+                "--store",
+                &nowhere,
+                "--token",
+                &token,
+            ],
+            &[],
+            "",
+        )
+        .await;
+    assert_eq!(output.status.code(), Some(1), "{}", stdout(&output));
+    assert!(
+        stderr(&output).contains("nothing was sent"),
+        "{}",
+        stderr(&output)
+    );
+    assert!(stderr(&output).contains("version"), "{}", stderr(&output));
+    assert!(
+        !stderr(&output).contains("Cannot reach"),
+        "{}",
+        stderr(&output)
+    );
+    assert!(!stderr(&output).contains("panicked"), "{}", stderr(&output));
+    // No manifest at all.
+    let empty = desk.folder("empty", &[("README.md", "hi")]);
+    let output = desk
+        .run(
+            &["publish", empty.to_str().unwrap(), "--store", &nowhere],
+            &[],
+            "",
+        )
+        .await;
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        stderr(&output).contains("no Package.toml or Assets.toml"),
+        "{}",
+        stderr(&output)
+    );
+    // --dry-run lists what would go, and sends nothing.
+    std::fs::write(broken.join("Package.toml"), package_manifest("1.0.0")).unwrap();
+    std::fs::create_dir_all(broken.join("Client")).unwrap();
+    std::fs::write(broken.join("Client/Index.lua"), "").unwrap();
+    let output = desk
+        .run(
+            &[
+                "publish",
+                broken.to_str().unwrap(),
+                "--dry-run",
+                "--store",
+                &nowhere,
+            ],
+            &[],
+            "",
+        )
+        .await;
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert!(
+        stdout(&output).contains("Client/Index.lua"),
+        "{}",
+        stdout(&output)
+    );
+    assert!(
+        stdout(&output).contains("Nothing was sent"),
+        "{}",
+        stdout(&output)
+    );
+    // A version the store has: the store's own message.
+    for expected in [true, false] {
+        let output = desk
+            .run(
+                &[
+                    "publish",
+                    broken.to_str().unwrap(),
+                    "--store",
+                    &store,
+                    "--token",
+                    &token,
+                ],
+                &[],
+                "",
+            )
+            .await;
+        assert_eq!(output.status.success(), expected, "{}", stderr(&output));
+    }
+    let output = desk
+        .run(
+            &[
+                "publish",
+                broken.to_str().unwrap(),
+                "--store",
+                &store,
+                "--token",
+                &token,
+                "--json",
+            ],
+            &[],
+            "",
+        )
+        .await;
+    let answer: serde_json::Value =
+        serde_json::from_str(&stdout(&output)).expect("one JSON object");
+    assert_eq!(answer["error"], "version-exists", "{answer}");
+    // A token with a typo, and none at all.
+    let mut typo = token.clone().into_bytes();
+    typo[10] = if typo[10] == b'Q' { b'R' } else { b'Q' };
+    let typo = String::from_utf8(typo).unwrap();
+    let output = desk
+        .run(
+            &[
+                "publish",
+                broken.to_str().unwrap(),
+                "--store",
+                &store,
+                "--token",
+                &typo,
+            ],
+            &[],
+            "",
+        )
+        .await;
+    assert!(
+        stderr(&output).contains("looks mistyped"),
+        "{}",
+        stderr(&output)
+    );
+    let output = desk
+        .run(
+            &["publish", broken.to_str().unwrap(), "--store", &store],
+            &[],
+            "",
+        )
+        .await;
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        stderr(&output).contains("needs a token"),
+        "{}",
+        stderr(&output)
+    );
+    let (releases,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM releases")
+        .fetch_one(&app.state.pool)
+        .await
+        .unwrap();
+    assert_eq!(releases, 1);
+}
+
+async fn login_saves_the_token_for_the_owner_only(app: &TestApp) {
+    let (token, _) = studio(app).await;
+    let store = app.listen().await;
+    let desk = Desk::new();
+    // A wrong token is not saved.
+    let output = desk
+        .run(&["login", "--store", &store], &[], "nwst_wrong\n")
+        .await;
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        stderr(&output).contains("not a nanos store token"),
+        "{}",
+        stderr(&output)
+    );
+    assert!(!desk.path("config/nanos-store/credentials.toml").exists());
+    // The token on standard input, checked with the store, saved 0600.
+    let output = desk
+        .run(
+            &["login", "--store", &format!("{store}/")],
+            &[],
+            &format!("{token}\n"),
+        )
+        .await;
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert!(stdout(&output).contains("as ci"), "{}", stdout(&output));
+    let saved = desk.path("config/nanos-store/credentials.toml");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        assert_eq!(
+            std::fs::metadata(&saved).unwrap().permissions().mode() & 0o777,
+            0o600
+        );
+    }
+    assert!(std::fs::read_to_string(&saved).unwrap().contains(&token));
+    // Later commands need neither --store nor --token.
+    let drift = desk.folder(
+        "drift",
+        &[
+            ("Package.toml", &package_manifest("3.0.0")),
+            ("Server/Index.lua", ""),
+        ],
+    );
+    let output = desk
+        .run(&["publish", drift.to_str().unwrap()], &[], "")
+        .await;
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert!(stdout(&output).contains(&format!("{store}/packages/drift/releases/3.0.0")));
+}
+
+on_both_databases!(
+    publish_sends_the_folder_as_the_store_wants_it,
+    publish_refuses_before_sending_and_says_why,
+    login_saves_the_token_for_the_owner_only,
+);
