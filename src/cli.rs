@@ -73,6 +73,11 @@ enum Command {
     },
     /// Save a token for the client commands (checked with the store first), like `cargo login`.
     Login(crate::client::login::LoginArgs),
+    /// Install packages and asset packs into a game server's folder, with their requirements
+    /// (what its Config.toml names when no name is given), and record them in nanos-store.lock.
+    Install(crate::client::install::InstallArgs),
+    /// Like install, but move every resource to its newest release on the channel.
+    Update(crate::client::install::InstallArgs),
     /// Zip a package's or asset pack's folder, check it as the store would, and upload it as a
     /// release.
     Publish(crate::client::publish::PublishArgs),
@@ -231,6 +236,8 @@ pub async fn run() -> ExitCode {
         } => validate_zip(zip, kind.as_deref(), version.clone(), json),
         Command::Login(args) => crate::client::login::run(args).await,
         Command::Publish(args) => crate::client::publish::run(args).await,
+        Command::Install(args) => crate::client::install::run(args, false).await,
+        Command::Update(args) => crate::client::install::run(args, true).await,
     }
 }
 

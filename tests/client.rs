@@ -449,8 +449,426 @@ async fn login_saves_the_token_for_the_owner_only(app: &TestApp) {
     assert!(stdout(&output).contains(&format!("{store}/packages/drift/releases/3.0.0")));
 }
 
+/// A zip of `files`.
+fn zip_of(files: &[(&str, &str)]) -> Vec<u8> {
+    common::zip(files)
+}
+
+/// A package's zip: its manifest (a `type` table, requirements) and one script.
+fn package_zip(version: &str, table: &str, packages: &[&str], assets: &[&str]) -> Vec<u8> {
+    let list = |names: &[&str]| {
+        names
+            .iter()
+            .map(|n| format!("\"{n}\""))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let manifest = format!(
+        "[meta]\ntitle = \"T\"\nauthor = \"A\"\nversion = \"{version}\"\n[{table}]\npackages_requirements = [{}]\nassets_requirements = [{}]\n",
+        list(packages),
+        list(assets)
+    );
+    zip_of(&[
+        ("Package.toml", &manifest),
+        ("Server/Index.lua", &format!("-- {version}")),
+    ])
+}
+
+/// Uploads a published release of `name` through the store's API, creating the resource (in
+/// `studio`) with it when `create`.
+async fn release(
+    store: &str,
+    auth: &str,
+    kind: &str,
+    name: &str,
+    zip: Vec<u8>,
+    channel: &str,
+    create: bool,
+) {
+    let category = if kind == "assets" {
+        "vehicles"
+    } else {
+        "script"
+    };
+    let mut form = reqwest::multipart::Form::new();
+    if create {
+        form = form.text(
+            "resource",
+            json!({"team": "studio", "title": name, "category": category}).to_string(),
+        );
+    }
+    let form = form
+        .text("channel", channel.to_string())
+        .text("publish", "true")
+        .part(
+            "file",
+            reqwest::multipart::Part::bytes(zip).file_name("release.zip"),
+        );
+    let response = reqwest::Client::new()
+        .post(format!("{store}/store/v1/{kind}/{name}/releases"))
+        .header("authorization", auth)
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 201, "{}", response.text().await.unwrap());
+}
+
+/// A server folder `name` with a Config.toml of this `[game]` section (and `[general]` token).
+fn server(desk: &Desk, name: &str, game: &str, token: &str) -> PathBuf {
+    desk.folder(
+        name,
+        &[(
+            "Config.toml",
+            &format!("[general]\n    token = \"{token}\"\n[game]\n{game}\n"),
+        )],
+    )
+}
+
+fn read(path: PathBuf) -> String {
+    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+async fn install_brings_the_requirement_chain_and_locks_it(app: &TestApp) {
+    let (_, owner) = studio(app).await;
+    let store = app.listen().await;
+    // race (game mode) → physics (package) → cars-pack (asset pack), and a map the server ships.
+    let assets = zip_of(&[
+        (
+            "Assets.toml",
+            "[meta]\ntitle = \"Cars\"\nauthor = \"A\"\nversion = \"1.0.0\"\n",
+        ),
+        ("Content/Car.uasset", "u"),
+    ]);
+    release(
+        &store,
+        &owner,
+        "assets",
+        "cars-pack",
+        assets,
+        "stable",
+        true,
+    )
+    .await;
+    release(
+        &store,
+        &owner,
+        "packages",
+        "physics",
+        package_zip("1.0.0", "script", &[], &["cars-pack"]),
+        "stable",
+        true,
+    )
+    .await;
+    release(
+        &store,
+        &owner,
+        "packages",
+        "race",
+        package_zip("1.0.0", "game_mode", &["physics"], &[]),
+        "stable",
+        true,
+    )
+    .await;
+    let desk = Desk::new();
+    let srv = server(
+        &desk,
+        "srv",
+        "map = \"default-blank-map\"\ngame_mode = \"race\"\npackages = [ ]\nassets = [ ]",
+        "",
+    );
+    desk.folder(
+        "srv/Packages/default-blank-map",
+        &[("Package.toml", "[meta]\n[map]\n")],
+    );
+    let srv_dir = srv.to_str().unwrap();
+    let install = |extra: &'static [&'static str]| {
+        let mut args = vec!["install", "--server-dir", srv_dir, "--store", &store];
+        args.extend_from_slice(extra);
+        args.into_iter()
+            .map(str::to_string)
+            .collect::<Vec<String>>()
+    };
+    let run = |args: Vec<String>| {
+        let desk = &desk;
+        async move {
+            let args: Vec<&str> = args.iter().map(String::as_str).collect();
+            desk.run(&args, &[], "").await
+        }
+    };
+    let output = run(install(&[])).await;
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert!(read(srv.join("Packages/race/Server/Index.lua")).contains("1.0.0"));
+    assert!(srv.join("Packages/physics/Package.toml").is_file());
+    assert!(srv.join("Assets/cars-pack/Content/Car.uasset").is_file());
+    assert!(
+        stdout(&output).contains("kept default-blank-map"),
+        "{}",
+        stdout(&output)
+    );
+    let lock = read(srv.join("nanos-store.lock"));
+    for name in ["race", "physics", "cars-pack"] {
+        assert!(lock.contains(&format!("name = \"{name}\"")), "{lock}");
+    }
+    // A new release: install keeps the locked version, update moves to it.
+    release(
+        &store,
+        &owner,
+        "packages",
+        "race",
+        package_zip("1.1.0", "game_mode", &["physics"], &[]),
+        "stable",
+        false,
+    )
+    .await;
+    let output = run(install(&[])).await;
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert!(read(srv.join("Packages/race/Server/Index.lua")).contains("1.0.0"));
+    let mut update = install(&["--json"]);
+    update[0] = "update".into();
+    let output = run(update).await;
+    assert!(output.status.success(), "{}", stderr(&output));
+    let answer: serde_json::Value =
+        serde_json::from_str(&stdout(&output)).expect("one JSON object");
+    assert!(
+        answer["installed"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r["name"] == "race" && r["version"] == "1.1.0"),
+        "{answer}"
+    );
+    assert!(read(srv.join("Packages/race/Server/Index.lua")).contains("1.1.0"));
+    assert!(read(srv.join("nanos-store.lock")).contains("version = \"1.1.0\""));
+    // No leftovers of the swap.
+    let leftovers: Vec<String> = std::fs::read_dir(srv.join("Packages"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with('.'))
+        .collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
+    // --locked installs exactly the lock file's versions, even with newer ones on the store.
+    release(
+        &store,
+        &owner,
+        "packages",
+        "physics",
+        package_zip("2.0.0", "script", &[], &["cars-pack"]),
+        "stable",
+        false,
+    )
+    .await;
+    std::fs::remove_dir_all(srv.join("Packages/physics")).unwrap();
+    let output = run(install(&["--locked"])).await;
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert!(read(srv.join("Packages/physics/Server/Index.lua")).contains("1.0.0"));
+    let output = run(vec![
+        "install".into(),
+        "--server-dir".into(),
+        srv_dir.into(),
+        "--store".into(),
+        store.clone(),
+        "--locked".into(),
+        "other".into(),
+    ])
+    .await;
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        stderr(&output).contains("not in nanos-store.lock"),
+        "{}",
+        stderr(&output)
+    );
+}
+
+async fn install_says_what_is_wrong_and_writes_nothing(app: &TestApp) {
+    let (_, owner) = studio(app).await;
+    let store = app.listen().await;
+    release(
+        &store,
+        &owner,
+        "packages",
+        "loop-a",
+        package_zip("1.0.0", "script", &["loop-b"], &[]),
+        "stable",
+        true,
+    )
+    .await;
+    release(
+        &store,
+        &owner,
+        "packages",
+        "loop-b",
+        package_zip("1.0.0", "script", &["loop-a"], &[]),
+        "stable",
+        true,
+    )
+    .await;
+    release(
+        &store,
+        &owner,
+        "packages",
+        "needy",
+        package_zip("1.0.0", "script", &["ghost"], &[]),
+        "stable",
+        true,
+    )
+    .await;
+    release(
+        &store,
+        &owner,
+        "packages",
+        "secret",
+        package_zip("1.0.0", "script", &[], &[]),
+        "private",
+        true,
+    )
+    .await;
+    let desk = Desk::new();
+    let srv = server(&desk, "srv", "", "");
+    let srv_dir = srv.to_str().unwrap();
+    let output = desk
+        .run(
+            &[
+                "install",
+                "loop-a",
+                "--server-dir",
+                srv_dir,
+                "--store",
+                &store,
+            ],
+            &[],
+            "",
+        )
+        .await;
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        stderr(&output).contains("loop-a → loop-b → loop-a"),
+        "{}",
+        stderr(&output)
+    );
+    let output = desk
+        .run(
+            &[
+                "install",
+                "needy",
+                "--server-dir",
+                srv_dir,
+                "--store",
+                &store,
+            ],
+            &[],
+            "",
+        )
+        .await;
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        stderr(&output).contains("ghost cannot be installed (required by needy)"),
+        "{}",
+        stderr(&output)
+    );
+    assert!(!stderr(&output).contains("panicked"));
+    assert!(
+        !srv.join("Packages").exists(),
+        "nothing is written when resolution fails"
+    );
+    // A private release: not without a token, then with a download token in Config.toml.
+    let output = desk
+        .run(
+            &[
+                "install",
+                "secret",
+                "--channel",
+                "private",
+                "--server-dir",
+                srv_dir,
+                "--store",
+                &store,
+            ],
+            &[],
+            "",
+        )
+        .await;
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        stderr(&output).contains("without a token"),
+        "{}",
+        stderr(&output)
+    );
+    let with_token = server(
+        &desk,
+        "srv2",
+        "packages = [\"secret\"]",
+        owner.trim_start_matches("Token "),
+    );
+    let output = desk
+        .run(
+            &[
+                "install",
+                "--channel",
+                "private",
+                "--server-dir",
+                with_token.to_str().unwrap(),
+                "--store",
+                &store,
+            ],
+            &[],
+            "",
+        )
+        .await;
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert!(with_token.join("Packages/secret/Package.toml").is_file());
+    // A download cut off half-way is continued where it stopped: the first half is on disk, and
+    // the rest comes as a range (a resumed download does not count as a new one).
+    let big = zip_of(&[
+        (
+            "Package.toml",
+            "[meta]\ntitle = \"T\"\nauthor = \"A\"\nversion = \"1.0.0\"\n[script]\n",
+        ),
+        ("Server/Data.lua", &"-- data\n".repeat(50_000)),
+    ]);
+    release(
+        &store,
+        &owner,
+        "packages",
+        "big",
+        big.clone(),
+        "stable",
+        true,
+    )
+    .await;
+    let downloads = srv.join(".nanos-store/downloads");
+    std::fs::create_dir_all(&downloads).unwrap();
+    std::fs::write(
+        downloads.join("package-big-1.0.0.zip.part"),
+        &big[..big.len() / 2],
+    )
+    .unwrap();
+    let output = desk
+        .run(
+            &["install", "big", "--server-dir", srv_dir, "--store", &store],
+            &[],
+            "",
+        )
+        .await;
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert_eq!(
+        std::fs::read(downloads.join("package-big-1.0.0.zip")).unwrap(),
+        big
+    );
+    assert!(srv.join("Packages/big/Server/Data.lua").is_file());
+    app.flush_downloads().await;
+    let info = app.api("GET", "/store/v1/packages/big", None, None).await;
+    assert_eq!(
+        info.json()["download_count"],
+        0,
+        "only the rest was asked for"
+    );
+}
+
 on_both_databases!(
     publish_sends_the_folder_as_the_store_wants_it,
     publish_refuses_before_sending_and_says_why,
     login_saves_the_token_for_the_owner_only,
+    install_brings_the_requirement_chain_and_locks_it,
+    install_says_what_is_wrong_and_writes_nothing,
 );

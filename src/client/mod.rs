@@ -5,6 +5,7 @@
 //! sentence ([`ClientError`]), never a stack trace; `--json` prints one JSON object for scripts.
 
 pub mod credentials;
+pub mod install;
 pub mod login;
 pub mod publish;
 
