@@ -38,12 +38,14 @@ const LAYERS: &[(&str, &[&str])] = &[
             "tokens::format",
         ],
     ),
-    // HTTP in and out: REST handlers, server functions, request guards.
+    // HTTP in and out: REST handlers, server functions, request guards, and the client commands
+    // that talk to a store.
     (
         "adapters",
         &[
             "api",
             "bundle",
+            "client",
             "form_posts",
             "observability",
             "security",
