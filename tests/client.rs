@@ -865,10 +865,142 @@ async fn install_says_what_is_wrong_and_writes_nothing(app: &TestApp) {
     );
 }
 
+/// Runs the repository's GitHub Action (action/index.js) as a runner runs a node action: its
+/// inputs as `INPUT_*` variables (hyphens kept), a workspace, an event file and an output file.
+async fn run_action(
+    desk: &Desk,
+    inputs: &[(&str, &str)],
+    event: serde_json::Value,
+) -> (Output, String) {
+    let event_path = desk.path("event.json");
+    std::fs::write(&event_path, event.to_string()).unwrap();
+    let output_path = desk.path("github-output");
+    std::fs::write(&output_path, "").unwrap();
+    std::fs::create_dir_all(desk.path("runner-temp")).unwrap();
+    let action = Path::new(env!("CARGO_MANIFEST_DIR")).join("action/index.js");
+    let mut command = tokio::process::Command::new("node");
+    command
+        .arg(action)
+        .env("GITHUB_WORKSPACE", desk.path("workspace"))
+        .env("GITHUB_EVENT_PATH", &event_path)
+        .env("GITHUB_OUTPUT", &output_path)
+        .env("RUNNER_TEMP", desk.path("runner-temp"))
+        .current_dir(desk.path("workspace"));
+    for (name, value) in inputs {
+        command.env(format!("INPUT_{}", name.to_uppercase()), value);
+    }
+    let output = tokio::time::timeout(std::time::Duration::from_secs(60), command.output())
+        .await
+        .expect("the action ends within a minute")
+        .expect("node runs");
+    (output, std::fs::read_to_string(&output_path).unwrap())
+}
+
+async fn the_action_publishes_as_a_runner_runs_it(app: &TestApp) {
+    let (token, owner) = studio(app).await;
+    let store = app.listen().await;
+    let desk = Desk::new();
+    desk.folder(
+        "workspace/drift",
+        &[
+            ("Package.toml", &package_manifest("1.0.0")),
+            ("Server/Index.lua", "print('drift')"),
+            (".git/config", "[core]"),
+            (".github/workflows/release.yml", "on: release"),
+        ],
+    );
+    let release_event = json!({"action": "published", "release": {"tag_name": "v1.0.0", "body": "## Notes\nFirst drift."}});
+    let inputs = [
+        ("store-url", store.as_str()),
+        ("token", token.as_str()),
+        ("folder", "drift"),
+        ("publish", "true"),
+    ];
+    let (output, outputs) = run_action(&desk, &inputs, release_event.clone()).await;
+    assert!(
+        output.status.success(),
+        "{}{}",
+        stdout(&output),
+        stderr(&output)
+    );
+    assert!(outputs.contains("version=1.0.0\n"), "{outputs}");
+    assert!(
+        outputs.contains(&format!("url={store}/packages/drift/releases/1.0.0\n")),
+        "{outputs}"
+    );
+    let release = app
+        .api("GET", "/store/v1/packages/drift/releases/1.0.0", None, None)
+        .await;
+    assert_eq!(release.json()["state"], "published", "{}", release.body);
+    assert_eq!(release.json()["changelog"], "## Notes\nFirst drift.");
+    assert_eq!(
+        files_of(&store, "packages", "drift", "1.0.0").await,
+        ["Package.toml", "Server/Index.lua"]
+    );
+    // The same version again: the store's own message, as a runner shows a failure.
+    let (output, _) = run_action(&desk, &inputs, release_event.clone()).await;
+    assert_eq!(output.status.code(), Some(1));
+    assert!(stdout(&output).contains("::error::"), "{}", stdout(&output));
+    assert!(stdout(&output).contains("1.0.0"), "{}", stdout(&output));
+    // A release without a body, as a draft by default: an empty changelog.
+    std::fs::write(
+        desk.path("workspace/drift/Package.toml"),
+        package_manifest("1.1.0"),
+    )
+    .unwrap();
+    let (output, _) = run_action(&desk, &inputs[..3], json!({"release": {"body": null}})).await;
+    assert!(output.status.success(), "{}", stdout(&output));
+    let draft = app
+        .api(
+            "GET",
+            "/store/v1/packages/drift/releases/1.1.0",
+            Some(&owner),
+            None,
+        )
+        .await;
+    assert_eq!(draft.json()["state"], "draft");
+    assert_eq!(draft.json()["changelog"], "");
+    // A zip the store refuses: its reasons, no stack trace.
+    std::fs::write(
+        desk.path("workspace/drift/Package.toml"),
+        "[meta]\ntitle = \"x\"\n[game_mode]\n",
+    )
+    .unwrap();
+    let (output, _) = run_action(&desk, &inputs, release_event.clone()).await;
+    assert_eq!(output.status.code(), Some(1));
+    assert!(stdout(&output).contains("::error::"), "{}", stdout(&output));
+    assert!(stdout(&output).contains("version"), "{}", stdout(&output));
+    // No manifest: said in one line.
+    desk.folder("workspace/empty", &[("README.md", "hi")]);
+    let (output, _) = run_action(
+        &desk,
+        &[
+            ("store-url", &store),
+            ("token", &token),
+            ("folder", "empty"),
+        ],
+        release_event,
+    )
+    .await;
+    assert_eq!(output.status.code(), Some(1));
+    assert!(stdout(&output).contains("::error::"), "{}", stdout(&output));
+    assert!(
+        stdout(&output).contains("has no Package.toml or Assets.toml"),
+        "{}",
+        stdout(&output)
+    );
+    assert!(
+        !stderr(&output).contains("    at "),
+        "no stack trace: {}",
+        stderr(&output)
+    );
+}
+
 on_both_databases!(
     publish_sends_the_folder_as_the_store_wants_it,
     publish_refuses_before_sending_and_says_why,
     login_saves_the_token_for_the_owner_only,
     install_brings_the_requirement_chain_and_locks_it,
     install_says_what_is_wrong_and_writes_nothing,
+    the_action_publishes_as_a_runner_runs_it,
 );

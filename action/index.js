@@ -1,0 +1,243 @@
+// The GitHub Action of nanos-store (action.yml): zips a package's or asset pack's folder and
+// uploads it as a release to a nanos-store at any address. It uses only what a runner has (Node's
+// own modules, no npm install), streams the zip from disk (any size up to 4 GiB, the store's
+// limits permitting), and on failure prints the store's own message. The store checks the zip
+// with its validator and says why it refuses one.
+//
+// Inputs come as the runner passes them to a node action: INPUT_<NAME> variables (with the name's
+// hyphens kept, INPUT_STORE-URL). The GitHub release's body, the default changelog, comes from
+// the event file (GITHUB_EVENT_PATH).
+'use strict';
+
+const fs = require('fs');
+const path = require('path');
+const http = require('http');
+const https = require('https');
+const os = require('os');
+
+/** An input as the runner sets it, trimmed; `fallback` when missing or empty. */
+function input(name, fallback = '') {
+  const value = process.env[`INPUT_${name.replace(/ /g, '_').toUpperCase()}`];
+  return value === undefined || value.trim() === '' ? fallback : value.trim();
+}
+
+/** A failure the user can act on: reported as one line, never a stack trace. */
+class Failure extends Error {}
+
+/** Folders never packed; other names starting with '.' are left out too. */
+const NEVER_PACKED = new Set(['.git', '.cache']);
+
+/** The folder's files, sorted, as [zip path, file path, size]. Symbolic links are left out. */
+function collect(root) {
+  const files = [];
+  const walk = (dir, prefix) => {
+    for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+      if (NEVER_PACKED.has(entry.name) || entry.name.startsWith('.')) continue;
+      const full = path.join(dir, entry.name);
+      if (entry.isDirectory()) walk(full, `${prefix}${entry.name}/`);
+      else if (entry.isFile()) files.push([`${prefix}${entry.name}`, full, fs.statSync(full).size]);
+    }
+  };
+  walk(root, '');
+  return files.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+}
+
+const CRC_TABLE = (() => {
+  const table = new Uint32Array(256);
+  for (let n = 0; n < 256; n++) {
+    let c = n;
+    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+    table[n] = c >>> 0;
+  }
+  return table;
+})();
+
+function crc32(crc, bytes) {
+  let c = crc ^ 0xffffffff;
+  for (let i = 0; i < bytes.length; i++) c = CRC_TABLE[(c ^ bytes[i]) & 0xff] ^ (c >>> 8);
+  return (c ^ 0xffffffff) >>> 0;
+}
+
+/**
+ * Writes `files` into a zip at `out`, each stored (not compressed), reading each file once in
+ * 1 MiB pieces: its CRC is written into its header once known.
+ */
+function writeZip(files, out) {
+  const fd = fs.openSync(out, 'w');
+  const central = [];
+  let offset = 0;
+  const write = (buffer, position) => fs.writeSync(fd, buffer, 0, buffer.length, position);
+  const piece = Buffer.alloc(1024 * 1024);
+  for (const [name, file, size] of files) {
+    if (size >= 0xffffffff || offset + size >= 0xffffffff) {
+      throw new Failure('The zip would pass 4 GiB, more than this action writes: use `nanos-store publish`.');
+    }
+    const nameBytes = Buffer.from(name, 'utf8');
+    const header = Buffer.alloc(30);
+    header.writeUInt32LE(0x04034b50, 0);
+    header.writeUInt16LE(20, 4); // version needed
+    header.writeUInt16LE(0x0800, 6); // UTF-8 names
+    header.writeUInt16LE(0, 8); // stored
+    header.writeUInt32LE(0x00210000, 10); // 1980-01-01 00:00
+    header.writeUInt32LE(size, 18);
+    header.writeUInt32LE(size, 22);
+    header.writeUInt16LE(nameBytes.length, 26);
+    const at = offset;
+    write(header, offset);
+    write(nameBytes, offset + 30);
+    offset += 30 + nameBytes.length;
+    const source = fs.openSync(file, 'r');
+    let crc = 0;
+    for (let read; (read = fs.readSync(source, piece, 0, piece.length, null)) > 0; ) {
+      const bytes = piece.subarray(0, read);
+      crc = crc32(crc, bytes);
+      write(bytes, offset);
+      offset += read;
+    }
+    fs.closeSync(source);
+    const crcBytes = Buffer.alloc(4);
+    crcBytes.writeUInt32LE(crc, 0);
+    write(crcBytes, at + 14);
+    central.push({ nameBytes, crc, size, at });
+  }
+  const start = offset;
+  for (const { nameBytes, crc, size, at } of central) {
+    const entry = Buffer.alloc(46);
+    entry.writeUInt32LE(0x02014b50, 0);
+    entry.writeUInt16LE(20, 4);
+    entry.writeUInt16LE(20, 6);
+    entry.writeUInt16LE(0x0800, 8);
+    entry.writeUInt16LE(0, 10);
+    entry.writeUInt32LE(0x00210000, 12);
+    entry.writeUInt32LE(crc, 16);
+    entry.writeUInt32LE(size, 20);
+    entry.writeUInt32LE(size, 24);
+    entry.writeUInt16LE(nameBytes.length, 28);
+    entry.writeUInt32LE(at, 42);
+    write(entry, offset);
+    write(nameBytes, offset + 46);
+    offset += 46 + nameBytes.length;
+  }
+  const end = Buffer.alloc(22);
+  end.writeUInt32LE(0x06054b50, 0);
+  end.writeUInt16LE(central.length, 8);
+  end.writeUInt16LE(central.length, 10);
+  end.writeUInt32LE(offset - start, 12);
+  end.writeUInt32LE(start, 16);
+  write(end, offset);
+  fs.closeSync(fd);
+  return offset + 22;
+}
+
+/** Sends the zip as `multipart/form-data` with a Content-Length, streamed from disk. */
+function upload(url, token, fields, zipPath, zipSize) {
+  const boundary = `----nanos-store-action-${process.pid}-${Date.now()}`;
+  let head = '';
+  for (const [name, value] of Object.entries(fields)) {
+    head += `--${boundary}\r\nContent-Disposition: form-data; name="${name}"\r\n\r\n${value}\r\n`;
+  }
+  head += `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="release.zip"\r\nContent-Type: application/zip\r\n\r\n`;
+  const headBytes = Buffer.from(head, 'utf8');
+  const tail = Buffer.from(`\r\n--${boundary}--\r\n`, 'utf8');
+  const target = new URL(url);
+  const client = target.protocol === 'https:' ? https : http;
+  return new Promise((resolve, reject) => {
+    const request = client.request(
+      target,
+      {
+        method: 'POST',
+        headers: {
+          Authorization: `Token ${token}`,
+          'Content-Type': `multipart/form-data; boundary=${boundary}`,
+          'Content-Length': headBytes.length + zipSize + tail.length,
+          'User-Agent': 'nanos-store-action',
+        },
+      },
+      (response) => {
+        const chunks = [];
+        response.on('data', (chunk) => chunks.push(chunk));
+        response.on('end', () => resolve({ status: response.statusCode, body: Buffer.concat(chunks).toString('utf8') }));
+        response.on('error', reject);
+      },
+    );
+    request.on('error', (e) => reject(new Failure(`Cannot reach ${target.origin}: ${e.message}.`)));
+    request.write(headBytes);
+    const file = fs.createReadStream(zipPath);
+    file.on('error', reject);
+    file.on('end', () => request.end(tail));
+    file.pipe(request, { end: false });
+  });
+}
+
+/** The store's `{ error, message, diagnostics }` as lines, or the status when it is not JSON. */
+function storeError(status, body) {
+  try {
+    const answer = JSON.parse(body);
+    if (typeof answer.message === 'string') {
+      const lines = (answer.diagnostics || []).map((d) => `${d.severity} [${d.code}] ${d.path ? `${d.path}: ` : ''}${d.message}`);
+      return [answer.message, ...lines];
+    }
+  } catch (_) {
+    // Not the store's JSON: said below.
+  }
+  return [`The store answered ${status}, which is not a nanos store's answer: is store-url right?`];
+}
+
+function setOutput(name, value) {
+  if (process.env.GITHUB_OUTPUT) fs.appendFileSync(process.env.GITHUB_OUTPUT, `${name}=${value}\n`);
+}
+
+async function main() {
+  const storeUrl = input('store-url').replace(/\/+$/, '');
+  const token = input('token');
+  if (!/^https?:\/\/[^/?#]+/.test(storeUrl)) throw new Failure(`store-url must be the store's address, such as https://store.example.com (got "${storeUrl}").`);
+  if (!token) throw new Failure('token is empty: give a token with the publish scope, from a secret.');
+  const workspace = process.env.GITHUB_WORKSPACE || process.cwd();
+  const folder = path.resolve(workspace, input('folder', '.'));
+  if (!fs.existsSync(folder) || !fs.statSync(folder).isDirectory()) throw new Failure(`The folder ${folder} does not exist.`);
+  const isAssets = fs.existsSync(path.join(folder, 'Assets.toml'));
+  if (!isAssets && !fs.existsSync(path.join(folder, 'Package.toml'))) {
+    throw new Failure(`${folder} has no Package.toml or Assets.toml: set folder to a package's or an asset pack's folder.`);
+  }
+  const name = input('name', path.basename(folder));
+  let changelog = input('changelog');
+  if (!changelog && process.env.GITHUB_EVENT_PATH && fs.existsSync(process.env.GITHUB_EVENT_PATH)) {
+    const event = JSON.parse(fs.readFileSync(process.env.GITHUB_EVENT_PATH, 'utf8'));
+    changelog = (event.release && typeof event.release.body === 'string' && event.release.body) || '';
+  }
+  const channel = input('channel', 'stable');
+  const publish = input('publish', 'false') === 'true';
+  const files = collect(folder);
+  const zipPath = path.join(process.env.RUNNER_TEMP || os.tmpdir(), `nanos-store-action-${process.pid}.zip`);
+  try {
+    const size = writeZip(files, zipPath);
+    const kind = isAssets ? 'assets' : 'packages';
+    console.log(`Uploading ${name} (${files.length} files, ${(size / 1048576).toFixed(1)} MiB) to ${storeUrl}`);
+    const answer = await upload(
+      `${storeUrl}/store/v1/${kind}/${encodeURIComponent(name)}/releases`,
+      token,
+      { changelog, channel, publish: publish ? 'true' : 'false' },
+      zipPath,
+      size,
+    );
+    if (answer.status < 200 || answer.status >= 300) {
+      const [message, ...details] = storeError(answer.status, answer.body);
+      for (const line of details) console.log(line);
+      throw new Failure(message);
+    }
+    const release = JSON.parse(answer.body);
+    const url = `${storeUrl}/${kind}/${name}/releases/${release.version}`;
+    console.log(`${release.state === 'published' ? `Published on ${release.channel}` : 'Uploaded as a draft'}: ${name} ${release.version}\n${url}`);
+    setOutput('version', release.version);
+    setOutput('url', url);
+  } finally {
+    fs.rmSync(zipPath, { force: true });
+  }
+}
+
+main().catch((error) => {
+  // `::error::` is how a runner shows a step's failure; the message is the store's or ours.
+  const message = error instanceof Failure ? error.message : `Unexpected failure: ${error && error.message}`;
+  console.log(`::error::${message.replace(/\r?\n/g, ' ')}`);
+  process.exitCode = 1;
+});
