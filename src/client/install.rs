@@ -307,6 +307,17 @@ impl Resolver<'_> {
                 ""
             }
         );
+        // A name becomes a folder of the server: only a store's name rules let it in.
+        if !validate::manifest::is_resource_name(name) {
+            let wanted_by = if chain.is_empty() {
+                String::new()
+            } else {
+                format!(" (required by {})", chain.join(" → "))
+            };
+            return Err(ClientError::new(format!(
+                "{name:?} is not a resource name{wanted_by}: names are lowercase letters, digits and '-'."
+            )));
+        }
         if chain.contains(&label) {
             return Err(ClientError::new(format!(
                 "The requirements go round in a cycle: {} → {label}. Break it in one of these manifests.",
@@ -487,7 +498,9 @@ async fn download(
         .await
         .map_err(|e| ClientError::unreachable(&remote.store, &e))?;
     let status = response.status();
-    let mut out = if status == reqwest::StatusCode::PARTIAL_CONTENT {
+    // A part that holds the whole file already (stopped before its last step) is checked below.
+    let whole_already = status == reqwest::StatusCode::RANGE_NOT_SATISFIABLE && have > 0;
+    let mut out = if whole_already || status == reqwest::StatusCode::PARTIAL_CONTENT {
         bar.set_position(have);
         tokio::fs::OpenOptions::new()
             .append(true)
@@ -498,14 +511,16 @@ async fn download(
     } else {
         return Err(ClientError::from_response(response).await);
     };
-    while let Some(chunk) = response.chunk().await.map_err(|e| {
-        ClientError::new(format!(
-            "the download of {} {} broke off ({e}); run the command again to continue it.",
-            locked.name, locked.version
-        ))
-    })? {
-        out.write_all(&chunk).await?;
-        bar.inc(chunk.len() as u64);
+    if !whole_already {
+        while let Some(chunk) = response.chunk().await.map_err(|e| {
+            ClientError::new(format!(
+                "the download of {} {} broke off ({e}); run the command again to continue it.",
+                locked.name, locked.version
+            ))
+        })? {
+            out.write_all(&chunk).await?;
+            bar.inc(chunk.len() as u64);
+        }
     }
     out.sync_all().await?;
     drop(out);
