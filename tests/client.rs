@@ -767,6 +767,26 @@ async fn install_says_what_is_wrong_and_writes_nothing(app: &TestApp) {
         stderr(&output)
     );
     assert!(!stderr(&output).contains("panicked"));
+    let output = desk
+        .run(
+            &[
+                "install",
+                "../../escape",
+                "--server-dir",
+                srv_dir,
+                "--store",
+                &store,
+            ],
+            &[],
+            "",
+        )
+        .await;
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        stderr(&output).contains("is not a resource name"),
+        "{}",
+        stderr(&output)
+    );
     assert!(
         !srv.join("Packages").exists(),
         "nothing is written when resolution fails"
