@@ -594,8 +594,7 @@ fn stage(locked: &Locked, zip_path: &Path, target: &Path) -> Result<Staged, Clie
         mode: validate::Mode::Full,
         expected_kind: Some(locked.kind),
         expected_version: Some(locked.version.clone()),
-        // The store took this file already; the limits only guard this machine's disk.
-        limits: crate::resources::UploadLimits::new(1 << 40).validator,
+        limits: crate::resources::UploadLimits::new(super::CLIENT_SIZE_LIMIT).validator,
     };
     let report = validate::source::block_on(validate::validate(&source, &options))?;
     if !report.valid {

@@ -13,6 +13,11 @@ use std::fmt;
 
 use serde::Deserialize;
 
+/// The upload size the client's checks assume (1 TiB, more than any store takes). The size limit
+/// is each store's own setting, which a client does not know: the store answers `413` with its
+/// limit when a zip is over it, and every other check gives the store's verdict.
+pub const CLIENT_SIZE_LIMIT: u64 = 1 << 40;
+
 /// The store and the token a client command uses, from its flags and environment (`--store` /
 /// `NANOS_STORE_URL`, `--token` / `NANOS_STORE_TOKEN`), else from `nanos-store login`.
 #[derive(Debug, Clone, clap::Args)]

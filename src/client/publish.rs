@@ -255,12 +255,13 @@ fn write_zip(files: &[PackedFile], path: &Path) -> Result<(), ClientError> {
         .map_err(io)
 }
 
-/// The store's verdict on the zip at `path`: the validator in full mode with the store's default
-/// upload limits, the kind the folder's manifest gives.
+/// The store's verdict on the zip at `path`: the validator in full mode, the kind the folder's
+/// manifest gives, and the store's limits except its size limit. That one is each store's own
+/// setting, which the client does not know: the store answers `413` with its limit when the zip
+/// is over it.
 fn check_zip(path: &Path, kind: Kind) -> Result<Report, ClientError> {
     let source = FileSource::open(path)?;
-    let options =
-        crate::resources::releases::upload_options(kind, crate::config::DEFAULT_MAX_UPLOAD_SIZE);
+    let options = crate::resources::releases::upload_options(kind, super::CLIENT_SIZE_LIMIT);
     validate::source::block_on(validate::validate(&source, &options))
         .map_err(|e| ClientError::new(format!("cannot read the zip: {e}")))
 }
