@@ -14,6 +14,7 @@ const path = require('path');
 const http = require('http');
 const https = require('https');
 const os = require('os');
+const crypto = require('crypto');
 
 /** An input as the runner sets it, trimmed; `fallback` when missing or empty. */
 function input(name, fallback = '') {
@@ -68,10 +69,14 @@ function writeZip(files, out) {
   let offset = 0;
   const write = (buffer, position) => fs.writeSync(fd, buffer, 0, buffer.length, position);
   const piece = Buffer.alloc(1024 * 1024);
+  if (files.length > 0xffff) {
+    throw new Failure(`The folder has ${files.length} files, more than this action's zips hold (65,535): use \`nanos-store publish\`.`);
+  }
+  const tooLarge = () => new Failure('The zip would pass 4 GiB, more than this action writes: use `nanos-store publish`.');
+  // Every header and the file list at the end count towards the 4 GiB too.
+  const total = files.reduce((sum, [name, , size]) => sum + 30 + 46 + 2 * Buffer.byteLength(name, 'utf8') + size, 22);
+  if (total > 0xffffffff) throw tooLarge();
   for (const [name, file, size] of files) {
-    if (size >= 0xffffffff || offset + size >= 0xffffffff) {
-      throw new Failure('The zip would pass 4 GiB, more than this action writes: use `nanos-store publish`.');
-    }
     const nameBytes = Buffer.from(name, 'utf8');
     const header = Buffer.alloc(30);
     header.writeUInt32LE(0x04034b50, 0);
@@ -88,13 +93,16 @@ function writeZip(files, out) {
     offset += 30 + nameBytes.length;
     const source = fs.openSync(file, 'r');
     let crc = 0;
+    let copied = 0;
     for (let read; (read = fs.readSync(source, piece, 0, piece.length, null)) > 0; ) {
       const bytes = piece.subarray(0, read);
       crc = crc32(crc, bytes);
       write(bytes, offset);
       offset += read;
+      copied += read;
     }
     fs.closeSync(source);
+    if (copied !== size) throw new Failure(`${name} changed while it was being zipped: run the action again.`);
     const crcBytes = Buffer.alloc(4);
     crcBytes.writeUInt32LE(crc, 0);
     write(crcBytes, at + 14);
@@ -131,7 +139,8 @@ function writeZip(files, out) {
 
 /** Sends the zip as `multipart/form-data` with a Content-Length, streamed from disk. */
 function upload(url, token, fields, zipPath, zipSize) {
-  const boundary = `----nanos-store-action-${process.pid}-${Date.now()}`;
+  // Random, so that no changelog can contain it and add fields of its own.
+  const boundary = `----nanos-store-action-${crypto.randomBytes(24).toString('hex')}`;
   let head = '';
   for (const [name, value] of Object.entries(fields)) {
     head += `--${boundary}\r\nContent-Disposition: form-data; name="${name}"\r\n\r\n${value}\r\n`;
@@ -174,7 +183,8 @@ function storeError(status, body) {
   try {
     const answer = JSON.parse(body);
     if (typeof answer.message === 'string') {
-      const lines = (answer.diagnostics || []).map((d) => `${d.severity} [${d.code}] ${d.path ? `${d.path}: ` : ''}${d.message}`);
+      // Indented: a line of the store's that starts with `::` is not read as a workflow command.
+      const lines = (answer.diagnostics || []).map((d) => `  ${d.severity} [${d.code}] ${d.path ? `${d.path}: ` : ''}${d.message}`.replace(/\r?\n/g, ' '));
       return [answer.message, ...lines];
     }
   } catch (_) {
@@ -184,7 +194,8 @@ function storeError(status, body) {
 }
 
 function setOutput(name, value) {
-  if (process.env.GITHUB_OUTPUT) fs.appendFileSync(process.env.GITHUB_OUTPUT, `${name}=${value}\n`);
+  // One line per output: a value from the store cannot add outputs of its own.
+  if (process.env.GITHUB_OUTPUT) fs.appendFileSync(process.env.GITHUB_OUTPUT, `${name}=${String(value).replace(/[\r\n]/g, '')}\n`);
 }
 
 async function main() {

@@ -292,6 +292,29 @@ async fn publish_refuses_before_sending_and_says_why(app: &TestApp) {
         "{}",
         stderr(&output)
     );
+    // A name the store would refuse, before anything is zipped.
+    let output = desk
+        .run(
+            &[
+                "publish",
+                broken.to_str().unwrap(),
+                "--name",
+                "My_Package",
+                "--store",
+                &nowhere,
+                "--token",
+                &token,
+            ],
+            &[],
+            "",
+        )
+        .await;
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        stderr(&output).contains("is not a store name"),
+        "{}",
+        stderr(&output)
+    );
     // --dry-run lists what would go, and sends nothing.
     std::fs::write(broken.join("Package.toml"), package_manifest("1.0.0")).unwrap();
     std::fs::create_dir_all(broken.join("Client")).unwrap();
@@ -883,6 +906,37 @@ async fn install_says_what_is_wrong_and_writes_nothing(app: &TestApp) {
         0,
         "only the rest was asked for"
     );
+    // A folder this command did not install is the server's own, even when the store has a
+    // resource of that name: kept as it is. A Config.toml token meant for another store (not
+    // shaped like this store's) is not sent.
+    let own = server(
+        &desk,
+        "srv3",
+        "game_mode = \"needy\"\npackages = [\"big\"]",
+        "official-store-token",
+    );
+    desk.folder("srv3/Packages/needy", &[("Package.toml", "mine")]);
+    let output = desk
+        .run(
+            &[
+                "install",
+                "--server-dir",
+                own.to_str().unwrap(),
+                "--store",
+                &store,
+            ],
+            &[],
+            "",
+        )
+        .await;
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert!(
+        stdout(&output).contains("kept needy"),
+        "{}",
+        stdout(&output)
+    );
+    assert_eq!(read(own.join("Packages/needy/Package.toml")), "mine");
+    assert!(own.join("Packages/big/Server/Data.lua").is_file());
 }
 
 /// Runs the repository's GitHub Action (action/index.js) as a runner runs a node action: its

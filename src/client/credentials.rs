@@ -79,17 +79,23 @@ impl Credentials {
         let text = toml::to_string(self)
             .map_err(|e| ClientError::new(format!("cannot write the credentials: {e}")))?;
         let temp = dir.join(format!(".credentials.toml.{}", std::process::id()));
+        // A new file (never one left over, whose mode could be wider), created 0600.
+        let _ = std::fs::remove_file(&temp);
         let mut options = std::fs::OpenOptions::new();
-        options.write(true).create(true).truncate(true);
+        options.write(true).create_new(true);
         #[cfg(unix)]
         std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-        {
+        let written = (|| {
             use std::io::Write;
-            let mut file = options.open(&temp).map_err(io)?;
-            file.write_all(text.as_bytes()).map_err(io)?;
-            file.sync_all().map_err(io)?;
+            let mut file = options.open(&temp)?;
+            file.write_all(text.as_bytes())?;
+            file.sync_all()?;
+            std::fs::rename(&temp, &path)
+        })();
+        if let Err(error) = written {
+            let _ = std::fs::remove_file(&temp);
+            return Err(io(error));
         }
-        std::fs::rename(&temp, &path).map_err(io)?;
         Ok(path)
     }
 }

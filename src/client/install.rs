@@ -72,8 +72,8 @@ struct Pick {
 #[derive(Debug, Serialize)]
 struct Installed {
     installed: Vec<Locked>,
-    /// Names found neither on the store nor installed by it, but present in the server's folder
-    /// (they ship with the server).
+    /// Names whose folder the server already has and this command did not install (they ship
+    /// with the server, or are being written there): kept as they are.
     provided_by_server: Vec<String>,
 }
 
@@ -89,7 +89,9 @@ pub async fn run(args: InstallArgs, update: bool) -> ExitCode {
                     println!("installed {} {} {}", r.kind.as_str(), r.name, r.version);
                 }
                 for name in &done.provided_by_server {
-                    println!("kept {name} (not on the store; the server's own)");
+                    println!(
+                        "kept {name} (the server's own folder: nanos-store did not install it)"
+                    );
                 }
                 println!(
                     "{} resource{} installed; versions recorded in {LOCK_FILE}.",
@@ -108,11 +110,14 @@ async fn install(args: &InstallArgs, update: bool) -> Result<Installed, ClientEr
     let server = args.server_dir.clone();
     let config = read_server_config(&server)?;
     let mut remote = Remote::resolve(&args.remote)?;
-    // The server's own token (Config.toml) comes after --token and before one saved by `login`.
-    if args.remote.token.is_none() {
-        if let Some(token) = config.token.clone() {
-            remote.token = Some(token);
-        }
+    // The server's own token (Config.toml) comes last: it may be meant for another store (the
+    // official one's tokens are not this store's), so it is sent only when it is shaped like a
+    // nanos-store token and nothing else names one for this store.
+    if remote.token.is_none() {
+        remote.token = config
+            .token
+            .clone()
+            .filter(|t| crate::tokens::format::check(t).is_ok());
     }
     let mut wanted: Vec<(Kind, String)> = args
         .names
@@ -144,10 +149,16 @@ async fn install(args: &InstallArgs, update: bool) -> Result<Installed, ClientEr
             .map(|l| ((l.kind, l.name.clone()), l.clone()))
             .collect()
     };
+    let installed_before: HashSet<(Kind, String)> = lock
+        .resources
+        .iter()
+        .map(|l| (l.kind, l.name.clone()))
+        .collect();
     let mut resolver = Resolver {
         remote: &remote,
         channel,
         pinned: &pinned,
+        installed_before: &installed_before,
         locked: args.locked,
         server: &server,
         picks: Vec::new(),
@@ -188,15 +199,24 @@ async fn install(args: &InstallArgs, update: bool) -> Result<Installed, ClientEr
         fetched.push(done?);
     }
     // Every file is here and verified before any folder changes.
-    let mut checked = Vec::new();
+    let mut checked: Vec<Staged> = Vec::new();
     for (pick, file) in fetched {
         let target = server
             .join(folder_of(pick.locked.kind))
             .join(&pick.locked.name);
         let staged = tokio::task::spawn_blocking(move || stage(&pick.locked, &file, &target))
             .await
-            .map_err(|e| ClientError::new(format!("unpacking stopped: {e}")))??;
-        checked.push(staged);
+            .map_err(|e| ClientError::new(format!("unpacking stopped: {e}")));
+        match staged {
+            Ok(Ok(staged)) => checked.push(staged),
+            Ok(Err(error)) | Err(error) => {
+                // Nothing changes unless everything could: the others unpacked so far go too.
+                for staged in &checked {
+                    let _ = std::fs::remove_dir_all(&staged.staged);
+                }
+                return Err(error);
+            }
+        }
     }
     for staged in &checked {
         staged.swap_in()?;
@@ -285,6 +305,8 @@ struct Resolver<'a> {
     remote: &'a Remote,
     channel: Channel,
     pinned: &'a HashMap<(Kind, String), Locked>,
+    /// What the lock file says this command installed before: the only folders it replaces.
+    installed_before: &'a HashSet<(Kind, String)>,
     locked: bool,
     server: &'a Path,
     picks: Vec<Pick>,
@@ -327,20 +349,17 @@ impl Resolver<'_> {
         if !self.seen.insert((kind, name.to_string())) {
             return Ok(());
         }
-        // A name that ships with the server (its default map) is already in its folder.
-        let pinned = self.pinned.contains_key(&(kind, name.to_string()));
-        let local = !pinned
-            && self
-                .server
-                .join(folder_of(kind))
-                .join(name)
-                .join(kind.manifest_name())
-                .is_file();
-        if self.locked && !pinned {
-            if local {
-                self.provided.push(label);
-                return Ok(());
-            }
+        // A folder this command did not install (the server's default map, a game mode being
+        // written there) is the server's own: kept, never replaced by a store's resource that
+        // happens to have its name.
+        let key = (kind, name.to_string());
+        let local = !self.installed_before.contains(&key)
+            && self.server.join(folder_of(kind)).join(name).exists();
+        if local {
+            self.provided.push(label);
+            return Ok(());
+        }
+        if self.locked && !self.pinned.contains_key(&key) {
             return Err(ClientError::new(format!(
                 "{label} is not in {LOCK_FILE}, and --locked installs only what it names: run install without --locked to add it."
             )));
@@ -348,10 +367,6 @@ impl Resolver<'_> {
         let release = match self.release(kind, name).await {
             Ok(release) => release,
             Err(error) if error.code.as_deref() == Some("not-found") => {
-                if local {
-                    self.provided.push(label);
-                    return Ok(());
-                }
                 let wanted_by = if chain.is_empty() {
                     String::new()
                 } else {
@@ -364,7 +379,17 @@ impl Resolver<'_> {
             }
             Err(error) => return Err(error),
         };
-        let pinned = self.pinned.get(&(kind, name.to_string()));
+        if release.state != ReleaseState::Published
+            || !validate::manifest::is_canonical_version(&release.version)
+            || release.sha256.len() != 64
+            || !release.sha256.bytes().all(|b| b.is_ascii_hexdigit())
+        {
+            return Err(ClientError::new(format!(
+                "{label} {} is not a published release this command can install (a draft, or an answer that is not a store's).",
+                release.version
+            )));
+        }
+        let pinned = self.pinned.get(&key);
         if let Some(pinned) = pinned.filter(|p| p.sha256 != release.sha256) {
             return Err(ClientError::new(format!(
                 "{label} {} on the store is not the file {LOCK_FILE} names (SHA-256 {} there, {} on the store): someone replaced it; check before trusting it.",
@@ -408,6 +433,12 @@ impl Resolver<'_> {
     async fn release(&self, kind: Kind, name: &str) -> Result<ReleaseInfo, ClientError> {
         let base = format!("/store/v1/{}/{name}/releases", path_of_kind(kind));
         if let Some(pinned) = self.pinned.get(&(kind, name.to_string())) {
+            if !validate::manifest::is_canonical_version(&pinned.version) {
+                return Err(ClientError::new(format!(
+                    "{LOCK_FILE} names {name} {:?}, which is not a version (X.Y.Z): fix or delete the lock file.",
+                    pinned.version
+                )));
+            }
             return get_json(self.remote, &format!("{base}/{}", pinned.version)).await;
         }
         let releases: Vec<ReleaseInfo> = get_json(self.remote, &base).await?;

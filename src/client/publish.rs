@@ -115,6 +115,11 @@ async fn publish(args: &PublishArgs) -> Result<Outcome, ClientError> {
             .map(str::to_string)
             .ok_or_else(|| ClientError::new("the folder has no name: pass --name NAME"))?,
     };
+    if !validate::manifest::is_resource_name(&name) {
+        return Err(ClientError::new(format!(
+            "{name:?} is not a store name (lowercase letters, digits and '-'): pass --name NAME."
+        )));
+    }
     let files = collect_files(&dir, args.include_hidden)?;
     let zip = TempZip::create()?;
     let zip_path = zip.path.clone();
@@ -229,7 +234,28 @@ fn collect_files(dir: &Path, include_hidden: bool) -> Result<Vec<PackedFile>, Cl
     Ok(files)
 }
 
-/// Writes `files` into a zip at `path`, each deflated at a fast level.
+/// How much of a file is compressed to decide whether deflating it is worth it.
+const SAMPLE_BYTES: usize = 256 * 1024;
+
+/// Whether deflating the file at `path` saves at least a tenth of its sample: text and most
+/// assets do; already compressed data (textures, audio, packed archives) would only grow and slow
+/// both ends down, so it is stored.
+fn worth_deflating(path: &Path) -> std::io::Result<bool> {
+    use std::io::{Read, Write};
+    let mut sample = Vec::with_capacity(SAMPLE_BYTES);
+    std::fs::File::open(path)?
+        .take(SAMPLE_BYTES as u64)
+        .read_to_end(&mut sample)?;
+    if sample.len() < 512 {
+        return Ok(true);
+    }
+    let mut encoder = flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::fast());
+    encoder.write_all(&sample)?;
+    Ok(encoder.finish()?.len() * 10 < sample.len() * 9)
+}
+
+/// Writes `files` into a zip at `path`, each deflated at a fast level when that is worth it
+/// (see [`worth_deflating`]), else stored.
 fn write_zip(files: &[PackedFile], path: &Path) -> Result<(), ClientError> {
     let io = |e: std::io::Error| ClientError::new(format!("cannot write the zip: {e}"));
     let zip_error =
@@ -237,10 +263,17 @@ fn write_zip(files: &[PackedFile], path: &Path) -> Result<(), ClientError> {
     let out = std::fs::File::create(path).map_err(io)?;
     let mut writer = zip::ZipWriter::new(std::io::BufWriter::new(out));
     for file in files {
-        let options = zip::write::SimpleFileOptions::default()
-            .compression_method(zip::CompressionMethod::Deflated)
-            .compression_level(Some(1))
-            .large_file(file.size >= u64::from(u32::MAX));
+        let deflate = worth_deflating(&file.source)
+            .map_err(|e| ClientError::new(format!("cannot read {}: {e}", file.source.display())))?;
+        let options = if deflate {
+            zip::write::SimpleFileOptions::default()
+                .compression_method(zip::CompressionMethod::Deflated)
+                .compression_level(Some(1))
+        } else {
+            zip::write::SimpleFileOptions::default()
+                .compression_method(zip::CompressionMethod::Stored)
+        }
+        .large_file(file.size >= u64::from(u32::MAX));
         writer
             .start_file(file.path.as_str(), options)
             .map_err(zip_error)?;
@@ -461,6 +494,20 @@ mod tests {
             ]
         );
         assert_eq!(manifest_kind(&dir).unwrap(), Kind::Package);
+        // Text is deflated; random bytes (like compressed assets) are stored.
+        std::fs::write(dir.join("text.lua"), "print('hello') -- ".repeat(5_000)).unwrap();
+        let mut state = 0x9e37_79b9_7f4a_7c15_u64;
+        let noise: Vec<u8> = (0..300_000)
+            .map(|_| {
+                state ^= state << 13;
+                state ^= state >> 7;
+                state ^= state << 17;
+                (state >> 24) as u8
+            })
+            .collect();
+        std::fs::write(dir.join("noise.bin"), &noise).unwrap();
+        assert!(worth_deflating(&dir.join("text.lua")).unwrap());
+        assert!(!worth_deflating(&dir.join("noise.bin")).unwrap());
         std::fs::write(dir.join("Assets.toml"), "x").unwrap();
         assert!(manifest_kind(&dir).unwrap_err().message.contains("both"));
         std::fs::remove_dir_all(&dir).unwrap();
