@@ -439,9 +439,12 @@ impl Resolver<'_> {
                     pinned.version
                 )));
             }
-            return get_json(self.remote, &format!("{base}/{}", pinned.version)).await;
+            return self
+                .remote
+                .get_json(&format!("{base}/{}", pinned.version))
+                .await;
         }
-        let releases: Vec<ReleaseInfo> = get_json(self.remote, &base).await?;
+        let releases: Vec<ReleaseInfo> = self.remote.get_json(&base).await?;
         releases
             .into_iter()
             .find(|r| r.state == ReleaseState::Published && r.channel >= self.channel)
@@ -459,30 +462,6 @@ impl Resolver<'_> {
                 details: Vec::new(),
             })
     }
-}
-
-/// A JSON answer of the store at `path`, with the remote's token.
-async fn get_json<T: serde::de::DeserializeOwned>(
-    remote: &Remote,
-    path: &str,
-) -> Result<T, ClientError> {
-    let mut request = remote.http.get(remote.url(path));
-    if let Some(authorization) = remote.authorization() {
-        request = request.header(reqwest::header::AUTHORIZATION, authorization);
-    }
-    let response = request
-        .send()
-        .await
-        .map_err(|e| ClientError::unreachable(&remote.store, &e))?;
-    if !response.status().is_success() {
-        return Err(ClientError::from_response(response).await);
-    }
-    response.json().await.map_err(|e| {
-        ClientError::new(format!(
-            "{} answered something this program cannot read: {e}",
-            remote.store
-        ))
-    })
 }
 
 /// Downloads a release into `dir` (`<name>-<version>.zip`), continuing a partial download with
@@ -509,16 +488,12 @@ async fn download(
         .await
         .map(|m| m.len())
         .unwrap_or(0);
-    let url = remote.url(&format!(
+    let mut request = remote.get(&format!(
         "/store/v1/{}/{}/releases/{}/download",
         path_of_kind(locked.kind),
         locked.name,
         locked.version
     ));
-    let mut request = remote.http.get(&url);
-    if let Some(authorization) = remote.authorization() {
-        request = request.header(reqwest::header::AUTHORIZATION, authorization);
-    }
     if have > 0 {
         request = request
             .header(reqwest::header::RANGE, format!("bytes={have}-"))

@@ -84,25 +84,6 @@ pub async fn whoami(remote: &Remote) -> Result<String, ClientError> {
     struct Me {
         username: String,
     }
-    let mut request = remote.http.get(remote.url("/store/v1/user/me"));
-    if let Some(authorization) = remote.authorization() {
-        request = request.header(reqwest::header::AUTHORIZATION, authorization);
-    }
-    let response = request
-        .send()
-        .await
-        .map_err(|e| ClientError::unreachable(&remote.store, &e))?;
-    if !response.status().is_success() {
-        return Err(ClientError::from_response(response).await);
-    }
-    let url = response.url().clone();
-    response
-        .json::<Me>()
-        .await
-        .map(|me| me.username)
-        .map_err(|_| {
-            ClientError::new(format!(
-                "{url} did not answer as a nanos store: is the address right?"
-            ))
-        })
+    let me: Me = remote.get_json("/store/v1/user/me").await?;
+    Ok(me.username)
 }

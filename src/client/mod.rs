@@ -89,6 +89,36 @@ impl Remote {
     pub fn authorization(&self) -> Option<String> {
         self.token.as_ref().map(|t| format!("Token {t}"))
     }
+
+    /// A GET of `path` on this store, with the token when there is one.
+    pub fn get(&self, path: &str) -> reqwest::RequestBuilder {
+        let request = self.http.get(self.url(path));
+        match self.authorization() {
+            Some(authorization) => request.header(reqwest::header::AUTHORIZATION, authorization),
+            None => request,
+        }
+    }
+
+    /// The JSON answer of `GET path`, or the store's error.
+    pub async fn get_json<T: serde::de::DeserializeOwned>(
+        &self,
+        path: &str,
+    ) -> Result<T, ClientError> {
+        let response = self
+            .get(path)
+            .send()
+            .await
+            .map_err(|e| ClientError::unreachable(&self.store, &e))?;
+        if !response.status().is_success() {
+            return Err(ClientError::from_response(response).await);
+        }
+        let url = response.url().clone();
+        response.json().await.map_err(|_| {
+            ClientError::new(format!(
+                "{url} did not answer as a nanos store does: is the address right?"
+            ))
+        })
+    }
 }
 
 /// The HTTP client of every command: a user agent naming this program, and a time limit on
