@@ -299,6 +299,16 @@ fn read_server_config(server: &Path) -> Result<ServerConfig, ClientError> {
     Ok(ServerConfig { wanted, token })
 }
 
+/// ` (required by a → b)` for the chain of names that led to a name; nothing for a name asked
+/// for directly.
+fn required_by(chain: &[String]) -> String {
+    if chain.is_empty() {
+        String::new()
+    } else {
+        format!(" (required by {})", chain.join(" → "))
+    }
+}
+
 /// Walks the requirements from the names wanted, depth first, keeping the chain that led to each
 /// name for the messages about cycles and missing names.
 struct Resolver<'a> {
@@ -331,11 +341,7 @@ impl Resolver<'_> {
         );
         // A name becomes a folder of the server: only a store's name rules let it in.
         if !validate::manifest::is_resource_name(name) {
-            let wanted_by = if chain.is_empty() {
-                String::new()
-            } else {
-                format!(" (required by {})", chain.join(" → "))
-            };
+            let wanted_by = required_by(chain);
             return Err(ClientError::new(format!(
                 "{name:?} is not a resource name{wanted_by}: names are lowercase letters, digits and '-'."
             )));
@@ -367,11 +373,7 @@ impl Resolver<'_> {
         let release = match self.release(kind, name).await {
             Ok(release) => release,
             Err(error) if error.code.as_deref() == Some("not-found") => {
-                let wanted_by = if chain.is_empty() {
-                    String::new()
-                } else {
-                    format!(" (required by {})", chain.join(" → "))
-                };
+                let wanted_by = required_by(chain);
                 return Err(ClientError::new(format!(
                     "{label} cannot be installed{wanted_by}: {}",
                     error.message
