@@ -122,3 +122,20 @@ for (const width of [1280, 390]) {
     });
   });
 }
+
+// The member pages hydrate cleanly load after load (team settings failed to hydrate in one CI
+// run). The `consoleErrors` fixture fails the test on any hydration error.
+test('member pages hydrate cleanly, load after load', async ({ browser, consoleErrors }) => {
+  test.setTimeout(180_000);
+  const context = await browser.newContext({ storageState: session });
+  consoleErrors.watch(context);
+  const page = await context.newPage();
+  for (let round = 0; round < 6; round++) {
+    for (const path of ['/upload', '/settings', '/settings/tokens', '/teams', `/teams/${team}/settings`]) {
+      await page.goto(path);
+      await expect(page.locator('body[data-hydrated]')).toBeAttached();
+      await expect(page.getByTestId('current-user')).toHaveText('Page Tester');
+    }
+  }
+  await context.close();
+});

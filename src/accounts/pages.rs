@@ -3,6 +3,7 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_location, use_navigate, use_query_map};
+use std::sync::{Arc, Mutex};
 
 use super::api::{
     account_deletion_plan, user_profile, ChangeDisplayName, ChangePassword, DeleteAccount,
@@ -58,13 +59,22 @@ pub fn RequireSignIn(children: ChildrenFn) -> impl IntoView {
     let auth = use_auth();
     let location = use_location();
     let navigate = use_navigate();
+    // The page is made here, before anything is awaited, and shown below once the user is known.
+    // Made inside the suspended view, a page makes its resources only after an await, so the
+    // order in which they are made (by which the browser finds each one's data in the server's
+    // page) depends on when each suspended view wakes: the suspected cause of a hydration error
+    // at the team settings page in one CI run. Made again if the view is ever redrawn.
+    let made = Arc::new(Mutex::new(Some(children())));
     view! {
         <Transition fallback=|| view! { <p>"Loading…"</p> }>
             {move || {
-                let (children, navigate) = (children.clone(), navigate.clone());
+                let (children, navigate, made) = (children.clone(), navigate.clone(), made.clone());
                 Suspend::new(async move {
                     match auth.user.await {
-                        Ok(Some(_)) => children().into_any(),
+                        Ok(Some(_)) => {
+                            let made = made.lock().ok().and_then(|mut made| made.take());
+                            made.unwrap_or_else(|| children())
+                        }
                         Ok(None) => {
                             let search = location.search.get_untracked();
                             let search = search.trim_start_matches('?');

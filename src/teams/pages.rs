@@ -9,7 +9,7 @@ use super::api::{
     ChangeMemberRole, CreateTeam, DeclineInvitation, DeleteTeam, InviteMember, RemoveTeamMember,
     UpdateTeam, WithdrawInvitation,
 };
-use super::{Invitation, Member, Role, TeamPage};
+use super::{AuditEntry, Invitation, Member, Role, TeamPage};
 use crate::accounts::auth::use_auth;
 use crate::dates::format_date;
 use crate::resources::pages::ResourceIcon;
@@ -253,9 +253,13 @@ pub fn TeamSettingsPage() -> impl IntoView {
     view! {
         <Title text="Team settings" />
         <Transition fallback=|| view! { <p>"Loading…"</p> }>
+            // Everything the page shows is awaited here, at one level, with no suspended view
+            // nested inside this one: nested ones are a known source of hydration mismatches, and
+            // this page failed to hydrate (at its error branch) in one CI run.
             {move || Suspend::new(async move {
                 let me = auth.user.await.ok().flatten();
-                match (team.await, me) {
+                let (team, audit, invitations) = (team.await, audit.await, invitations.await);
+                match (team, me) {
                     (Ok(Some(page)), Some(me)) if page.viewer_role.is_some() => {
                         let role = page.viewer_role.unwrap_or(Role::Member);
                         view! {
@@ -269,30 +273,7 @@ pub fn TeamSettingsPage() -> impl IntoView {
                                 {(role >= Role::Admin).then(|| view! { <PendingInvitations invitations withdraw role /> }.into_any())}
                                 <RolesExplained />
                                 {(role == Role::Owner).then(|| view! { <DeleteTeamForm team=page.team.name.clone() delete /> }.into_any())}
-                                {(role >= Role::Admin).then(|| view! {
-                                    <div class="panel">
-                                        <h2>"Audit log"</h2>
-                                        <Transition fallback=|| ()>
-                                            {move || Suspend::new(async move {
-                                                match audit.await {
-                                                    Ok(entries) => view! {
-                                                        <ul class="audit" data-testid="audit-log">
-                                                            {entries.into_iter().map(|e| view! {
-                                                                <li>
-                                                                    <time>{format_date(e.created_at)}</time> " "
-                                                                    <strong>{e.actor}</strong> " " {e.action}
-                                                                    {e.subject.map(|s| view! { " " <strong>{s}</strong> })}
-                                                                    {e.detail.map(|d| format!(" {d}"))}
-                                                                </li>
-                                                            }).collect_view()}
-                                                        </ul>
-                                                    }.into_any(),
-                                                    Err(e) => view! { <p class="alert error">{e.message}</p> }.into_any(),
-                                                }
-                                            })}
-                                        </Transition>
-                                    </div>
-                                }.into_any())}
+                                {(role >= Role::Admin).then(|| view! { <AuditLog audit /> }.into_any())}
                             </section>
                         }.into_any()
                     }
@@ -305,6 +286,31 @@ pub fn TeamSettingsPage() -> impl IntoView {
                 }
             })}
         </Transition>
+    }
+}
+
+/// The team's audit log, newest first.
+#[component]
+fn AuditLog(audit: Result<Vec<AuditEntry>, crate::error::ErrorBody>) -> impl IntoView {
+    view! {
+        <div class="panel">
+            <h2>"Audit log"</h2>
+            {match audit {
+                Ok(entries) => view! {
+                    <ul class="audit" data-testid="audit-log">
+                        {entries.into_iter().map(|e| view! {
+                            <li>
+                                <time>{format_date(e.created_at)}</time> " "
+                                <strong>{e.actor}</strong> " " {e.action}
+                                {e.subject.map(|s| view! { " " <strong>{s}</strong> })}
+                                {e.detail.map(|d| format!(" {d}"))}
+                            </li>
+                        }).collect_view()}
+                    </ul>
+                }.into_any(),
+                Err(e) => view! { <p class="alert error">{e.message}</p> }.into_any(),
+            }}
+        </div>
     }
 }
 
@@ -404,7 +410,7 @@ fn Members(
 /// The invitations not answered yet, each with a Withdraw button.
 #[component]
 fn PendingInvitations(
-    invitations: Resource<Result<Vec<Invitation>, crate::error::ErrorBody>>,
+    invitations: Result<Vec<Invitation>, crate::error::ErrorBody>,
     withdraw: ServerAction<WithdrawInvitation>,
     role: Role,
 ) -> impl IntoView {
@@ -413,37 +419,33 @@ fn PendingInvitations(
         <div class="panel stack" data-testid="pending-invitations">
             <h2>"Pending invitations"</h2>
             <FormAlert error=error />
-            <Transition fallback=|| ()>
-                {move || Suspend::new(async move {
-                    match invitations.await {
-                        Ok(list) if list.is_empty() => view! { <p class="muted">"No invitations waiting for an answer."</p> }.into_any(),
-                        Ok(list) => view! {
-                            <ul class="team-list">
-                                {list.into_iter().map(|i| {
-                                    let may_withdraw = role == Role::Owner || i.role < Role::Admin;
-                                    let testid = format!("invited-{}", i.username);
-                                    let text = format!(" as {}, invited by {} on {} ", i.role.as_str(), i.invited_by, format_date(i.created_at));
-                                    let (team, username) = (i.team.clone(), i.username.clone());
-                                    view! {
-                                        <li data-testid=testid>
-                                            <strong>{i.username}</strong>
-                                            {text}
-                                            {may_withdraw.then(move || view! {
-                                                <ActionForm action=withdraw attr:class="inline-form">
-                                                    <input type="hidden" name="team" value=team />
-                                                    <input type="hidden" name="username" value=username />
-                                                    <button type="submit" class="button-link">"Withdraw"</button>
-                                                </ActionForm>
-                                            })}
-                                        </li>
-                                    }
-                                }).collect_view()}
-                            </ul>
-                        }.into_any(),
-                        Err(e) => view! { <p class="alert error" role="alert">{e.message}</p> }.into_any(),
-                    }
-                })}
-            </Transition>
+            {match invitations {
+                Ok(list) if list.is_empty() => view! { <p class="muted">"No invitations waiting for an answer."</p> }.into_any(),
+                Ok(list) => view! {
+                    <ul class="team-list">
+                        {list.into_iter().map(|i| {
+                            let may_withdraw = role == Role::Owner || i.role < Role::Admin;
+                            let testid = format!("invited-{}", i.username);
+                            let text = format!(" as {}, invited by {} on {} ", i.role.as_str(), i.invited_by, format_date(i.created_at));
+                            let (team, username) = (i.team.clone(), i.username.clone());
+                            view! {
+                                <li data-testid=testid>
+                                    <strong>{i.username}</strong>
+                                    {text}
+                                    {may_withdraw.then(move || view! {
+                                        <ActionForm action=withdraw attr:class="inline-form">
+                                            <input type="hidden" name="team" value=team />
+                                            <input type="hidden" name="username" value=username />
+                                            <button type="submit" class="button-link">"Withdraw"</button>
+                                        </ActionForm>
+                                    })}
+                                </li>
+                            }
+                        }).collect_view()}
+                    </ul>
+                }.into_any(),
+                Err(e) => view! { <p class="alert error" role="alert">{e.message}</p> }.into_any(),
+            }}
         </div>
     }
 }
