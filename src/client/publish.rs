@@ -312,6 +312,9 @@ async fn upload(
     args: &PublishArgs,
 ) -> Result<ReleaseInfo, ClientError> {
     let authorization = format!("Token {}", remote.require_token("Publishing")?);
+    // The token is checked before any byte is sent: a store refusing it answers at once and
+    // closes the connection, which a client still writing the zip sees only as a broken pipe.
+    super::login::whoami(remote).await?;
     let file = tokio::fs::File::open(zip).await?;
     let bar = progress_bar(size, args.remote.json);
     let counted = bar.clone();
