@@ -1,7 +1,7 @@
 // The GitHub Action of nanos-store (action.yml): zips a package's or asset pack's folder and
 // uploads it as a release to a nanos-store at any address. It uses only what a runner has (Node's
-// own modules, no npm install), streams the zip from disk (any size up to 4 GiB, the store's
-// limits permitting), and on failure prints the store's own message. The store checks the zip
+// own modules, no npm install), streams the zip from disk (any size, with ZIP64 past 4 GiB or
+// 65,535 files, the store's limits permitting), and on failure prints the store's own message. The store checks the zip
 // with its validator and says why it refuses one.
 //
 // Inputs come as the runner passes them to a node action: INPUT_<NAME> variables (with the name's
@@ -59,38 +59,56 @@ function crc32(crc, bytes) {
   return (c ^ 0xffffffff) >>> 0;
 }
 
+/** The largest values a zip's 32-bit and 16-bit fields hold; past them, ZIP64 fields hold them. */
+const ZIP32 = { size: 0xffffffff, count: 0xffff };
+
+/** `value` as 8 little-endian bytes. */
+function u64(value) {
+  const bytes = Buffer.alloc(8);
+  bytes.writeBigUInt64LE(BigInt(value), 0);
+  return bytes;
+}
+
+/** A ZIP64 extended information field (id 1) holding `values`, in the order the format wants. */
+function zip64Extra(values) {
+  const head = Buffer.alloc(4);
+  head.writeUInt16LE(0x0001, 0);
+  head.writeUInt16LE(8 * values.length, 2);
+  return Buffer.concat([head, ...values.map(u64)]);
+}
+
 /**
  * Writes `files` into a zip at `out`, each stored (not compressed), reading each file once in
- * 1 MiB pieces: its CRC is written into its header once known.
+ * 1 MiB pieces: its CRC is written into its header once known. A size, offset or count too
+ * large for the plain fields goes into ZIP64 fields, so the zip may have any size and any number
+ * of files. `limits` (the plain fields' limits) is lowered only by tests, to write ZIP64 fields
+ * for small zips.
  */
-function writeZip(files, out) {
+function writeZip(files, out, limits = ZIP32) {
   const fd = fs.openSync(out, 'w');
   const central = [];
   let offset = 0;
   const write = (buffer, position) => fs.writeSync(fd, buffer, 0, buffer.length, position);
   const piece = Buffer.alloc(1024 * 1024);
-  if (files.length > 0xffff) {
-    throw new Failure(`The folder has ${files.length} files, more than this action's zips hold (65,535): use \`nanos-store publish\`.`);
-  }
-  const tooLarge = () => new Failure('The zip would pass 4 GiB, more than this action writes: use `nanos-store publish`.');
-  // Every header and the file list at the end count towards the 4 GiB too.
-  const total = files.reduce((sum, [name, , size]) => sum + 30 + 46 + 2 * Buffer.byteLength(name, 'utf8') + size, 22);
-  if (total > 0xffffffff) throw tooLarge();
   for (const [name, file, size] of files) {
     const nameBytes = Buffer.from(name, 'utf8');
+    const large = size >= limits.size;
+    const extra = large ? zip64Extra([size, size]) : Buffer.alloc(0);
     const header = Buffer.alloc(30);
     header.writeUInt32LE(0x04034b50, 0);
-    header.writeUInt16LE(20, 4); // version needed
+    header.writeUInt16LE(large ? 45 : 20, 4); // version needed: 4.5 for ZIP64
     header.writeUInt16LE(0x0800, 6); // UTF-8 names
     header.writeUInt16LE(0, 8); // stored
     header.writeUInt32LE(0x00210000, 10); // 1980-01-01 00:00
-    header.writeUInt32LE(size, 18);
-    header.writeUInt32LE(size, 22);
+    header.writeUInt32LE(large ? ZIP32.size : size, 18);
+    header.writeUInt32LE(large ? ZIP32.size : size, 22);
     header.writeUInt16LE(nameBytes.length, 26);
+    header.writeUInt16LE(extra.length, 28);
     const at = offset;
     write(header, offset);
     write(nameBytes, offset + 30);
-    offset += 30 + nameBytes.length;
+    write(extra, offset + 30 + nameBytes.length);
+    offset += 30 + nameBytes.length + extra.length;
     const source = fs.openSync(file, 'r');
     let crc = 0;
     let copied = 0;
@@ -110,28 +128,56 @@ function writeZip(files, out) {
   }
   const start = offset;
   for (const { nameBytes, crc, size, at } of central) {
+    const large = size >= limits.size;
+    const far = at >= limits.size;
+    const extra = large || far ? zip64Extra([...(large ? [size, size] : []), ...(far ? [at] : [])]) : Buffer.alloc(0);
     const entry = Buffer.alloc(46);
     entry.writeUInt32LE(0x02014b50, 0);
-    entry.writeUInt16LE(20, 4);
-    entry.writeUInt16LE(20, 6);
+    entry.writeUInt16LE(45, 4);
+    entry.writeUInt16LE(large || far ? 45 : 20, 6);
     entry.writeUInt16LE(0x0800, 8);
     entry.writeUInt16LE(0, 10);
     entry.writeUInt32LE(0x00210000, 12);
     entry.writeUInt32LE(crc, 16);
-    entry.writeUInt32LE(size, 20);
-    entry.writeUInt32LE(size, 24);
+    entry.writeUInt32LE(large ? ZIP32.size : size, 20);
+    entry.writeUInt32LE(large ? ZIP32.size : size, 24);
     entry.writeUInt16LE(nameBytes.length, 28);
-    entry.writeUInt32LE(at, 42);
+    entry.writeUInt16LE(extra.length, 30);
+    entry.writeUInt32LE(far ? ZIP32.size : at, 42);
     write(entry, offset);
     write(nameBytes, offset + 46);
-    offset += 46 + nameBytes.length;
+    write(extra, offset + 46 + nameBytes.length);
+    offset += 46 + nameBytes.length + extra.length;
+  }
+  const directorySize = offset - start;
+  const manyFiles = central.length >= limits.count;
+  const largeDirectory = directorySize >= limits.size;
+  const farDirectory = start >= limits.size;
+  if (manyFiles || largeDirectory || farDirectory) {
+    // The ZIP64 end record, then the locator that points to it.
+    const record = Buffer.alloc(56);
+    record.writeUInt32LE(0x06064b50, 0);
+    u64(44).copy(record, 4); // the size of what follows this field
+    record.writeUInt16LE(45, 12);
+    record.writeUInt16LE(45, 14);
+    u64(central.length).copy(record, 24);
+    u64(central.length).copy(record, 32);
+    u64(directorySize).copy(record, 40);
+    u64(start).copy(record, 48);
+    const locator = Buffer.alloc(20);
+    locator.writeUInt32LE(0x07064b50, 0);
+    u64(offset).copy(locator, 8);
+    locator.writeUInt32LE(1, 16); // disks in all
+    write(record, offset);
+    write(locator, offset + 56);
+    offset += 76;
   }
   const end = Buffer.alloc(22);
   end.writeUInt32LE(0x06054b50, 0);
-  end.writeUInt16LE(central.length, 8);
-  end.writeUInt16LE(central.length, 10);
-  end.writeUInt32LE(offset - start, 12);
-  end.writeUInt32LE(start, 16);
+  end.writeUInt16LE(manyFiles ? ZIP32.count : central.length, 8);
+  end.writeUInt16LE(manyFiles ? ZIP32.count : central.length, 10);
+  end.writeUInt32LE(largeDirectory ? ZIP32.size : directorySize, 12);
+  end.writeUInt32LE(farDirectory ? ZIP32.size : start, 16);
   write(end, offset);
   fs.closeSync(fd);
   return offset + 22;
@@ -246,9 +292,14 @@ async function main() {
   }
 }
 
-main().catch((error) => {
-  // `::error::` is how a runner shows a step's failure; the message is the store's or ours.
-  const message = error instanceof Failure ? error.message : `Unexpected failure: ${error && error.message}`;
-  console.log(`::error::${message.replace(/\r?\n/g, ' ')}`);
-  process.exitCode = 1;
-});
+if (require.main === module) {
+  main().catch((error) => {
+    // `::error::` is how a runner shows a step's failure; the message is the store's or ours.
+    const message = error instanceof Failure ? error.message : `Unexpected failure: ${error && error.message}`;
+    console.log(`::error::${message.replace(/\r?\n/g, ' ')}`);
+    process.exitCode = 1;
+  });
+} else {
+  // Required by the tests, which write zips with ZIP64 fields.
+  module.exports = { collect, writeZip };
+}

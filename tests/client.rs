@@ -939,6 +939,80 @@ async fn install_says_what_is_wrong_and_writes_nothing(app: &TestApp) {
     assert!(own.join("Packages/big/Server/Data.lua").is_file());
 }
 
+/// A release whose stored zip was swapped, behind the store's back, for one with a path that
+/// leaves the folder (the store's validator refuses such uploads, so the blob is written straight
+/// into storage and the release pointed at it, hash and size included): install downloads it,
+/// finds the hash right, and still refuses to unpack it, writing nothing.
+async fn install_refuses_a_zip_that_escapes_the_folder(app: &TestApp) {
+    let (_, owner) = studio(app).await;
+    let store = app.listen().await;
+    release(
+        &store,
+        &owner,
+        "packages",
+        "sneaky",
+        package_zip("1.0.0", "script", &[], &[]),
+        "stable",
+        true,
+    )
+    .await;
+    let tampered = zip_of(&[
+        (
+            "Package.toml",
+            "[meta]\ntitle = \"T\"\nauthor = \"A\"\nversion = \"1.0.0\"\n[script]\n",
+        ),
+        ("../escaped.lua", "os.execute('rm -rf /')"),
+    ]);
+    let mut blob = app.state.blobs.create_temp().await.unwrap();
+    blob.write(&tampered).await.unwrap();
+    let blob = blob.finish().await.unwrap();
+    let (sha256, size) = (blob.sha256.clone(), blob.size as i64);
+    app.state.blobs.commit(blob).await.unwrap();
+    sqlx::query("INSERT INTO blobs (sha256, size, created_at) VALUES ($1, $2, 0)")
+        .bind(&sha256)
+        .bind(size)
+        .execute(&app.state.pool)
+        .await
+        .unwrap();
+    let swapped = sqlx::query(
+        "UPDATE releases SET sha256 = $1, size = $2 WHERE version = '1.0.0' AND resource_id = \
+         (SELECT id FROM resources WHERE name = 'sneaky')",
+    )
+    .bind(&sha256)
+    .bind(size)
+    .execute(&app.state.pool)
+    .await
+    .unwrap();
+    assert_eq!(swapped.rows_affected(), 1);
+
+    let desk = Desk::new();
+    let srv = server(&desk, "srv", "", "");
+    let output = desk
+        .run(
+            &[
+                "install",
+                "sneaky",
+                "--server-dir",
+                srv.to_str().unwrap(),
+                "--store",
+                &store,
+            ],
+            &[],
+            "",
+        )
+        .await;
+    assert_eq!(output.status.code(), Some(1), "{}", stdout(&output));
+    assert!(stderr(&output).contains("sneaky"), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("../escaped.lua"),
+        "{}",
+        stderr(&output)
+    );
+    assert!(!srv.join("Packages/sneaky").exists());
+    assert!(!srv.join("Packages/escaped.lua").exists() && !srv.join("escaped.lua").exists());
+    assert!(!srv.join("nanos-store.lock").exists());
+}
+
 /// Runs the repository's GitHub Action (action/index.js) as a runner runs a node action: its
 /// inputs as `INPUT_*` variables (hyphens kept), a workspace, an event file and an output file.
 async fn run_action(
@@ -1070,11 +1144,64 @@ async fn the_action_publishes_as_a_runner_runs_it(app: &TestApp) {
     );
 }
 
+/// The action's zips past 4 GiB or 65,535 files carry ZIP64 fields. Writing one that large takes
+/// minutes, so the action's writer is asked for ZIP64 fields for every size, offset and count of a
+/// small folder; the live store must read the zip (its validator is the one that refuses damaged
+/// zips) and serve exactly its files.
+async fn the_actions_zip64_fields_are_read_by_the_store(app: &TestApp) {
+    let (token, _) = studio(app).await;
+    let store = app.listen().await;
+    let desk = Desk::new();
+    let folder = desk.folder(
+        "drift",
+        &[
+            ("Package.toml", &package_manifest("2.0.0")),
+            ("Server/Index.lua", "print('zip64')"),
+            ("Client/Empty.lua", ""),
+        ],
+    );
+    let zip = desk.path("zip64.zip");
+    let action = Path::new(env!("CARGO_MANIFEST_DIR")).join("action/index.js");
+    let script = format!(
+        "const a = require({action:?}); a.writeZip(a.collect({folder:?}), {zip:?}, {{ size: 0, count: 0 }});",
+    );
+    let output = tokio::process::Command::new("node")
+        .args(["-e", &script])
+        .output()
+        .await
+        .expect("node runs");
+    assert!(output.status.success(), "{}", stderr(&output));
+    let bytes = std::fs::read(&zip).unwrap();
+    // The ZIP64 end record and its locator are there, and the plain end record defers to them.
+    let find = |signature: &[u8]| bytes.windows(4).any(|w| w == signature);
+    assert!(find(&[0x50, 0x4b, 0x06, 0x06]) && find(&[0x50, 0x4b, 0x06, 0x07]));
+    assert_eq!(
+        bytes[bytes.len() - 22 + 16..bytes.len() - 22 + 20],
+        [0xff; 4]
+    );
+    release(
+        &store,
+        &format!("Token {token}"),
+        "packages",
+        "drift",
+        bytes,
+        "stable",
+        false,
+    )
+    .await;
+    assert_eq!(
+        files_of(&store, "packages", "drift", "2.0.0").await,
+        ["Client/Empty.lua", "Package.toml", "Server/Index.lua"]
+    );
+}
+
 on_both_databases!(
     publish_sends_the_folder_as_the_store_wants_it,
     publish_refuses_before_sending_and_says_why,
     login_saves_the_token_for_the_owner_only,
     install_brings_the_requirement_chain_and_locks_it,
     install_says_what_is_wrong_and_writes_nothing,
+    install_refuses_a_zip_that_escapes_the_folder,
     the_action_publishes_as_a_runner_runs_it,
+    the_actions_zip64_fields_are_read_by_the_store,
 );
