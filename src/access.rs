@@ -20,6 +20,7 @@
 use crate::accounts::user::User;
 use crate::db::Pool;
 use crate::error::{AppError, ErrorCode};
+use crate::moderation::SiteRole;
 use crate::tokens::Scope;
 
 /// What an operation needs of its caller's credential. A session meets every need; a token meets
@@ -188,9 +189,12 @@ impl<'a> Actor<'a> {
     }
 }
 
-/// Whether `viewer` sees the team `team_id`'s drafts and private releases: a member of the team,
-/// through a session, or a token with the `download` scope that may act in this team. Anonymous
-/// visitors (`None`) see what everyone sees. Used by the API, the pages and the downloads.
+/// Whether `viewer` sees what only the team `team_id` sees: its drafts, its private releases,
+/// and what the staff took down (with the reason). That is a member of the team, through a
+/// session or a token with the `download` scope that may act in this team, and the store's staff
+/// (a moderator or an admin, through a session or an unrestricted token with that scope).
+/// Anonymous visitors (`None`) see what everyone sees. Used by the API, the pages and the
+/// downloads.
 pub async fn sees_private(
     pool: &Pool,
     viewer: Option<&Caller>,
@@ -199,16 +203,99 @@ pub async fn sees_private(
     let Some(viewer) = viewer else {
         return Ok(false);
     };
-    if !viewer.meets(Need::Download) || !viewer.actor().may_act_in(team_id) {
+    if !viewer.meets(Need::Download) {
         return Ok(false);
     }
+    if viewer.actor().may_act_in(team_id) && is_member(pool, team_id, &viewer.user.id).await? {
+        return Ok(true);
+    }
+    Ok(!viewer.actor().is_team_restricted() && site_role(pool, &viewer.user.id).await?.is_some())
+}
+
+/// Whether the user `user_id` is a member of the team `team_id`, in any role.
+async fn is_member(pool: &Pool, team_id: &str, user_id: &str) -> Result<bool, AppError> {
     let member: Option<(String,)> =
         sqlx::query_as("SELECT user_id FROM team_members WHERE team_id = $1 AND user_id = $2")
             .bind(team_id)
-            .bind(&viewer.user.id)
+            .bind(user_id)
             .fetch_optional(pool)
             .await?;
     Ok(member.is_some())
+}
+
+/// A caller acting as the store's staff (a moderator or an admin), made only by
+/// [`require_staff`] from a request, or by [`Staff::operator`] for the command line.
+#[derive(Debug, Clone)]
+pub struct Staff {
+    /// Who acts, as the moderation log names them.
+    name: String,
+    role: SiteRole,
+    /// The acting user; `None` for the machine's operator (the command line).
+    user_id: Option<String>,
+}
+
+impl Staff {
+    /// The person at the machine's command line: an admin, logged as `command line`.
+    pub fn operator() -> Staff {
+        Staff {
+            name: "command line".into(),
+            role: SiteRole::Admin,
+            user_id: None,
+        }
+    }
+
+    /// Who acts, as the moderation log names them.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The staff member's site role.
+    pub fn role(&self) -> SiteRole {
+        self.role
+    }
+
+    /// Whether `user_id` is the acting staff member themselves.
+    pub fn is(&self, user_id: &str) -> bool {
+        self.user_id.as_deref() == Some(user_id)
+    }
+}
+
+/// The site role of the user `user_id`, if they have one.
+pub async fn site_role(pool: &Pool, user_id: &str) -> Result<Option<SiteRole>, AppError> {
+    let row: Option<(String,)> = sqlx::query_as("SELECT role FROM site_roles WHERE user_id = $1")
+        .bind(user_id)
+        .fetch_optional(pool)
+        .await?;
+    row.map(|(role,)| SiteRole::parse(&role).map_err(AppError::Internal))
+        .transpose()
+}
+
+/// The caller as staff with at least `at_least`, for every moderation action. `403 forbidden`
+/// for everyone else, and for a token restricted to one team (staff act across teams).
+pub async fn require_staff(
+    pool: &Pool,
+    permit: &Permit,
+    at_least: SiteRole,
+) -> Result<Staff, AppError> {
+    if permit.actor().is_team_restricted() {
+        return Err(AppError::Forbidden {
+            code: ErrorCode::TokenTeamRestricted,
+            message: "This token is restricted to one team; the store's staff act with an \
+                      unrestricted token or their session."
+                .into(),
+        });
+    }
+    match site_role(pool, &permit.user().id).await? {
+        Some(role) if role >= at_least => Ok(Staff {
+            name: permit.user().username.clone(),
+            role,
+            user_id: Some(permit.user().id.clone()),
+        }),
+        _ => Err(AppError::forbidden(match at_least {
+            SiteRole::Moderator => "Only the store's moderators and admins may do this.",
+            SiteRole::Admin => "Only the store's admins may do this.",
+        })),
+    }
 }
 
 #[cfg(test)]

@@ -6,10 +6,13 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+use crate::access::Staff;
 use crate::accounts::service;
 use crate::bench_seed;
 use crate::config::{self, Settings};
 use crate::db;
+use crate::moderation::service as moderation;
+use crate::moderation::SiteRole;
 use crate::server;
 use crate::state::AppState;
 use crate::tokens::service::{Expiry, NewToken};
@@ -111,6 +114,20 @@ enum UserCommand {
         #[arg(long)]
         display_name: Option<String>,
     },
+    /// Give a user a site role: moderator (reports, reviews, takedowns, suspensions) or admin
+    /// (also grants roles). Logged in the moderation log as done from the command line.
+    Grant {
+        /// The username.
+        name: String,
+        /// The role.
+        #[arg(value_parser = ["moderator", "admin"])]
+        role: String,
+    },
+    /// Take a user's site role away.
+    Revoke {
+        /// The username.
+        name: String,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -171,6 +188,50 @@ pub async fn run() -> ExitCode {
                 },
         } => match settings() {
             Ok(settings) => create_user(settings, name.clone(), display_name.clone()).await,
+            Err(e) => fail(EXIT_USAGE, e),
+        },
+        Command::User {
+            command: UserCommand::Grant { ref name, ref role },
+        } => {
+            let role = match SiteRole::parse(role) {
+                Ok(role) => role,
+                Err(e) => return fail(EXIT_USAGE, e),
+            };
+            match settings() {
+                Ok(settings) => {
+                    let outcome = with_store(settings, |pool| async move {
+                        moderation::grant(&pool, &Staff::operator(), name, role, db::now()).await
+                    });
+                    match outcome.await {
+                        Ok(()) => {
+                            println!("{name} is now {} {}", article(role), role.as_str());
+                            ExitCode::SUCCESS
+                        }
+                        Err(e) => fail(1, e),
+                    }
+                }
+                Err(e) => fail(EXIT_USAGE, e),
+            }
+        }
+        Command::User {
+            command: UserCommand::Revoke { ref name },
+        } => match settings() {
+            Ok(settings) => {
+                let outcome = with_store(settings, |pool| async move {
+                    moderation::revoke(&pool, &Staff::operator(), name, db::now()).await
+                });
+                match outcome.await {
+                    Ok(true) => {
+                        println!("{name} has no site role any more");
+                        ExitCode::SUCCESS
+                    }
+                    Ok(false) => {
+                        println!("{name} had no site role");
+                        ExitCode::SUCCESS
+                    }
+                    Err(e) => fail(1, e),
+                }
+            }
             Err(e) => fail(EXIT_USAGE, e),
         },
         Command::Token {
@@ -238,6 +299,24 @@ pub async fn run() -> ExitCode {
         Command::Publish(args) => crate::client::publish::run(args).await,
         Command::Install(args) => crate::client::install::run(args, false).await,
         Command::Update(args) => crate::client::install::run(args, true).await,
+    }
+}
+
+/// Opens the store of `settings` and runs `action` on its database.
+async fn with_store<T, F, Fut>(settings: Settings, action: F) -> Result<T, String>
+where
+    F: FnOnce(db::Pool) -> Fut,
+    Fut: std::future::Future<Output = Result<T, crate::error::AppError>>,
+{
+    let state = AppState::open(settings).await.map_err(|e| e.to_string())?;
+    action(state.pool.clone()).await.map_err(|e| e.to_string())
+}
+
+/// "a" or "an", before a site role's name.
+fn article(role: SiteRole) -> &'static str {
+    match role {
+        SiteRole::Admin => "an",
+        SiteRole::Moderator => "a",
     }
 }
 

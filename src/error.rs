@@ -32,6 +32,9 @@ pub enum ErrorCode {
     LoginRequired,
     /// 401: logging in with a wrong username or password.
     InvalidCredentials,
+    /// 401: the account is suspended (its tokens stop working, it cannot log in); the message
+    /// says why and until when.
+    AccountSuspended,
     /// 403: the token lacks the scope the request needs.
     MissingScope,
     /// 403: the token is restricted to a team and the request acts outside it.
@@ -122,7 +125,12 @@ pub enum ErrorCode {
     InvalidSort,
     /// A token's label that is empty or too long.
     InvalidLabel,
-    /// A token's expiry that is missing, in the past or too far ahead.
+    /// A staff action's reason that is missing or too long, or a yank's that is too long.
+    InvalidReason,
+    /// A site role that is not `moderator` or `admin`.
+    InvalidSiteRole,
+    /// A token's expiry that is missing, in the past or too far ahead, or a suspension's end that
+    /// is in the past.
     InvalidExpiry,
     /// A token without any scope.
     InvalidScopes,
@@ -169,12 +177,18 @@ pub enum ErrorCode {
     VersionExists,
     /// Deleting a published release (only drafts can be deleted).
     ReleasePublished,
+    /// Yanking a draft (only published releases can be yanked; delete a draft instead).
+    ReleaseNotPublished,
     /// Adding a screenshot to a full gallery.
     TooManyScreenshots,
 
     // Anything else.
     /// 404: nothing at this address, or nothing the caller may see.
     NotFound,
+    /// 410: the store's staff took this resource or release down; the message says why.
+    TakenDown,
+    /// 451: this resource or release was taken down for legal reasons; the message says why.
+    UnavailableForLegalReasons,
     /// 500: a failure on the server; the details are in its log.
     InternalError,
 
@@ -311,6 +325,9 @@ mod server {
         /// Nothing there, or nothing the caller may see.
         #[error("{0}")]
         NotFound(String),
+        /// Taken down by the staff: `410`, or `451` when `legal`.
+        #[error("{message}")]
+        TakenDown { legal: bool, message: String },
         /// The request clashes with what exists (a taken name, an existing version).
         #[error("{message}")]
         Conflict {
@@ -384,6 +401,10 @@ mod server {
                 AppError::Unauthorized { .. } => StatusCode::UNAUTHORIZED,
                 AppError::Forbidden { .. } => StatusCode::FORBIDDEN,
                 AppError::NotFound(_) => StatusCode::NOT_FOUND,
+                AppError::TakenDown { legal: false, .. } => StatusCode::GONE,
+                AppError::TakenDown { legal: true, .. } => {
+                    StatusCode::UNAVAILABLE_FOR_LEGAL_REASONS
+                }
                 AppError::Conflict { .. } => StatusCode::CONFLICT,
                 AppError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
                 AppError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
@@ -405,6 +426,10 @@ mod server {
                     .map(|e| (e.code, Some(e.field.as_str())))
                     .unwrap_or((ErrorCode::InvalidFields, None)),
                 AppError::NotFound(_) => (ErrorCode::NotFound, None),
+                AppError::TakenDown { legal: false, .. } => (ErrorCode::TakenDown, None),
+                AppError::TakenDown { legal: true, .. } => {
+                    (ErrorCode::UnavailableForLegalReasons, None)
+                }
                 AppError::InvalidZip { .. } => (ErrorCode::InvalidZip, None),
                 AppError::TooLarge(_) => (ErrorCode::TooLarge, None),
                 AppError::TooManyRequests { .. } => (ErrorCode::TooManyRequests, None),

@@ -17,13 +17,17 @@ const LAYERS: &[(&str, &[&str])] = &[
     // The database, the blob store, download counting, and the state that holds them.
     ("data", &["db", "storage", "download_counts", "state"]),
     // Each domain's types and rules, shared by the server and the browser.
-    ("models", &["accounts", "resources", "teams", "tokens"]),
+    (
+        "models",
+        &["accounts", "moderation", "resources", "teams", "tokens"],
+    ),
     // Plain async functions over the database: the operations and the access policy.
     (
         "services",
         &[
             "access",
             "markdown",
+            "moderation::service",
             "accounts::service",
             "accounts::user",
             "accounts::throttle",

@@ -36,6 +36,7 @@ pub mod form_posts;
 mod layers;
 #[cfg(feature = "ssr")]
 pub mod markdown;
+pub mod moderation;
 #[cfg(feature = "ssr")]
 pub mod observability;
 pub mod resources;

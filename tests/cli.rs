@@ -1,4 +1,5 @@
-//! The `nanos-store` command line: `validate` and `user create`, run as a user would.
+//! The `nanos-store` command line: `validate`, `user create`, `user grant` and `user revoke`,
+//! run as a user would.
 
 use std::io::Write;
 use std::process::{Command, Output, Stdio};
@@ -125,6 +126,49 @@ fn user_create_reads_the_password_from_stdin() {
     );
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("at least 10"));
+}
+
+#[test]
+fn user_grant_and_revoke_give_and_take_site_roles() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().to_str().unwrap();
+    let env = [("NANOS_STORE_DATA_DIR", data)];
+    let out = nanos_store(
+        &["user", "create", "mia", "--password-stdin"],
+        "a long enough password\n",
+        &env,
+    );
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+
+    let out = nanos_store(&["user", "grant", "mia", "moderator"], "", &env);
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        "mia is now a moderator\n"
+    );
+    let out = nanos_store(&["user", "grant", "mia", "admin"], "", &env);
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        "mia is now an admin\n"
+    );
+    // Not a role, and not a user: one line, no change.
+    let out = nanos_store(&["user", "grant", "mia", "owner"], "", &env);
+    assert_eq!(out.status.code(), Some(2), "{out:?}");
+    let out = nanos_store(&["user", "grant", "nobody", "admin"], "", &env);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no user named nobody"));
+
+    let out = nanos_store(&["user", "revoke", "mia"], "", &env);
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        "mia has no site role any more\n"
+    );
+    let out = nanos_store(&["user", "revoke", "mia"], "", &env);
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        "mia had no site role\n"
+    );
 }
 
 #[test]

@@ -939,6 +939,90 @@ async fn install_says_what_is_wrong_and_writes_nothing(app: &TestApp) {
     assert!(own.join("Packages/big/Server/Data.lua").is_file());
 }
 
+/// Requirement resolution never chooses a yanked release (issue #16): the newest release of a
+/// requirement is yanked, so install takes the one before; a lock file naming the yanked version
+/// still installs it with `--locked`.
+async fn install_never_chooses_a_yanked_release(app: &TestApp) {
+    let (_, owner) = studio(app).await;
+    let store = app.listen().await;
+    for version in ["1.0.0", "1.1.0"] {
+        release(
+            &store,
+            &owner,
+            "packages",
+            "lib",
+            package_zip(version, "script", &[], &[]),
+            "stable",
+            version == "1.0.0",
+        )
+        .await;
+    }
+    release(
+        &store,
+        &owner,
+        "packages",
+        "mode",
+        package_zip("1.0.0", "game_mode", &["lib"], &[]),
+        "stable",
+        true,
+    )
+    .await;
+    let yanked = reqwest::Client::new()
+        .put(format!("{store}/store/v1/packages/lib/releases/1.1.0/yank"))
+        .header("authorization", &owner)
+        .json(&json!({"reason": "breaks every server"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(yanked.status(), 200);
+    let desk = Desk::new();
+    let srv = server(&desk, "srv", "game_mode = \"mode\"", "");
+    let srv_dir = srv.to_str().unwrap();
+    let output = desk
+        .run(
+            &["install", "--server-dir", srv_dir, "--store", &store],
+            &[],
+            "",
+        )
+        .await;
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert!(read(srv.join("Packages/lib/Server/Index.lua")).contains("1.0.0"));
+    // Locked to the yanked version (written before the yank, say): it still installs.
+    let yanked: serde_json::Value =
+        reqwest::get(format!("{store}/store/v1/packages/lib/releases/1.1.0"))
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+    let lock_path = srv.join("nanos-store.lock");
+    let mut lock: toml::Table = read(lock_path.clone()).parse().unwrap();
+    let entries = lock["resource"].as_array_mut().unwrap();
+    let lib = entries
+        .iter_mut()
+        .find(|e| e["name"].as_str() == Some("lib"))
+        .expect("lib is locked");
+    lib["version"] = "1.1.0".into();
+    lib["sha256"] = yanked["sha256"].as_str().unwrap().into();
+    std::fs::write(&lock_path, toml::to_string(&lock).unwrap()).unwrap();
+    let output = desk
+        .run(
+            &[
+                "install",
+                "--locked",
+                "--server-dir",
+                srv_dir,
+                "--store",
+                &store,
+            ],
+            &[],
+            "",
+        )
+        .await;
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert!(read(srv.join("Packages/lib/Server/Index.lua")).contains("1.1.0"));
+}
+
 /// A release whose stored zip was swapped, behind the store's back, for one with a path that
 /// leaves the folder (the store's validator refuses such uploads, so the blob is written straight
 /// into storage and the release pointed at it, hash and size included): install downloads it,
@@ -1202,6 +1286,7 @@ on_both_databases!(
     install_brings_the_requirement_chain_and_locks_it,
     install_says_what_is_wrong_and_writes_nothing,
     install_refuses_a_zip_that_escapes_the_folder,
+    install_never_chooses_a_yanked_release,
     the_action_publishes_as_a_runner_runs_it,
     the_actions_zip64_fields_are_read_by_the_store,
 );

@@ -965,6 +965,11 @@ async fn openapi_document_and_swagger_ui() {
     assert_eq!(
         paths,
         [
+            "/store/v1/admin/log",
+            "/store/v1/admin/users/{username}/role",
+            "/store/v1/admin/users/{username}/suspension",
+            "/store/v1/admin/{kind}/{name}/releases/{version}/takedown",
+            "/store/v1/admin/{kind}/{name}/takedown",
             "/store/v1/teams",
             "/store/v1/teams/{name}",
             "/store/v1/teams/{name}/audit",
@@ -972,6 +977,7 @@ async fn openapi_document_and_swagger_ui() {
             "/store/v1/teams/{name}/invitations/{username}",
             "/store/v1/teams/{name}/members",
             "/store/v1/teams/{name}/members/{username}",
+            "/store/v1/teams/{name}/moderation",
             "/store/v1/user/invitations",
             "/store/v1/user/invitations/{team}/accept",
             "/store/v1/user/invitations/{team}/decline",
@@ -985,6 +991,7 @@ async fn openapi_document_and_swagger_ui() {
             "/store/v1/{kind}/{name}/releases/{version}",
             "/store/v1/{kind}/{name}/releases/{version}/download",
             "/store/v1/{kind}/{name}/releases/{version}/publish",
+            "/store/v1/{kind}/{name}/releases/{version}/yank",
             "/store/v1/{kind}/{name}/screenshots",
             "/store/v1/{kind}/{name}/screenshots/{id}",
         ]

@@ -44,6 +44,9 @@ pub struct Profile {
     pub display_name: String,
     /// Unix seconds.
     pub joined_at: i64,
+    /// The store's staff: moderator or admin.
+    #[serde(default)]
+    pub site_role: Option<crate::moderation::SiteRole>,
     /// The teams the user belongs to, with their role.
     pub teams: Vec<crate::teams::MyTeam>,
     /// The packages and asset packs of those teams.

@@ -463,7 +463,9 @@ pub fn ProfilePage() -> impl IntoView {
                         <section class="profile stack-lg">
                             <header>
                                 <h1>{p.display_name.clone()}</h1>
-                                <p class="muted">"@" {p.username.clone()}</p>
+                                <p class="muted">"@" {p.username.clone()}
+                                    {p.site_role.map(|role| view! { " " <span class="badge site-role" data-testid="site-role">{format!("store {}", role.as_str())}</span> })}
+                                </p>
                                 <p>"Joined " <time datetime=format_date(p.joined_at)>{format_date(p.joined_at)}</time></p>
                             </header>
                             <section aria-labelledby="profile-teams">

@@ -133,7 +133,11 @@ pub async fn log_in(
     match row {
         Some(UserWithHash { user, .. }) if password_ok => {
             attempt.succeeded(pool, now).await?;
-            Ok(user)
+            // Said only to who knows the password: a suspended account is told why and until when.
+            match crate::moderation::service::active_suspension(pool, &user.id, now).await? {
+                Some(suspension) => Err(crate::moderation::service::suspended(&suspension)),
+                None => Ok(user),
+            }
         }
         _ => {
             attempt.failed(pool, now).await?;
@@ -173,12 +177,14 @@ pub async fn start_session(
     Ok(NewSession { token, expires_at })
 }
 
-/// The user a session token belongs to, if the session exists and has not expired.
+/// The user a session token belongs to, if the session exists, has not expired and its account is
+/// not suspended.
 pub async fn session_user(pool: &Pool, token: &str, now: i64) -> Result<Option<User>, AppError> {
     Ok(sqlx::query_as::<_, User>(
         "SELECT u.id, u.username, u.display_name, u.created_at \
          FROM sessions s JOIN users u ON u.id = s.user_id \
-         WHERE s.token_hash = $1 AND s.expires_at > $2",
+         WHERE s.token_hash = $1 AND s.expires_at > $2 AND NOT EXISTS \
+         (SELECT 1 FROM suspensions x WHERE x.user_id = u.id AND (x.ends_at IS NULL OR x.ends_at > $2))",
     )
     .bind(sha256_hex(token))
     .bind(now)
@@ -219,6 +225,7 @@ pub async fn profile(pool: &Pool, username: &str) -> Result<Option<Profile>, App
         resources.extend(crate::resources::service::public_resources(pool, &team.name).await?);
     }
     Ok(Some(Profile {
+        site_role: crate::access::site_role(pool, &id).await?,
         username,
         display_name,
         joined_at,

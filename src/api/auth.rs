@@ -106,6 +106,11 @@ impl<S: RequiredScope> Authorized<S> {
     pub fn actor(&self) -> Actor<'_> {
         self.permit.actor()
     }
+
+    /// The checked credential, for [`crate::access::require_staff`].
+    pub fn permit(&self) -> &Permit {
+        &self.permit
+    }
 }
 
 impl<S: RequiredScope> FromRequestParts<AppState> for Authorized<S> {

@@ -28,6 +28,7 @@ pub fn document(routes: utoipa::openapi::OpenApi) -> utoipa::openapi::OpenApi {
         (name = "teams", description = "Teams, members and roles"),
         (name = "resources", description = "Packages and asset packs"),
         (name = "releases", description = "Uploads, publishing and downloads"),
+        (name = "moderation", description = "The store's staff: the moderation log, site roles, suspensions and takedowns"),
     )
 )]
 pub struct ApiDoc;

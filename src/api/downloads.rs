@@ -48,6 +48,7 @@ pub async fn download_release(
 ) -> Result<Response, AppError> {
     let resource = resource(&state, &kind_segment, &name).await?;
     let private = access::sees_private(&state.pool, caller.caller(), &resource.team_id).await?;
+    resource.refuse_if_taken_down(private)?;
     let release = releases::find(&state.pool, &resource, &version, private).await?;
     let request = DownloadRequest::new(&state, peer, method, headers, DownloadUrl::Version);
     serve_release(&state, &resource, &release, request).await
@@ -75,6 +76,7 @@ pub async fn download_latest(
     let channel = parse_channel(params.channel.as_deref().unwrap_or("stable"))?;
     let resource = resource(&state, &kind_segment, &name).await?;
     let private = access::sees_private(&state.pool, caller.caller(), &resource.team_id).await?;
+    resource.refuse_if_taken_down(private)?;
     let release = releases::latest_on_channel(&state.pool, &resource, channel, private).await?;
     let request = DownloadRequest::new(&state, peer, method, headers, DownloadUrl::Channel);
     serve_release(&state, &resource, &release, request).await

@@ -29,10 +29,18 @@
 //! | `GET …/releases/{version}/download`, `GET /{type}/{name}/download` | `MaybeAuthorized<Download>` | public releases |
 //! | `GET /{type}/{name}/screenshots` | none | public |
 //! | `POST`, `DELETE /{type}/{name}/icon`, `POST /{type}/{name}/screenshots`, `DELETE …/screenshots/{id}` | `Authorized<Manage>` | `401` |
+//! | `GET /teams/{name}/moderation` | `Authorized<ReadAccount>`; the team's members | `401` |
+//! | `PUT`, `DELETE …/releases/{version}/yank` | `Authorized<Manage>`; the team's developers, or staff | `401` |
+//! | `GET /admin/log`, `PUT`, `DELETE /admin/users/{username}/suspension`, `PUT`, `DELETE /admin/{type}/{name}/takedown`, `…/releases/{version}/takedown` | `Authorized<Manage>` and [`crate::access::require_staff`] (moderator) | `401` |
+//! | `PUT`, `DELETE /admin/users/{username}/role` | `Authorized<Manage>` and [`crate::access::require_staff`] (admin) | `401` |
+//!
+//! `GET /{type}/{name}` and the release routes answer `410` (`451` for legal reasons) for what the
+//! staff took down, except to the team and the staff ([`crate::access::sees_private`]).
 //!
 //! A token without the scope gets `403 missing-scope` from `Authorized`; `MaybeAuthorized` treats
 //! it as anonymous, so it still sees what everyone sees.
 
+mod admin;
 pub mod auth;
 pub mod docs;
 mod downloads;
@@ -142,4 +150,11 @@ fn routes() -> OpenApiRouter<AppState> {
                 .layer(DefaultBodyLimit::max(media::IMAGE_BODY_LIMIT)),
         )
         .routes(routes!(media::remove_screenshot))
+        .routes(routes!(admin::yank_release, admin::unyank_release))
+        .routes(routes!(admin::moderation_log))
+        .routes(routes!(admin::team_moderation_log))
+        .routes(routes!(admin::grant_role, admin::revoke_role))
+        .routes(routes!(admin::suspend_user, admin::lift_suspension))
+        .routes(routes!(admin::take_down_resource, admin::restore_resource))
+        .routes(routes!(admin::take_down_release, admin::restore_release))
 }

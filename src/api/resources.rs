@@ -71,14 +71,17 @@ pub async fn list_resources(
     ))
 }
 
-#[utoipa::path(get, path = "/{kind}/{name}", tag = "resources", params(("kind" = String, Path, description = "packages or assets"), ("name" = String, Path, description = "the resource name")),
-    responses((status = 200, body = ResourceInfo), (status = 404, body = crate::error::ErrorBody)))]
+#[utoipa::path(get, path = "/{kind}/{name}", tag = "resources", security((), ("token" = ["download"]), ("session" = [])), params(("kind" = String, Path, description = "packages or assets"), ("name" = String, Path, description = "the resource name")),
+    responses((status = 200, body = ResourceInfo), (status = 404, body = crate::error::ErrorBody), (status = 410, description = "Taken down by the store's staff (the message says why); its team and the staff still see it", body = crate::error::ErrorBody), (status = 451, description = "Taken down for legal reasons", body = crate::error::ErrorBody)))]
 /// `GET /store/v1/{type}/{name}`
 pub async fn get_resource(
     State(state): State<AppState>,
+    caller: MaybeAuthorized<Download>,
     Path((kind_segment, name)): Path<(String, String)>,
 ) -> Result<Json<ResourceInfo>, AppError> {
     let resource = resource(&state, &kind_segment, &name).await?;
+    let private = access::sees_private(&state.pool, caller.caller(), &resource.team_id).await?;
+    resource.refuse_if_taken_down(private)?;
     Ok(Json(service::info(&state.pool, &resource).await?))
 }
 
@@ -419,6 +422,7 @@ pub async fn list_releases(
 ) -> Result<Json<Vec<ReleaseInfo>>, AppError> {
     let resource = resource(&state, &kind_segment, &name).await?;
     let private = access::sees_private(&state.pool, caller.caller(), &resource.team_id).await?;
+    resource.refuse_if_taken_down(private)?;
     let list = releases::list(&state.pool, &resource, private).await?;
     Ok(Json(list.iter().map(Release::info).collect()))
 }
@@ -433,6 +437,7 @@ pub async fn get_release(
 ) -> Result<Json<ReleaseInfo>, AppError> {
     let resource = resource(&state, &kind_segment, &name).await?;
     let private = access::sees_private(&state.pool, caller.caller(), &resource.team_id).await?;
+    resource.refuse_if_taken_down(private)?;
     Ok(Json(
         releases::find(&state.pool, &resource, &version, private)
             .await?

@@ -430,8 +430,8 @@ impl Resolver<'_> {
         Ok(())
     }
 
-    /// The release to install: the locked version when there is one, else the newest published
-    /// on the channel or a more stable one.
+    /// The release to install: the locked version when there is one (even yanked), else the
+    /// newest published on the channel or a more stable one that is not yanked.
     async fn release(&self, kind: Kind, name: &str) -> Result<ReleaseInfo, ClientError> {
         let base = format!("/store/v1/{}/{name}/releases", path_of_kind(kind));
         if let Some(pinned) = self.pinned.get(&(kind, name.to_string())) {
@@ -449,10 +449,16 @@ impl Resolver<'_> {
         let releases: Vec<ReleaseInfo> = self.remote.get_json(&base).await?;
         releases
             .into_iter()
-            .find(|r| r.state == ReleaseState::Published && r.channel >= self.channel)
+            // A yanked release is installed only when locked (above), never chosen.
+            .find(|r| {
+                r.state == ReleaseState::Published
+                    && r.yanked.is_none()
+                    && r.takedown.is_none()
+                    && r.channel >= self.channel
+            })
             .ok_or_else(|| ClientError {
                 message: format!(
-                    "{name} has no published release on the {} channel{}.",
+                    "{name} has no published release (that is not yanked) on the {} channel{}.",
                     self.channel.as_str(),
                     if self.remote.token.is_some() {
                         ""

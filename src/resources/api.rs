@@ -101,6 +101,7 @@ pub async fn resource_page(
         None => None,
     };
     let private = access::sees_private(&state.pool, viewer.as_ref(), &resource.team_id).await?;
+    resource.refuse_if_taken_down(private)?;
     let visible = releases::list(&state.pool, &resource, private).await?;
     let releases = releases::changelogs_html(&state.pool, &visible)
         .await?

@@ -121,6 +121,9 @@ pub struct ResourceInfo {
     pub links: ResourceLinks,
     /// The icon's addresses, when the resource has one.
     pub icon: Option<Icon>,
+    /// Set while the store's staff have it taken down (only its team and the staff see it then).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub takedown: Option<crate::moderation::Takedown>,
 }
 
 /// A resource's links. In an update, the object replaces all four: a missing or blank one is
@@ -210,6 +213,12 @@ pub struct ReleaseInfo {
     pub created_at: i64,
     pub published_at: Option<i64>,
     pub download_count: i64,
+    /// Set when the release is yanked: downloadable by its version, never the latest.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub yanked: Option<crate::moderation::Yank>,
+    /// Set while the store's staff have it taken down (only its team and the staff see it then).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub takedown: Option<crate::moderation::Takedown>,
 }
 
 /// The details of a new resource: the `resource` part of an upload that creates its resource

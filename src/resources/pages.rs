@@ -496,6 +496,7 @@ fn ResourceView(
                 <ResourceIcon icon=r.icon.clone() title=r.title.clone() large=true />
                 <div class="resource-heading">
                     <h1>{r.title.clone()}</h1>
+                    <ModerationNotes yanked=None takedown=r.takedown.clone() />
                     <p class="muted"><span class="mono">{r.name.clone()}</span> " · by " <a href=format!("/teams/{}", r.team)>{r.team.clone()}</a></p>
                     <p>{r.short_description.clone()}</p>
                     <p class="meta">
@@ -858,12 +859,41 @@ fn ReleaseCard(
                 <a href=format!("{base}/releases/{version}")>{format!("v{version}")}</a> " "
                 <span class=format!("badge channel-{}", info.channel.as_str())>{info.channel.as_str()}</span>
                 {draft.then(|| view! { " " <span class="badge draft">"draft"</span> })}
+                {info.yanked.is_some().then(|| view! { " " <span class="badge yanked" data-testid="yanked">"yanked"</span> })}
+                {info.takedown.is_some().then(|| view! { " " <span class="badge taken-down">"taken down"</span> })}
             </h3>
+            <ModerationNotes yanked=info.yanked.clone() takedown=info.takedown.clone() />
             <p class="muted">{format!("{} · {} · by {}", format_date(info.created_at), human_size(info.size as u64), info.uploaded_by)}</p>
             <div class="markdown" inner_html=release.changelog_html></div>
             <p><a class="button small" href=download rel="external" download="">"Download"</a></p>
             {developer.then(|| view! { <ManageRelease kind name=name.clone() release=info.clone() actions /> }.into_any())}
         </div>
+    }
+}
+
+/// Why a release or resource was yanked or taken down, as its team and the staff read it (others
+/// never reach a taken-down page; a yank is shown to everyone).
+#[component]
+pub fn ModerationNotes(
+    yanked: Option<crate::moderation::Yank>,
+    takedown: Option<crate::moderation::Takedown>,
+) -> impl IntoView {
+    view! {
+        {yanked.map(|y| view! {
+            <p class="alert warning" data-testid="yank-note">
+                {format!("Yanked on {}: installs never choose it; it stays downloadable by its version.", format_date(y.yanked_at))}
+                {(!y.reason.is_empty()).then(|| format!(" Reason: {}", y.reason))}
+            </p>
+        })}
+        {takedown.map(|t| view! {
+            <p class="alert error" role="alert" data-testid="takedown-note">
+                {match t.kind {
+                    crate::moderation::TakedownKind::Gone => "Taken down by the store's staff; only its team and the staff see it. Reason: ",
+                    crate::moderation::TakedownKind::Legal => "Taken down for legal reasons; only its team and the staff see it. Reason: ",
+                }}
+                {t.reason}
+            </p>
+        })}
     }
 }
 
@@ -1041,7 +1071,9 @@ fn ReleaseDetails(resource: ResourceInfo, release: ReleaseView) -> impl IntoView
                     <a href=format!("/{}/{}", path_of_kind(resource.kind), resource.name)>{format!("← {}", resource.title)}</a> " "
                     <span class=format!("badge channel-{}", info.channel.as_str())>{info.channel.as_str()}</span> " "
                     <span class="badge" data-testid="release-state">{state}</span>
+                    {info.yanked.is_some().then(|| view! { " " <span class="badge yanked" data-testid="yanked">"yanked"</span> })}
                 </p>
+                <ModerationNotes yanked=info.yanked.clone() takedown=info.takedown.clone() />
                 <p><a class="button" href=download rel="external" download="">"Download"</a></p>
             </header>
             <div class="markdown" inner_html=release.changelog_html></div>

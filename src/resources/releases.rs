@@ -6,9 +6,12 @@ use std::collections::BTreeSet;
 
 use super::service::{self, authorize, CheckedResource, Resource};
 use super::{path_of_kind, Channel, ReleaseInfo, ReleaseState, UploadLimits};
+use crate::access::Staff;
 use crate::db::{is_unique_violation, new_id, Pool};
 use crate::error::{AppError, ErrorCode};
 use crate::markdown::{self, StoredColumn};
+use crate::moderation::service as moderation;
+use crate::moderation::{Takedown, TakedownKind, Yank};
 use crate::storage::{BlobStore, DetachedBlob, WrittenBlob};
 use crate::teams::service::{self as teams, Actor};
 use crate::teams::Role;
@@ -40,11 +43,23 @@ pub struct Release {
     pub created_at: i64,
     pub published_at: Option<i64>,
     pub download_count: i64,
+    pub yanked_at: Option<i64>,
+    pub yank_reason: Option<String>,
+    /// Set while the store's staff have it taken down.
+    pub takedown: Option<TakedownKind>,
+    pub takedown_reason: Option<String>,
 }
 
-const COLUMNS: &str =
+/// The columns an upload writes (the moderation ones start empty).
+const UPLOAD_COLUMNS: &str =
     "id, resource_id, version, channel, state, changelog, changelog_html, sha256, size, \
      unpacked_size, file_count, manifest, uploaded_by, created_at, published_at, download_count";
+
+/// The columns of a [`Release`].
+const COLUMNS: &str =
+    "id, resource_id, version, channel, state, changelog, changelog_html, sha256, size, \
+     unpacked_size, file_count, manifest, uploaded_by, created_at, published_at, download_count, \
+     yanked_at, yank_reason, takedown, takedown_reason";
 
 impl Release {
     /// The release as the API shows it.
@@ -63,12 +78,33 @@ impl Release {
             created_at: self.created_at,
             published_at: self.published_at,
             download_count: self.download_count,
+            yanked: self.yanked_at.map(|yanked_at| Yank {
+                yanked_at,
+                reason: self.yank_reason.clone().unwrap_or_default(),
+            }),
+            takedown: self.takedown(),
         }
     }
 
-    /// Whether anyone may see it: published on a public channel.
+    /// Whether anyone may see it: published on a public channel, and not taken down.
     pub fn is_public(&self) -> bool {
-        self.state == ReleaseState::Published && self.channel != Channel::Private
+        self.state == ReleaseState::Published
+            && self.channel != Channel::Private
+            && self.takedown.is_none()
+    }
+
+    /// The takedown in force, if the staff took the release down.
+    pub fn takedown(&self) -> Option<Takedown> {
+        self.takedown.map(|kind| Takedown {
+            kind,
+            reason: self.takedown_reason.clone().unwrap_or_default(),
+        })
+    }
+
+    /// Whether it may be chosen as the latest release (on a channel, or by requirement
+    /// resolution): published, neither yanked nor taken down.
+    pub fn may_be_latest(&self) -> bool {
+        self.state == ReleaseState::Published && self.yanked_at.is_none() && self.takedown.is_none()
     }
 }
 
@@ -270,6 +306,10 @@ async fn record(
         created_at: now,
         published_at: new.publish.then_some(now),
         download_count: 0,
+        yanked_at: None,
+        yank_reason: None,
+        takedown: None,
+        takedown_reason: None,
     };
 
     // The blob's row first: it serialises this with any other upload or removal of the same file
@@ -296,7 +336,7 @@ async fn record(
     };
     release.resource_id = resource.id.clone();
     let inserted = sqlx::query(&format!(
-        "INSERT INTO releases ({COLUMNS}, version_major, version_minor, version_patch) \
+        "INSERT INTO releases ({UPLOAD_COLUMNS}, version_major, version_minor, version_patch) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)"
     ))
     .bind(&release.id)
@@ -367,11 +407,24 @@ pub async fn find(
     .bind(version)
     .fetch_optional(pool)
     .await?;
-    row.filter(|r| include_private || r.is_public())
-        .ok_or_else(|| AppError::NotFound(format!("{} has no release {version}.", resource.name)))
+    let not_found = || AppError::NotFound(format!("{} has no release {version}.", resource.name));
+    let release = row.ok_or_else(not_found)?;
+    if include_private {
+        return Ok(release);
+    }
+    // A published release that was taken down says so, with the reason, to everyone.
+    if let Some(takedown) = release.takedown() {
+        if release.state == ReleaseState::Published && release.channel != Channel::Private {
+            return Err(takedown.refusal(&format!("{} {version}", resource.name)));
+        }
+    }
+    Some(release)
+        .filter(Release::is_public)
+        .ok_or_else(not_found)
 }
 
-/// The newest published release on `channel` or a more stable one.
+/// The newest published release on `channel` or a more stable one, never a yanked or taken-down
+/// one.
 pub async fn latest_on_channel(
     pool: &Pool,
     resource: &Resource,
@@ -381,7 +434,7 @@ pub async fn latest_on_channel(
     list(pool, resource, include_private)
         .await?
         .into_iter()
-        .find(|r| r.state == ReleaseState::Published && r.channel >= channel)
+        .find(|r| r.may_be_latest() && r.channel >= channel)
         .ok_or_else(|| {
             AppError::NotFound(format!(
                 "{} has no published release on the {} channel.",
@@ -437,6 +490,84 @@ pub async fn publish(
         touch_resource(pool, resource, now).await?;
     }
     Ok(release.info())
+}
+
+/// Who yanks or un-yanks a release.
+#[derive(Debug, Clone, Copy)]
+pub enum YankBy<'a> {
+    /// A member of the resource's team (developer or above); written to the team's audit log.
+    Team(Actor<'a>),
+    /// The store's staff; written to the moderation log, which the team sees.
+    Staff(&'a Staff),
+}
+
+/// Yanks a published release (`Some(reason)`, which may be empty) or takes the yank back
+/// (`None`). A yanked release stays downloadable by its exact version, so lock files keep
+/// working, but is never the latest on a channel nor chosen by requirement resolution.
+pub async fn set_yanked(
+    pool: &Pool,
+    by: YankBy<'_>,
+    resource: &Resource,
+    version: &str,
+    reason: Option<&str>,
+    now: i64,
+) -> Result<ReleaseInfo, AppError> {
+    if let YankBy::Team(actor) = by {
+        authorize(pool, actor, &resource.team_id, "yank releases").await?;
+    }
+    let reason = reason
+        .map(|r| moderation::check_reason(r, false))
+        .transpose()?;
+    let reason = reason.as_deref();
+    let release = find(pool, resource, version, true).await?;
+    if release.state != ReleaseState::Published {
+        return Err(AppError::Conflict {
+            code: ErrorCode::ReleaseNotPublished,
+            field: None,
+            message: format!(
+                "{} {version} is a draft: delete it instead of yanking it.",
+                resource.name
+            ),
+        });
+    }
+    let mut tx = pool.begin().await?;
+    sqlx::query("UPDATE releases SET yanked_at = $1, yank_reason = $2 WHERE id = $3")
+        .bind(reason.map(|_| now))
+        .bind(reason)
+        .bind(&release.id)
+        .execute(&mut *tx)
+        .await?;
+    let action = if reason.is_some() { "yank" } else { "unyank" };
+    let subject = format!("{} {version}", resource.name);
+    match by {
+        YankBy::Team(actor) => {
+            teams::audit(
+                &mut *tx,
+                &resource.team_id,
+                actor.user,
+                action,
+                Some(&subject),
+                reason.filter(|r| !r.is_empty()),
+                now,
+            )
+            .await?
+        }
+        YankBy::Staff(staff) => {
+            let subject = format!("{}/{subject}", path_of_kind(resource.kind));
+            moderation::record(
+                &mut *tx,
+                staff,
+                action,
+                &subject,
+                Some(&resource.team_id),
+                reason.unwrap_or_default(),
+                now,
+            )
+            .await?
+        }
+    }
+    tx.commit().await?;
+    Ok(find(pool, resource, version, true).await?.info())
 }
 
 /// The conflict of an upload whose version the resource already has.

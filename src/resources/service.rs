@@ -11,6 +11,7 @@ use super::{
 use crate::db::{conflict_on_unique, new_id, Backend, Pool, Sql, Text};
 use crate::error::{AppError, ErrorCode};
 use crate::markdown::{self, StoredColumn};
+use crate::moderation::{Takedown, TakedownKind};
 use crate::teams::service::{self as teams, Actor, Team};
 use crate::teams::Role;
 use crate::validate::manifest::is_resource_name;
@@ -31,6 +32,28 @@ pub struct Resource {
     pub created_at: i64,
     pub updated_at: i64,
     pub download_count: i64,
+    /// Set while the store's staff have it taken down.
+    pub takedown: Option<TakedownKind>,
+    pub takedown_reason: Option<String>,
+}
+
+impl Resource {
+    /// The takedown in force, if the staff took the resource down.
+    pub fn takedown(&self) -> Option<Takedown> {
+        self.takedown.map(|kind| Takedown {
+            kind,
+            reason: self.takedown_reason.clone().unwrap_or_default(),
+        })
+    }
+
+    /// `410` or `451` with the reason when the resource is taken down and the viewer is neither
+    /// in its team nor staff (`sees_private`, from [`crate::access::sees_private`]).
+    pub fn refuse_if_taken_down(&self, sees_private: bool) -> Result<(), AppError> {
+        match self.takedown() {
+            Some(takedown) if !sees_private => Err(takedown.refusal(&self.name)),
+            _ => Ok(()),
+        }
+    }
 }
 
 /// What a new resource needs.
@@ -338,6 +361,8 @@ pub async fn insert(
         created_at: now,
         updated_at: now,
         download_count: 0,
+        takedown: None,
+        takedown_reason: None,
     };
     sqlx::query(
         "INSERT INTO resources (id, kind, name, team_id, title, short_description, description, description_html, category, created_at, updated_at) \
@@ -378,8 +403,8 @@ pub async fn create(
 /// A resource by kind and name.
 pub async fn find(pool: &Pool, kind: Kind, name: &str) -> Result<Option<Resource>, AppError> {
     Ok(sqlx::query_as::<_, Resource>(
-        "SELECT id, kind, name, team_id, title, short_description, description, category, created_at, updated_at, download_count \
-         FROM resources WHERE kind = $1 AND name = $2",
+        "SELECT id, kind, name, team_id, title, short_description, description, category, created_at, updated_at, download_count, \
+         takedown, takedown_reason FROM resources WHERE kind = $1 AND name = $2",
     )
     .bind(kind.as_str())
     .bind(name)
@@ -405,10 +430,11 @@ pub async fn find_or_404(pool: &Pool, kind: Kind, name: &str) -> Result<Resource
 fn card_columns() -> String {
     format!(
         "r.id, r.kind, r.name, r.team_id, r.title, r.short_description, r.description, r.category, \
-         r.created_at, r.updated_at, r.download_count, t.name AS team, r.license, r.source_url, r.issues_url, \
-         r.wiki_url, r.discord_url, {}, \
+         r.created_at, r.updated_at, r.download_count, r.takedown, r.takedown_reason, t.name AS team, \
+         r.license, r.source_url, r.issues_url, r.wiki_url, r.discord_url, {}, \
          (SELECT l.version FROM releases l \
           WHERE l.resource_id = r.id AND l.state = 'published' AND l.channel <> 'private' \
+          AND l.yanked_at IS NULL AND l.takedown IS NULL \
           ORDER BY l.version_major DESC, l.version_minor DESC, l.version_patch DESC LIMIT 1) AS latest_version, \
          r.search_tags",
         images::ICON_COLUMNS
@@ -436,6 +462,7 @@ struct Card {
 impl From<Card> for ResourceInfo {
     fn from(card: Card) -> ResourceInfo {
         let resource = card.resource;
+        let takedown = resource.takedown();
         ResourceInfo {
             kind: resource.kind,
             name: resource.name,
@@ -461,6 +488,7 @@ impl From<Card> for ResourceInfo {
                 discord: card.discord_url,
             },
             icon: images::icon(card.icon_small, card.icon_large),
+            takedown,
         }
     }
 }
@@ -618,7 +646,9 @@ impl Filters {
 
     /// [`push_where`](Self::push_where), with the text matched as far as `reach` says.
     fn push_where_reaching(&self, sql: &mut Sql, without: Without, reach: Reach) {
-        sql.push(" WHERE r.kind = ").bind(self.kind.as_str());
+        // What the staff took down is in no listing and no search.
+        sql.push(" WHERE r.takedown IS NULL AND r.kind = ")
+            .bind(self.kind.as_str());
         if let (Some(category), false) = (&self.category, without == Without::Category) {
             sql.push(" AND r.category = ").bind(category.as_str());
         }

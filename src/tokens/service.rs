@@ -356,6 +356,11 @@ pub async fn authenticate(pool: &Pool, token: &str, now: i64) -> Result<TokenGra
             ),
         ));
     }
+    if let Some(suspension) =
+        crate::moderation::service::active_suspension(pool, &user.id, now).await?
+    {
+        return Err(crate::moderation::service::suspended(&suspension));
+    }
     if last_used_at.is_none_or(|t| t <= now - LAST_USED_RESOLUTION_SECS) {
         sqlx::query("UPDATE api_tokens SET last_used_at = $1 WHERE id = $2")
             .bind(now)

@@ -386,6 +386,46 @@ impl TestApp {
         self.send(request.body(body).unwrap()).await
     }
 
+    /// Uploads `zip` as a release of the `kind` (`packages` or `assets`) `name` with a token, with
+    /// the text parts `fields` (`publish`, `channel`, `changelog`, `resource`).
+    pub async fn upload_release(
+        &self,
+        kind: &str,
+        name: &str,
+        token: &str,
+        zip: &[u8],
+        fields: &[(&str, &str)],
+    ) -> TestResponse {
+        const BOUNDARY: &str = "----nanosTestUpload";
+        let mut body = Vec::new();
+        for (field, value) in fields {
+            body.extend_from_slice(
+                format!(
+                    "--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"{field}\"\r\n\r\n{value}\r\n"
+                )
+                .as_bytes(),
+            );
+        }
+        body.extend_from_slice(
+            format!(
+                "--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"release.zip\"\r\n\
+                 Content-Type: application/zip\r\n\r\n"
+            )
+            .as_bytes(),
+        );
+        body.extend_from_slice(zip);
+        body.extend_from_slice(format!("\r\n--{BOUNDARY}--\r\n").as_bytes());
+        let request = Request::post(format!("/store/v1/{kind}/{name}/releases"))
+            .header(header::AUTHORIZATION, format!("Token {token}"))
+            .header(
+                header::CONTENT_TYPE,
+                format!("multipart/form-data; boundary={BOUNDARY}"),
+            )
+            .body(Body::from(body))
+            .expect("request");
+        self.send(request).await
+    }
+
     /// A GET request, with a cookie when given.
     pub async fn get(&self, path: &str, cookie: Option<&str>) -> TestResponse {
         let mut request = Request::get(path);

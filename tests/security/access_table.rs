@@ -9,6 +9,10 @@ use std::collections::BTreeSet;
 
 use axum::body::Body;
 use axum::http::{header, Request};
+use nanos_store::access::Staff;
+use nanos_store::db;
+use nanos_store::moderation::service as moderation;
+use nanos_store::moderation::SiteRole;
 use nanos_store::tokens::Scope;
 use serde_json::{json, Value};
 
@@ -31,6 +35,10 @@ enum Need {
     Publish,
     /// `Authorized<Manage>`.
     Manage,
+    /// `Authorized<Manage>` of the store's moderators and admins (`access::require_staff`).
+    Staff,
+    /// `Authorized<Manage>` of the store's admins.
+    Admin,
 }
 
 impl Need {
@@ -39,7 +47,7 @@ impl Need {
             Need::Public | Need::Account => None,
             Need::Download => Some(Scope::Download),
             Need::Publish => Some(Scope::Publish),
-            Need::Manage => Some(Scope::Manage),
+            Need::Manage | Need::Staff | Need::Admin => Some(Scope::Manage),
         }
     }
 }
@@ -127,6 +135,20 @@ const ROUTES: &[Route] = &[
     route("GET", "/store/v1/{kind}/{name}/screenshots", Need::Public, Team::None, "/store/v1/packages/sandbox/screenshots", None),
     route("POST", "/store/v1/{kind}/{name}/screenshots", Need::Manage, Team::Studio, "/store/v1/packages/sandbox/screenshots", None),
     route("DELETE", "/store/v1/{kind}/{name}/screenshots/{id}", Need::Manage, Team::Studio, "/store/v1/packages/sandbox/screenshots/no-such-id", None),
+    // Yanks (the team's developers, or the staff).
+    route("PUT", "/store/v1/{kind}/{name}/releases/{version}/yank", Need::Manage, Team::Studio, "/store/v1/packages/sandbox/releases/1.0.0/yank", Some(r#"{"reason": "broken"}"#)),
+    route("DELETE", "/store/v1/{kind}/{name}/releases/{version}/yank", Need::Manage, Team::Studio, "/store/v1/packages/sandbox/releases/1.0.0/yank", None),
+    // Moderation.
+    route("GET", "/store/v1/teams/{name}/moderation", Need::Account, Team::Studio, "/store/v1/teams/studio/moderation", None),
+    route("GET", "/store/v1/admin/log", Need::Staff, Team::Unrestricted, "/store/v1/admin/log", None),
+    route("PUT", "/store/v1/admin/users/{username}/role", Need::Admin, Team::Unrestricted, "/store/v1/admin/users/member/role", Some(r#"{"role": "moderator"}"#)),
+    route("DELETE", "/store/v1/admin/users/{username}/role", Need::Admin, Team::Unrestricted, "/store/v1/admin/users/member/role", None),
+    route("PUT", "/store/v1/admin/users/{username}/suspension", Need::Staff, Team::Unrestricted, "/store/v1/admin/users/outsider/suspension", Some(r#"{"reason": "spam"}"#)),
+    route("DELETE", "/store/v1/admin/users/{username}/suspension", Need::Staff, Team::Unrestricted, "/store/v1/admin/users/outsider/suspension", None),
+    route("PUT", "/store/v1/admin/{kind}/{name}/takedown", Need::Staff, Team::Unrestricted, "/store/v1/admin/packages/sandbox/takedown", Some(r#"{"reason": "a test"}"#)),
+    route("DELETE", "/store/v1/admin/{kind}/{name}/takedown", Need::Staff, Team::Unrestricted, "/store/v1/admin/packages/sandbox/takedown", None),
+    route("PUT", "/store/v1/admin/{kind}/{name}/releases/{version}/takedown", Need::Staff, Team::Unrestricted, "/store/v1/admin/packages/sandbox/releases/1.0.0/takedown", Some(r#"{"reason": "a test"}"#)),
+    route("DELETE", "/store/v1/admin/{kind}/{name}/releases/{version}/takedown", Need::Staff, Team::Unrestricted, "/store/v1/admin/packages/sandbox/releases/1.0.0/takedown", None),
 ];
 
 /// The route the OpenAPI document is served at; the document may or may not list itself.
@@ -333,7 +355,7 @@ async fn every_route_needs_what_the_table_says(app: &TestApp) {
                     );
                 }
             }
-            Need::Account | Need::Publish | Need::Manage => {
+            Need::Account | Need::Publish | Need::Manage | Need::Staff | Need::Admin => {
                 assert_eq!(
                     anonymous.status, 401,
                     "{what}: anonymous: {}",
@@ -384,6 +406,31 @@ async fn every_route_needs_what_the_table_says(app: &TestApp) {
         let scopes = vec![route.need.scope().unwrap_or(Scope::Download)];
         let team = (route.team == Team::Studio).then_some("studio");
         let token = app.create_token(&owner, &scopes, team).await;
+        // The staff's routes refuse a team owner, and let them through once they are staff.
+        let staff = match route.need {
+            Need::Staff => Some(SiteRole::Moderator),
+            Need::Admin => Some(SiteRole::Admin),
+            _ => None,
+        };
+        if let Some(role) = staff {
+            let response = send(app, route, Some(&token)).await;
+            assert_eq!(
+                response.status, 403,
+                "{what}: a team owner: {}",
+                response.body
+            );
+            assert_eq!(error_code(&response), "forbidden", "{what}");
+            if role == SiteRole::Admin {
+                grant(app, "owner", SiteRole::Moderator).await;
+                let response = send(app, route, Some(&token)).await;
+                assert_eq!(
+                    response.status, 403,
+                    "{what}: a moderator: {}",
+                    response.body
+                );
+            }
+            grant(app, "owner", role).await;
+        }
         let response = send(app, route, Some(&token)).await;
         assert!(
             response.status != 401 && response.status != 403,
@@ -391,7 +438,25 @@ async fn every_route_needs_what_the_table_says(app: &TestApp) {
             response.status,
             response.body
         );
+        if staff.is_some() {
+            moderation::revoke(&app.state.pool, &Staff::operator(), "owner", db::now())
+                .await
+                .expect("revoke");
+        }
     }
+}
+
+/// Gives `username` the site role `role`, as `nanos-store user grant` does.
+async fn grant(app: &TestApp, username: &str, role: SiteRole) {
+    moderation::grant(
+        &app.state.pool,
+        &Staff::operator(),
+        username,
+        role,
+        db::now(),
+    )
+    .await
+    .expect("grant");
 }
 
 /// The server functions that need a session, with a form that reaches them, and those open to

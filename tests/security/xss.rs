@@ -101,6 +101,16 @@ async fn hostile_text_is_shown_as_text_on_every_page(app: &TestApp) {
         )
         .await;
     assert_eq!(published.status, 200, "{}", published.body);
+    // A yank's reason, shown beside the release to everyone.
+    let yanked = app
+        .api(
+            "PUT",
+            "/store/v1/packages/evilpkg/releases/1.0.0/yank",
+            Some(&auth),
+            Some(json!({"reason": PAYLOAD})),
+        )
+        .await;
+    assert_eq!(yanked.status, 200, "{}", yanked.body);
 
     // The resource page's own texts: a license (refused: not SPDX), links (kept only as http(s)
     // addresses, which escape what a page could take for markup) and a screenshot caption.
@@ -193,6 +203,17 @@ async fn hostile_text_is_shown_as_text_on_every_page(app: &TestApp) {
         assert!(
             page.contains("https://evil.example/"),
             "the links are shown"
+        );
+    }
+    for page in ["/packages/evilpkg", "/packages/evilpkg/releases/1.0.0"] {
+        let body = app.get(page, None).await.body;
+        let note = body
+            .split_once("data-testid=\"yank-note\"")
+            .map(|(_, rest)| rest.split_once("</p>").map_or(rest, |(note, _)| note))
+            .unwrap_or_default();
+        assert!(
+            note.contains(SHOWN),
+            "{page}: the yank's reason is shown as text: {note:?}"
         );
     }
     let team_settings = app.get("/teams/evil/settings", Some(&cookie)).await.body;

@@ -1,0 +1,332 @@
+//! `/store/v1/admin`: what the store's staff do (moderators and admins; a token needs the
+//! `manage` scope and no team restriction), and yanks, which a resource's team does too. Who is
+//! staff is decided by [`access::require_staff`]; every action is written to the moderation log.
+
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::Json;
+use serde::{Deserialize, Serialize};
+
+use super::auth::{Authorized, Manage, ReadAccount};
+use super::resources::resource;
+use super::JsonBody;
+use crate::access::{self, Staff};
+use crate::db;
+use crate::error::{AppError, ErrorBody, ErrorCode};
+use crate::moderation::service as moderation;
+use crate::moderation::{LogEntry, SiteRole, Suspension, Takedown, TakedownKind};
+use crate::resources::releases::{self, YankBy};
+use crate::resources::{service as resources, ReleaseInfo, ResourceInfo};
+use crate::state::AppState;
+
+/// The caller as staff with at least `role`.
+async fn staff(
+    state: &AppState,
+    caller: &Authorized<Manage>,
+    role: SiteRole,
+) -> Result<Staff, AppError> {
+    access::require_staff(&state.pool, caller.permit(), role).await
+}
+
+#[utoipa::path(get, path = "/admin/log", tag = "moderation", security(("token" = ["manage"]), ("session" = [])),
+    responses((status = 200, body = Vec<LogEntry>), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
+/// `GET /store/v1/admin/log`: the moderation log, newest first (moderators and admins).
+pub async fn moderation_log(
+    State(state): State<AppState>,
+    caller: Authorized<Manage>,
+) -> Result<Json<Vec<LogEntry>>, AppError> {
+    staff(&state, &caller, SiteRole::Moderator).await?;
+    Ok(Json(moderation::log(&state.pool).await?))
+}
+
+#[utoipa::path(get, path = "/teams/{name}/moderation", tag = "moderation", security(("token" = []), ("session" = [])), params(("name" = String, Path)),
+    responses((status = 200, body = Vec<LogEntry>), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+/// `GET /store/v1/teams/{name}/moderation`: what the staff did to the team's resources and
+/// releases, and why (its members).
+pub async fn team_moderation_log(
+    State(state): State<AppState>,
+    caller: Authorized<ReadAccount>,
+    Path(name): Path<String>,
+) -> Result<Json<Vec<LogEntry>>, AppError> {
+    Ok(Json(
+        moderation::team_log(&state.pool, caller.actor(), &name).await?,
+    ))
+}
+
+/// Body of `PUT /store/v1/admin/users/{username}/role`.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+pub struct GrantRole {
+    /// `moderator` or `admin`.
+    pub role: String,
+}
+
+/// A user's site role, as granting answers it.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct UserRole {
+    pub username: String,
+    pub role: SiteRole,
+}
+
+#[utoipa::path(put, path = "/admin/users/{username}/role", tag = "moderation", security(("token" = ["manage"]), ("session" = [])), params(("username" = String, Path)), request_body = GrantRole,
+    responses((status = 200, body = UserRole), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+/// `PUT /store/v1/admin/users/{username}/role`: give a user a site role (admins).
+pub async fn grant_role(
+    State(state): State<AppState>,
+    caller: Authorized<Manage>,
+    Path(username): Path<String>,
+    JsonBody(body): JsonBody<GrantRole>,
+) -> Result<Json<UserRole>, AppError> {
+    let staff = staff(&state, &caller, SiteRole::Admin).await?;
+    let role = SiteRole::parse(body.role.trim())
+        .map_err(|e| AppError::field(ErrorCode::InvalidSiteRole, "role", e))?;
+    moderation::grant(&state.pool, &staff, &username, role, db::now()).await?;
+    Ok(Json(UserRole { username, role }))
+}
+
+#[utoipa::path(delete, path = "/admin/users/{username}/role", tag = "moderation", security(("token" = ["manage"]), ("session" = [])), params(("username" = String, Path)),
+    responses((status = 204), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+/// `DELETE /store/v1/admin/users/{username}/role`: take a user's site role away (admins).
+pub async fn revoke_role(
+    State(state): State<AppState>,
+    caller: Authorized<Manage>,
+    Path(username): Path<String>,
+) -> Result<StatusCode, AppError> {
+    let staff = staff(&state, &caller, SiteRole::Admin).await?;
+    moderation::revoke(&state.pool, &staff, &username, db::now()).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Body of `PUT /store/v1/admin/users/{username}/suspension`.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+pub struct Suspend {
+    /// Why; the account is told.
+    pub reason: String,
+    /// When it ends (Unix seconds); leave it out to suspend for good.
+    pub ends_at: Option<i64>,
+}
+
+#[utoipa::path(put, path = "/admin/users/{username}/suspension", tag = "moderation", security(("token" = ["manage"]), ("session" = [])), params(("username" = String, Path)), request_body = Suspend,
+    responses((status = 200, body = Suspension), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+/// `PUT /store/v1/admin/users/{username}/suspension`: suspend an account, for a time or for good
+/// (moderators and admins). Its sessions end and its tokens answer `401 account-suspended`.
+pub async fn suspend_user(
+    State(state): State<AppState>,
+    caller: Authorized<Manage>,
+    Path(username): Path<String>,
+    JsonBody(body): JsonBody<Suspend>,
+) -> Result<Json<Suspension>, AppError> {
+    let staff = staff(&state, &caller, SiteRole::Moderator).await?;
+    let suspension = moderation::suspend(
+        &state.pool,
+        &staff,
+        &username,
+        &body.reason,
+        body.ends_at,
+        db::now(),
+    )
+    .await?;
+    Ok(Json(suspension))
+}
+
+/// Query of the requests that undo a staff action.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+pub struct Undo {
+    /// Why, for the moderation log (optional).
+    pub reason: Option<String>,
+}
+
+#[utoipa::path(delete, path = "/admin/users/{username}/suspension", tag = "moderation", security(("token" = ["manage"]), ("session" = [])), params(("username" = String, Path), Undo),
+    responses((status = 204), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+/// `DELETE /store/v1/admin/users/{username}/suspension`: lift a suspension (moderators and admins).
+pub async fn lift_suspension(
+    State(state): State<AppState>,
+    caller: Authorized<Manage>,
+    Path(username): Path<String>,
+    Query(undo): Query<Undo>,
+) -> Result<StatusCode, AppError> {
+    let staff = staff(&state, &caller, SiteRole::Moderator).await?;
+    let reason = undo.reason.unwrap_or_default();
+    moderation::lift_suspension(&state.pool, &staff, &username, &reason, db::now()).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Body of the takedown requests.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+pub struct TakeDown {
+    /// Why; shown to everyone who reaches it.
+    pub reason: String,
+    /// For legal reasons: `451` instead of `410`.
+    #[serde(default)]
+    pub legal: bool,
+}
+
+impl TakeDown {
+    fn takedown(&self) -> Takedown {
+        Takedown {
+            kind: if self.legal {
+                TakedownKind::Legal
+            } else {
+                TakedownKind::Gone
+            },
+            reason: self.reason.trim().to_string(),
+        }
+    }
+}
+
+#[utoipa::path(put, path = "/admin/{kind}/{name}/takedown", tag = "moderation", security(("token" = ["manage"]), ("session" = [])), params(("kind" = String, Path, description = "packages or assets"), ("name" = String, Path)), request_body = TakeDown,
+    responses((status = 200, body = ResourceInfo), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+/// `PUT /store/v1/admin/{type}/{name}/takedown`: take a resource down (moderators and admins).
+pub async fn take_down_resource(
+    State(state): State<AppState>,
+    caller: Authorized<Manage>,
+    Path((kind, name)): Path<(String, String)>,
+    JsonBody(body): JsonBody<TakeDown>,
+) -> Result<Json<ResourceInfo>, AppError> {
+    let staff = staff(&state, &caller, SiteRole::Moderator).await?;
+    let found = resource(&state, &kind, &name).await?;
+    let takedown = body.takedown();
+    moderation::set_resource_takedown(
+        &state.pool,
+        &staff,
+        &found,
+        Some(&takedown),
+        &body.reason,
+        db::now(),
+    )
+    .await?;
+    let found = resource(&state, &kind, &name).await?;
+    Ok(Json(resources::info(&state.pool, &found).await?))
+}
+
+#[utoipa::path(delete, path = "/admin/{kind}/{name}/takedown", tag = "moderation", security(("token" = ["manage"]), ("session" = [])), params(("kind" = String, Path, description = "packages or assets"), ("name" = String, Path), Undo),
+    responses((status = 204), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+/// `DELETE /store/v1/admin/{type}/{name}/takedown`: restore a resource (moderators and admins).
+pub async fn restore_resource(
+    State(state): State<AppState>,
+    caller: Authorized<Manage>,
+    Path((kind, name)): Path<(String, String)>,
+    Query(undo): Query<Undo>,
+) -> Result<StatusCode, AppError> {
+    let staff = staff(&state, &caller, SiteRole::Moderator).await?;
+    let found = resource(&state, &kind, &name).await?;
+    let reason = undo.reason.unwrap_or_default();
+    moderation::set_resource_takedown(&state.pool, &staff, &found, None, &reason, db::now())
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[utoipa::path(put, path = "/admin/{kind}/{name}/releases/{version}/takedown", tag = "moderation", security(("token" = ["manage"]), ("session" = [])), params(("kind" = String, Path, description = "packages or assets"), ("name" = String, Path), ("version" = String, Path)), request_body = TakeDown,
+    responses((status = 200, body = ReleaseInfo), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+/// `PUT /store/v1/admin/{type}/{name}/releases/{version}/takedown`: take a release down
+/// (moderators and admins).
+pub async fn take_down_release(
+    State(state): State<AppState>,
+    caller: Authorized<Manage>,
+    Path((kind, name, version)): Path<(String, String, String)>,
+    JsonBody(body): JsonBody<TakeDown>,
+) -> Result<Json<ReleaseInfo>, AppError> {
+    let staff = staff(&state, &caller, SiteRole::Moderator).await?;
+    let found = resource(&state, &kind, &name).await?;
+    let takedown = body.takedown();
+    moderation::set_release_takedown(
+        &state.pool,
+        &staff,
+        &found,
+        &version,
+        Some(&takedown),
+        &body.reason,
+        db::now(),
+    )
+    .await?;
+    Ok(Json(
+        releases::find(&state.pool, &found, &version, true)
+            .await?
+            .info(),
+    ))
+}
+
+#[utoipa::path(delete, path = "/admin/{kind}/{name}/releases/{version}/takedown", tag = "moderation", security(("token" = ["manage"]), ("session" = [])), params(("kind" = String, Path, description = "packages or assets"), ("name" = String, Path), ("version" = String, Path), Undo),
+    responses((status = 204), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+/// `DELETE /store/v1/admin/{type}/{name}/releases/{version}/takedown`: restore a release
+/// (moderators and admins).
+pub async fn restore_release(
+    State(state): State<AppState>,
+    caller: Authorized<Manage>,
+    Path((kind, name, version)): Path<(String, String, String)>,
+    Query(undo): Query<Undo>,
+) -> Result<StatusCode, AppError> {
+    let staff = staff(&state, &caller, SiteRole::Moderator).await?;
+    let found = resource(&state, &kind, &name).await?;
+    let reason = undo.reason.unwrap_or_default();
+    moderation::set_release_takedown(
+        &state.pool,
+        &staff,
+        &found,
+        &version,
+        None,
+        &reason,
+        db::now(),
+    )
+    .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Body of `PUT …/releases/{version}/yank`.
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
+pub struct YankRelease {
+    /// Why (optional), shown beside the release.
+    #[serde(default)]
+    pub reason: String,
+}
+
+/// Who yanks: the staff when the caller is staff, else the team (whose role the service checks).
+async fn yanker(state: &AppState, caller: &Authorized<Manage>) -> Result<Option<Staff>, AppError> {
+    match staff(state, caller, SiteRole::Moderator).await {
+        Ok(staff) => Ok(Some(staff)),
+        Err(AppError::Forbidden { .. }) => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
+#[utoipa::path(put, path = "/{kind}/{name}/releases/{version}/yank", tag = "releases", security(("token" = ["manage"]), ("session" = [])), params(("kind" = String, Path, description = "packages or assets"), ("name" = String, Path), ("version" = String, Path)), request_body = YankRelease,
+    responses((status = 200, body = ReleaseInfo), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+/// `PUT /store/v1/{type}/{name}/releases/{version}/yank`: yank a published release (the team's
+/// developers and above, and the staff). It stays downloadable by its version but is never the
+/// latest.
+pub async fn yank_release(
+    State(state): State<AppState>,
+    caller: Authorized<Manage>,
+    Path((kind, name, version)): Path<(String, String, String)>,
+    JsonBody(body): JsonBody<YankRelease>,
+) -> Result<Json<ReleaseInfo>, AppError> {
+    set_yanked(&state, &caller, &kind, &name, &version, Some(&body.reason)).await
+}
+
+#[utoipa::path(delete, path = "/{kind}/{name}/releases/{version}/yank", tag = "releases", security(("token" = ["manage"]), ("session" = [])), params(("kind" = String, Path, description = "packages or assets"), ("name" = String, Path), ("version" = String, Path)),
+    responses((status = 200, body = ReleaseInfo), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+/// `DELETE /store/v1/{type}/{name}/releases/{version}/yank`: take a yank back.
+pub async fn unyank_release(
+    State(state): State<AppState>,
+    caller: Authorized<Manage>,
+    Path((kind, name, version)): Path<(String, String, String)>,
+) -> Result<Json<ReleaseInfo>, AppError> {
+    set_yanked(&state, &caller, &kind, &name, &version, None).await
+}
+
+async fn set_yanked(
+    state: &AppState,
+    caller: &Authorized<Manage>,
+    kind: &str,
+    name: &str,
+    version: &str,
+    reason: Option<&str>,
+) -> Result<Json<ReleaseInfo>, AppError> {
+    let found = resource(state, kind, name).await?;
+    let staff = yanker(state, caller).await?;
+    let by = match &staff {
+        Some(staff) => YankBy::Staff(staff),
+        None => YankBy::Team(caller.actor()),
+    };
+    let release = releases::set_yanked(&state.pool, by, &found, version, reason, db::now()).await?;
+    Ok(Json(release))
+}

@@ -1,0 +1,110 @@
+//! Moderation: the store's staff (site roles), what they do and why (the moderation log),
+//! suspended accounts, yanked releases and takedowns. The types here are shared by the server and
+//! the browser; the rules are in [`service`], who may act in [`crate::access`].
+
+use serde::{Deserialize, Serialize};
+
+#[cfg(feature = "ssr")]
+pub mod service;
+
+/// A site-wide role, above any team role: staff see and act on every team's resources.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub enum SiteRole {
+    /// Answers reports, reviews releases, takes down resources and releases, suspends users.
+    Moderator,
+    /// Everything a moderator does, and also grants and revokes site roles and purges files.
+    Admin,
+}
+
+crate::validate::enum_names!(SiteRole, "site role", {
+    Admin => "admin",
+    Moderator => "moderator",
+});
+
+/// Why a taken-down resource or release is gone, which sets the status its pages and downloads
+/// answer with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub enum TakedownKind {
+    /// Removed by the staff: `410 Gone`.
+    Gone,
+    /// Removed for legal reasons: `451 Unavailable For Legal Reasons`.
+    Legal,
+}
+
+crate::validate::enum_names!(TakedownKind, "takedown kind", {
+    Gone => "gone",
+    Legal => "legal",
+});
+
+/// A takedown as the team and the staff see it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct Takedown {
+    pub kind: TakedownKind,
+    /// Shown to everyone who reaches the resource or release.
+    pub reason: String,
+}
+
+#[cfg(feature = "ssr")]
+impl Takedown {
+    /// The answer everyone but the team and the staff gets for `what` (a resource's name, or a
+    /// name and version): `410`, or `451` for legal reasons, with the reason.
+    pub fn refusal(&self, what: &str) -> crate::error::AppError {
+        let message = match self.kind {
+            TakedownKind::Gone => {
+                format!(
+                    "{what} was taken down by the store's staff: {}",
+                    self.reason
+                )
+            }
+            TakedownKind::Legal => {
+                format!("{what} is unavailable for legal reasons: {}", self.reason)
+            }
+        };
+        crate::error::AppError::TakenDown {
+            legal: self.kind == TakedownKind::Legal,
+            message,
+        }
+    }
+}
+
+/// A yanked release: still downloadable by its exact version, never chosen as the latest.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct Yank {
+    pub yanked_at: i64,
+    /// Why, in the author's or the staff's words (may be empty).
+    pub reason: String,
+}
+
+/// One line of the moderation log.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct LogEntry {
+    /// Who acted (a username, as it was).
+    pub actor: String,
+    /// What they did, such as `takedown` or `suspend`.
+    pub action: String,
+    /// What it was done to, such as `packages/drift 1.2.0` or `user alice`.
+    pub subject: String,
+    /// Why.
+    pub reason: String,
+    pub created_at: i64,
+}
+
+/// An account's suspension, as the account and the staff see it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct Suspension {
+    pub reason: String,
+    /// When it ends; `None` for good.
+    pub ends_at: Option<i64>,
+}
+
+/// Longest reason given for a staff action or a yank, in characters.
+pub const REASON_MAX: usize = 2_000;

@@ -1,0 +1,428 @@
+//! Moderation services: site roles, the moderation log and suspensions. Every function that acts
+//! takes the [`Staff`] that [`crate::access::require_staff`] made, and writes what it did to the
+//! log in the same transaction as the change.
+
+use super::{LogEntry, SiteRole, Suspension, Takedown, TakedownKind, REASON_MAX};
+use crate::access::Staff;
+use crate::accounts::user::User;
+use crate::dates::format_date;
+use crate::db::{new_id, Pool};
+use crate::error::{AppError, ErrorCode};
+use crate::resources::path_of_kind;
+use crate::resources::service::Resource;
+use crate::teams::service::{self as teams, Actor};
+use crate::teams::Role;
+
+crate::db::text_columns!(SiteRole, TakedownKind);
+
+/// Entries a log page holds at most.
+pub const LOG_PAGE: i64 = 100;
+
+/// Checks the reason of a staff action: at most [`REASON_MAX`] characters, and `required` for the
+/// actions whose reason the people concerned read (undoing one may go without). Returns it trimmed.
+pub fn check_reason(reason: &str, required: bool) -> Result<String, AppError> {
+    let reason = reason.trim();
+    if required && reason.is_empty() {
+        return Err(AppError::field(
+            ErrorCode::InvalidReason,
+            "reason",
+            "Give a reason: the people concerned read it.",
+        ));
+    }
+    if reason.chars().count() > REASON_MAX {
+        return Err(AppError::field(
+            ErrorCode::InvalidReason,
+            "reason",
+            format!("A reason has at most {REASON_MAX} characters."),
+        ));
+    }
+    Ok(reason.to_string())
+}
+
+/// Writes a line of the moderation log through `executor` (a transaction that makes the change it
+/// records). `team_id` names the team the entry concerns, which then sees it too.
+pub async fn record<'e>(
+    executor: impl sqlx::Executor<'e, Database = sqlx::Any>,
+    staff: &Staff,
+    action: &str,
+    subject: &str,
+    team_id: Option<&str>,
+    reason: &str,
+    now: i64,
+) -> Result<(), AppError> {
+    sqlx::query(
+        "INSERT INTO moderation_log (id, actor, action, subject, team_id, reason, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+    )
+    .bind(new_id())
+    .bind(staff.name())
+    .bind(action)
+    .bind(subject)
+    .bind(team_id)
+    .bind(reason)
+    .bind(now)
+    .execute(executor)
+    .await?;
+    Ok(())
+}
+
+/// The newest entries of the whole log (staff only), up to [`LOG_PAGE`].
+pub async fn log(pool: &Pool) -> Result<Vec<LogEntry>, AppError> {
+    Ok(sqlx::query_as(
+        "SELECT actor, action, subject, reason, created_at FROM moderation_log \
+         ORDER BY created_at DESC, id DESC LIMIT $1",
+    )
+    .bind(LOG_PAGE)
+    .fetch_all(pool)
+    .await?)
+}
+
+/// The newest entries that concern the team `team_name` (its members, in any role), up to
+/// [`LOG_PAGE`]: what the staff did to its resources and releases, and why.
+pub async fn team_log(
+    pool: &Pool,
+    actor: Actor<'_>,
+    team_name: &str,
+) -> Result<Vec<LogEntry>, AppError> {
+    let team = teams::find(pool, team_name)
+        .await?
+        .ok_or_else(|| AppError::NotFound(format!("There is no team named '{team_name}'.")))?;
+    teams::authorize(pool, actor, &team, Role::Member, "see what the staff did").await?;
+    Ok(sqlx::query_as(
+        "SELECT actor, action, subject, reason, created_at FROM moderation_log \
+         WHERE team_id = $1 ORDER BY created_at DESC, id DESC LIMIT $2",
+    )
+    .bind(&team.id)
+    .bind(LOG_PAGE)
+    .fetch_all(pool)
+    .await?)
+}
+
+/// The user named `username`; `404` when there is none.
+async fn user_named(pool: &Pool, username: &str) -> Result<User, AppError> {
+    sqlx::query_as("SELECT id, username, display_name, created_at FROM users WHERE username = $1")
+        .bind(username.trim().to_lowercase())
+        .fetch_optional(pool)
+        .await?
+        .ok_or_else(|| AppError::NotFound(format!("There is no user named {username}.")))
+}
+
+/// Gives `username` the site role `role` (admins, and the command line), replacing any other.
+pub async fn grant(
+    pool: &Pool,
+    staff: &Staff,
+    username: &str,
+    role: SiteRole,
+    now: i64,
+) -> Result<(), AppError> {
+    require_admin(staff)?;
+    let user = user_named(pool, username).await?;
+    let mut tx = pool.begin().await?;
+    sqlx::query(
+        "INSERT INTO site_roles (user_id, role, granted_at) VALUES ($1, $2, $3) \
+         ON CONFLICT (user_id) DO UPDATE SET role = excluded.role, granted_at = excluded.granted_at",
+    )
+    .bind(&user.id)
+    .bind(role.as_str())
+    .bind(now)
+    .execute(&mut *tx)
+    .await?;
+    let subject = format!("user {}", user.username);
+    record(
+        &mut *tx,
+        staff,
+        "grant-role",
+        &subject,
+        None,
+        role.as_str(),
+        now,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Takes `username`'s site role away (admins, and the command line). Returns whether they had one.
+pub async fn revoke(
+    pool: &Pool,
+    staff: &Staff,
+    username: &str,
+    now: i64,
+) -> Result<bool, AppError> {
+    require_admin(staff)?;
+    let user = user_named(pool, username).await?;
+    if staff.is(&user.id) {
+        return Err(AppError::forbidden(
+            "Admins cannot take their own role away: another admin, or the command line, can.",
+        ));
+    }
+    let mut tx = pool.begin().await?;
+    let removed = sqlx::query("DELETE FROM site_roles WHERE user_id = $1")
+        .bind(&user.id)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+    if removed > 0 {
+        let subject = format!("user {}", user.username);
+        record(&mut *tx, staff, "revoke-role", &subject, None, "", now).await?;
+    }
+    tx.commit().await?;
+    Ok(removed > 0)
+}
+
+fn require_admin(staff: &Staff) -> Result<(), AppError> {
+    if staff.role() < SiteRole::Admin {
+        return Err(AppError::forbidden("Only the store's admins may do this."));
+    }
+    Ok(())
+}
+
+/// The suspension of `user_id` in force at `now`, if any.
+pub async fn active_suspension(
+    pool: &Pool,
+    user_id: &str,
+    now: i64,
+) -> Result<Option<Suspension>, AppError> {
+    let row: Option<(String, Option<i64>)> = sqlx::query_as(
+        "SELECT reason, ends_at FROM suspensions \
+         WHERE user_id = $1 AND (ends_at IS NULL OR ends_at > $2)",
+    )
+    .bind(user_id)
+    .bind(now)
+    .fetch_optional(pool)
+    .await?;
+    Ok(row.map(|(reason, ends_at)| Suspension { reason, ends_at }))
+}
+
+/// The sentence a suspended account is told: why, and until when.
+pub fn suspension_message(suspension: &Suspension) -> String {
+    match suspension.ends_at {
+        Some(ends_at) => format!(
+            "This account is suspended until {}: {}",
+            format_date(ends_at),
+            suspension.reason
+        ),
+        None => format!("This account is suspended: {}", suspension.reason),
+    }
+}
+
+/// The error a suspended account gets: `401 account-suspended`.
+pub fn suspended(suspension: &Suspension) -> AppError {
+    AppError::Unauthorized {
+        code: ErrorCode::AccountSuspended,
+        message: suspension_message(suspension),
+    }
+}
+
+/// Suspends `username` until `ends_at` (`None`: for good), with a reason the account is told. Its
+/// sessions end at once and its tokens stop working; its resources stay up. Moderators suspend
+/// users without a site role; admins suspend moderators too; nobody suspends an admin (revoke the
+/// role first) or themselves.
+pub async fn suspend(
+    pool: &Pool,
+    staff: &Staff,
+    username: &str,
+    reason: &str,
+    ends_at: Option<i64>,
+    now: i64,
+) -> Result<Suspension, AppError> {
+    let reason = check_reason(reason, true)?;
+    if ends_at.is_some_and(|ends_at| ends_at <= now) {
+        return Err(AppError::field(
+            ErrorCode::InvalidExpiry,
+            "ends_at",
+            "A suspension ends in the future (leave the end out to suspend for good).",
+        ));
+    }
+    let user = user_named(pool, username).await?;
+    if staff.is(&user.id) {
+        return Err(AppError::forbidden("Staff cannot suspend themselves."));
+    }
+    match crate::access::site_role(pool, &user.id).await? {
+        Some(SiteRole::Admin) => {
+            return Err(AppError::forbidden(
+                "Admins cannot be suspended: take the admin role away first.",
+            ))
+        }
+        Some(SiteRole::Moderator) if staff.role() < SiteRole::Admin => {
+            return Err(AppError::forbidden(
+                "Only the store's admins may suspend a moderator.",
+            ))
+        }
+        _ => {}
+    }
+    let mut tx = pool.begin().await?;
+    sqlx::query(
+        "INSERT INTO suspensions (user_id, reason, ends_at, suspended_by, created_at) \
+         VALUES ($1, $2, $3, $4, $5) ON CONFLICT (user_id) DO UPDATE SET reason = excluded.reason, \
+         ends_at = excluded.ends_at, suspended_by = excluded.suspended_by, \
+         created_at = excluded.created_at",
+    )
+    .bind(&user.id)
+    .bind(&reason)
+    .bind(ends_at)
+    .bind(staff.name())
+    .bind(now)
+    .execute(&mut *tx)
+    .await?;
+    sqlx::query("DELETE FROM sessions WHERE user_id = $1")
+        .bind(&user.id)
+        .execute(&mut *tx)
+        .await?;
+    let until = ends_at.map_or_else(
+        || "for good".to_string(),
+        |t| format!("until {}", format_date(t)),
+    );
+    let subject = format!("user {}", user.username);
+    let line = format!("{until}: {reason}");
+    record(&mut *tx, staff, "suspend", &subject, None, &line, now).await?;
+    tx.commit().await?;
+    Ok(Suspension { reason, ends_at })
+}
+
+/// Lifts `username`'s suspension. Returns whether there was one.
+pub async fn lift_suspension(
+    pool: &Pool,
+    staff: &Staff,
+    username: &str,
+    reason: &str,
+    now: i64,
+) -> Result<bool, AppError> {
+    let reason = check_reason(reason, false)?;
+    let user = user_named(pool, username).await?;
+    let mut tx = pool.begin().await?;
+    let lifted = sqlx::query("DELETE FROM suspensions WHERE user_id = $1")
+        .bind(&user.id)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+    if lifted > 0 {
+        let subject = format!("user {}", user.username);
+        record(
+            &mut *tx,
+            staff,
+            "lift-suspension",
+            &subject,
+            None,
+            &reason,
+            now,
+        )
+        .await?;
+    }
+    tx.commit().await?;
+    Ok(lifted > 0)
+}
+
+/// Takes a resource down (`Some`) or restores it (`None`, with `reason` saying why). A resource
+/// taken down is in no listing and no search, and its pages, releases and downloads answer `410`
+/// (`451` for legal reasons) with the reason to everyone but its team and the staff. Its files
+/// are kept.
+pub async fn set_resource_takedown(
+    pool: &Pool,
+    staff: &Staff,
+    resource: &Resource,
+    takedown: Option<&Takedown>,
+    reason: &str,
+    now: i64,
+) -> Result<(), AppError> {
+    let reason = check_reason(reason, takedown.is_some())?;
+    let mut tx = pool.begin().await?;
+    sqlx::query("UPDATE resources SET takedown = $1, takedown_reason = $2 WHERE id = $3")
+        .bind(takedown.map(|t| t.kind.as_str()))
+        .bind(takedown.map(|_| reason.as_str()))
+        .bind(&resource.id)
+        .execute(&mut *tx)
+        .await?;
+    let subject = format!("{}/{}", path_of_kind(resource.kind), resource.name);
+    let action = takedown_action(takedown);
+    let team = Some(resource.team_id.as_str());
+    record(&mut *tx, staff, action, &subject, team, &reason, now).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// The log's name for taking down (`Some`) or restoring (`None`).
+fn takedown_action(takedown: Option<&Takedown>) -> &'static str {
+    match takedown.map(|t| t.kind) {
+        Some(TakedownKind::Gone) => "takedown",
+        Some(TakedownKind::Legal) => "legal-takedown",
+        None => "restore",
+    }
+}
+
+/// Takes one release down (`Some`) or restores it (`None`): hidden from its resource's release
+/// list, never the latest, and `410` (`451`) with the reason for everyone but the team and the
+/// staff. `404` when the resource has no release `version`.
+pub async fn set_release_takedown(
+    pool: &Pool,
+    staff: &Staff,
+    resource: &Resource,
+    version: &str,
+    takedown: Option<&Takedown>,
+    reason: &str,
+    now: i64,
+) -> Result<(), AppError> {
+    let reason = check_reason(reason, takedown.is_some())?;
+    let mut tx = pool.begin().await?;
+    let changed = sqlx::query(
+        "UPDATE releases SET takedown = $1, takedown_reason = $2 \
+         WHERE resource_id = $3 AND version = $4",
+    )
+    .bind(takedown.map(|t| t.kind.as_str()))
+    .bind(takedown.map(|_| reason.as_str()))
+    .bind(&resource.id)
+    .bind(version)
+    .execute(&mut *tx)
+    .await?
+    .rows_affected();
+    if changed == 0 {
+        return Err(AppError::NotFound(format!(
+            "{} has no release {version}.",
+            resource.name
+        )));
+    }
+    let subject = format!(
+        "{}/{} {version}",
+        path_of_kind(resource.kind),
+        resource.name
+    );
+    let action = takedown_action(takedown);
+    let team = Some(resource.team_id.as_str());
+    record(&mut *tx, staff, action, &subject, team, &reason, now).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reasons_are_required_and_bounded() {
+        assert_eq!(check_reason("  malware \n", true).unwrap(), "malware");
+        assert_eq!(
+            check_reason(" \n", true).unwrap_err().body().code,
+            ErrorCode::InvalidReason
+        );
+        assert_eq!(check_reason(" \n", false).unwrap(), "");
+        assert!(check_reason(&"x".repeat(REASON_MAX), true).is_ok());
+        assert!(check_reason(&"x".repeat(REASON_MAX + 1), false).is_err());
+    }
+
+    #[test]
+    fn suspended_accounts_are_told_why_and_until_when() {
+        let until = suspension_message(&Suspension {
+            reason: "spam".into(),
+            ends_at: Some(1_800_000_000),
+        });
+        assert!(
+            until.contains("until 2027-01-15") && until.ends_with(": spam"),
+            "{until}"
+        );
+        let for_good = suspension_message(&Suspension {
+            reason: "malware".into(),
+            ends_at: None,
+        });
+        assert_eq!(for_good, "This account is suspended: malware");
+    }
+}

@@ -1,0 +1,767 @@
+//! Moderation (issue #16) over the HTTP API, on SQLite and Postgres: who may do each staff action
+//! (anonymous, a user, a team member, a team owner, a moderator, an admin; with tokens and with
+//! sessions), takedowns (410 and 451 for everyone but the team and the staff, gone from listings
+//! and search, restored), yanks (never the latest, still downloadable by version) and suspensions
+//! (sessions end, tokens stop, log-ins are refused with the reason).
+
+mod common;
+
+use axum::body::Body;
+use axum::http::{header, Request};
+use common::{zip, TestApp, TestResponse};
+use nanos_store::access::Staff;
+use nanos_store::db;
+use nanos_store::moderation::service as moderation;
+use nanos_store::moderation::SiteRole;
+use nanos_store::teams::Role;
+use nanos_store::tokens::Scope;
+use serde_json::{json, Value};
+
+fn package(version: &str) -> Vec<u8> {
+    let manifest = format!(
+        "[meta]\ntitle = \"Sandbox\"\nauthor = \"me\"\nversion = \"{version}\"\n[game_mode]\n"
+    );
+    zip(&[
+        ("Package.toml", &manifest),
+        ("Server/Index.lua", &format!("print('{version}')")),
+    ])
+}
+
+/// Who calls, and how.
+#[derive(Debug, Clone)]
+enum Credential {
+    Anonymous,
+    Token(String),
+    Session(String),
+}
+
+/// A person of the matrix: their name and both their credentials.
+struct Person {
+    name: &'static str,
+    token: String,
+    session: String,
+}
+
+async fn login(app: &TestApp, username: &str) -> String {
+    let response = app
+        .call(
+            "/api/accounts/login",
+            &[
+                ("username", username),
+                ("password", "correct horse battery"),
+            ],
+            None,
+        )
+        .await;
+    assert_eq!(response.status, 200, "{}", response.body);
+    response.session_cookie().expect("a session cookie")
+}
+
+/// An API request with `credential` (a session's changes come from the store's own pages).
+async fn call(
+    app: &TestApp,
+    method: &str,
+    path: &str,
+    credential: &Credential,
+    body: Option<Value>,
+) -> TestResponse {
+    let mut request = Request::builder().method(method).uri(path);
+    match credential {
+        Credential::Anonymous => {}
+        Credential::Token(token) => {
+            request = request.header(header::AUTHORIZATION, format!("Token {token}"))
+        }
+        Credential::Session(cookie) => {
+            request = request
+                .header(header::COOKIE, cookie)
+                .header("sec-fetch-site", "same-origin")
+        }
+    }
+    let body = match body {
+        Some(json) => {
+            request = request.header(header::CONTENT_TYPE, "application/json");
+            Body::from(json.to_string())
+        }
+        None => Body::empty(),
+    };
+    app.send(request.body(body).expect("request")).await
+}
+
+fn code(response: &TestResponse) -> String {
+    serde_json::from_str::<Value>(&response.body)
+        .ok()
+        .and_then(|b| b["error"].as_str().map(str::to_string))
+        .unwrap_or_default()
+}
+
+/// `studio` owned by `owner`, with `member` (a member) and `dev` (a developer); `sandbox`, a
+/// package of `studio`, with the published stable releases 1.0.0 and 1.1.0 and the draft 2.0.0;
+/// `user` in no team; `moderator` and `admin` with those site roles; `victim`, to suspend.
+/// Returns the people, and the owner's token with every scope.
+async fn world(app: &TestApp) -> (Vec<Person>, String) {
+    let owner = app.create_user("owner").await;
+    app.create_team(&owner, "studio").await;
+    for (name, role) in [("member", Role::Member), ("dev", Role::Developer)] {
+        app.create_user(name).await;
+        app.add_member(&owner, "studio", name, role).await;
+    }
+    for name in ["user", "moderator", "admin", "victim", "helper"] {
+        app.create_user(name).await;
+    }
+    let operator = Staff::operator();
+    for (name, role) in [
+        ("moderator", SiteRole::Moderator),
+        ("admin", SiteRole::Admin),
+    ] {
+        moderation::grant(&app.state.pool, &operator, name, role, db::now())
+            .await
+            .expect("grant");
+    }
+    let all = app.create_token(&owner, &Scope::ALL, None).await;
+    let created = app
+        .api(
+            "POST",
+            "/store/v1/packages",
+            Some(&format!("Token {all}")),
+            Some(json!({"name": "sandbox", "team": "studio", "title": "Sandbox", "category": "game-mode"})),
+        )
+        .await;
+    assert_eq!(created.status, 201, "{}", created.body);
+    for (version, publish) in [("1.0.0", "true"), ("1.1.0", "true"), ("2.0.0", "false")] {
+        let uploaded = app
+            .upload_release(
+                "packages",
+                "sandbox",
+                &all,
+                &package(version),
+                &[("publish", publish)],
+            )
+            .await;
+        assert_eq!(uploaded.status, 201, "{}", uploaded.body);
+    }
+    let mut people = Vec::new();
+    for name in ["user", "member", "owner", "moderator", "admin"] {
+        let user = sqlx::query_as::<_, nanos_store::accounts::service::User>(
+            "SELECT id, username, display_name, created_at FROM users WHERE username = $1",
+        )
+        .bind(name)
+        .fetch_one(&app.state.pool)
+        .await
+        .expect("user");
+        people.push(Person {
+            name,
+            token: app.create_token(&user, &Scope::ALL, None).await,
+            session: login(app, name).await,
+        });
+    }
+    (people, all)
+}
+
+/// One staff action: the request that does it and the one that undoes it (so that every caller
+/// meets the same state), and who may.
+struct Action {
+    what: &'static str,
+    method: &'static str,
+    path: &'static str,
+    body: Option<&'static str>,
+    undo: Option<(&'static str, &'static str)>,
+    allowed: &'static [&'static str],
+}
+
+const STAFF: &[&str] = &["moderator", "admin"];
+
+#[rustfmt::skip]
+const ACTIONS: &[Action] = &[
+    Action { what: "read the moderation log", method: "GET", path: "/store/v1/admin/log", body: None, undo: None, allowed: STAFF },
+    Action { what: "take a resource down", method: "PUT", path: "/store/v1/admin/packages/sandbox/takedown", body: Some(r#"{"reason": "malware"}"#), undo: Some(("DELETE", "/store/v1/admin/packages/sandbox/takedown")), allowed: STAFF },
+    Action { what: "take a release down", method: "PUT", path: "/store/v1/admin/packages/sandbox/releases/1.0.0/takedown", body: Some(r#"{"reason": "stolen", "legal": true}"#), undo: Some(("DELETE", "/store/v1/admin/packages/sandbox/releases/1.0.0/takedown")), allowed: STAFF },
+    Action { what: "suspend a user", method: "PUT", path: "/store/v1/admin/users/victim/suspension", body: Some(r#"{"reason": "spam"}"#), undo: Some(("DELETE", "/store/v1/admin/users/victim/suspension")), allowed: STAFF },
+    Action { what: "grant a site role", method: "PUT", path: "/store/v1/admin/users/helper/role", body: Some(r#"{"role": "moderator"}"#), undo: Some(("DELETE", "/store/v1/admin/users/helper/role")), allowed: &["admin"] },
+    Action { what: "yank a release", method: "PUT", path: "/store/v1/packages/sandbox/releases/1.1.0/yank", body: Some(r#"{"reason": "crashes"}"#), undo: Some(("DELETE", "/store/v1/packages/sandbox/releases/1.1.0/yank")), allowed: &["owner", "moderator", "admin"] },
+    Action { what: "read the team's moderation entries", method: "GET", path: "/store/v1/teams/studio/moderation", body: None, undo: None, allowed: &["member", "owner"] },
+];
+
+async fn every_staff_action_is_allowed_to_exactly_who_may(app: &TestApp) {
+    let (people, _) = world(app).await;
+    for action in ACTIONS {
+        let body = action
+            .body
+            .map(|b| serde_json::from_str::<Value>(b).unwrap());
+        let anonymous = call(
+            app,
+            action.method,
+            action.path,
+            &Credential::Anonymous,
+            body.clone(),
+        )
+        .await;
+        assert_eq!(
+            anonymous.status, 401,
+            "anonymous may not {}: {}",
+            action.what, anonymous.body
+        );
+        for person in &people {
+            for credential in [
+                Credential::Token(person.token.clone()),
+                Credential::Session(person.session.clone()),
+            ] {
+                let who = format!("{} ({credential:?})", person.name);
+                let response =
+                    call(app, action.method, action.path, &credential, body.clone()).await;
+                if action.allowed.contains(&person.name) {
+                    assert!(
+                        response.status.is_success(),
+                        "{who} may {}: {} {}",
+                        action.what,
+                        response.status,
+                        response.body
+                    );
+                    if let Some((method, path)) = action.undo {
+                        let undone = call(app, method, path, &credential, None).await;
+                        assert!(undone.status.is_success(), "{who} undoes: {}", undone.body);
+                    }
+                } else {
+                    assert_eq!(
+                        response.status, 403,
+                        "{who} may not {}: {}",
+                        action.what, response.body
+                    );
+                    assert_eq!(code(&response), "forbidden", "{who}: {}", action.what);
+                }
+            }
+        }
+    }
+    // Every action that was allowed is in the log, with who did it; the team sees its own part.
+    let admin = &people[4];
+    let log = call(
+        app,
+        "GET",
+        "/store/v1/admin/log",
+        &Credential::Token(admin.token.clone()),
+        None,
+    )
+    .await;
+    let entries = log.json();
+    let entries = entries.as_array().expect("a list");
+    for (action, subject) in [
+        ("takedown", "packages/sandbox"),
+        ("restore", "packages/sandbox"),
+        ("legal-takedown", "packages/sandbox 1.0.0"),
+        ("suspend", "user victim"),
+        ("lift-suspension", "user victim"),
+        ("grant-role", "user helper"),
+        ("revoke-role", "user helper"),
+        ("yank", "packages/sandbox 1.1.0"),
+    ] {
+        assert!(
+            entries
+                .iter()
+                .any(|e| e["action"] == action && e["subject"] == subject),
+            "{action} {subject} is in the log: {entries:?}"
+        );
+    }
+    let owner = &people[2];
+    let team = call(
+        app,
+        "GET",
+        "/store/v1/teams/studio/moderation",
+        &Credential::Token(owner.token.clone()),
+        None,
+    )
+    .await;
+    let team = team.json();
+    let team = team.as_array().expect("a list");
+    assert!(team
+        .iter()
+        .any(|e| e["action"] == "takedown" && e["reason"] == "malware"));
+    assert!(
+        team.iter().all(|e| !e["subject"]
+            .as_str()
+            .unwrap_or_default()
+            .starts_with("user ")),
+        "the team sees only what concerns it: {team:?}"
+    );
+}
+
+async fn takedowns_hide_from_all_but_the_team_and_the_staff(app: &TestApp) {
+    let (people, _) = world(app).await;
+    let moderator = Credential::Token(people[3].token.clone());
+    let owner = Credential::Token(people[2].token.clone());
+    let user = Credential::Token(people[0].token.clone());
+    let down = call(
+        app,
+        "PUT",
+        "/store/v1/admin/packages/sandbox/takedown",
+        &moderator,
+        Some(json!({"reason": "  <script>alert(1)</script> ships a miner  "})),
+    )
+    .await;
+    assert_eq!(down.status, 200, "{}", down.body);
+    assert_eq!(down.json()["takedown"]["kind"], "gone");
+    let reason = "<script>alert(1)</script> ships a miner";
+    for path in [
+        "/store/v1/packages/sandbox",
+        "/store/v1/packages/sandbox/releases",
+        "/store/v1/packages/sandbox/releases/1.0.0",
+        "/store/v1/packages/sandbox/releases/1.0.0/download",
+        "/store/v1/packages/sandbox/download",
+    ] {
+        for who in [&Credential::Anonymous, &user] {
+            let response = call(app, "GET", path, who, None).await;
+            assert_eq!(
+                response.status, 410,
+                "{path} for {who:?}: {}",
+                response.body
+            );
+            assert_eq!(code(&response), "taken-down");
+            assert!(response.json()["message"]
+                .as_str()
+                .unwrap()
+                .contains(reason));
+        }
+        for who in [&owner, &moderator] {
+            let response = call(app, "GET", path, who, None).await;
+            assert_eq!(
+                response.status, 200,
+                "{path} for {who:?}: {}",
+                response.body
+            );
+        }
+    }
+    let seen = call(app, "GET", "/store/v1/packages/sandbox", &owner, None).await;
+    assert_eq!(seen.json()["takedown"]["reason"], reason);
+    // Gone from listings and search, for everyone.
+    for query in ["", "?q=sandbox", "?team=studio", "?sort=downloads"] {
+        let listing = call(
+            app,
+            "GET",
+            &format!("/store/v1/packages{query}"),
+            &owner,
+            None,
+        )
+        .await;
+        assert_eq!(listing.json()["total"], 0, "{query}: {}", listing.body);
+    }
+    // The page answers 410 with the reason, escaped.
+    let page = app.get("/packages/sandbox", None).await;
+    assert_eq!(page.status, 410);
+    assert!(page
+        .body
+        .contains("&lt;script&gt;alert(1)&lt;/script&gt; ships a miner"));
+    assert!(!page.body.contains("<script>alert(1)"));
+
+    // Legal reasons: 451.
+    let legal = call(
+        app,
+        "PUT",
+        "/store/v1/admin/packages/sandbox/takedown",
+        &moderator,
+        Some(json!({"reason": "a court order", "legal": true})),
+    )
+    .await;
+    assert_eq!(legal.status, 200, "{}", legal.body);
+    let response = call(
+        app,
+        "GET",
+        "/store/v1/packages/sandbox",
+        &Credential::Anonymous,
+        None,
+    )
+    .await;
+    assert_eq!(response.status, 451);
+    assert_eq!(code(&response), "unavailable-for-legal-reasons");
+    // A reason is required.
+    let bare = call(
+        app,
+        "PUT",
+        "/store/v1/admin/packages/sandbox/takedown",
+        &moderator,
+        Some(json!({"reason": " "})),
+    )
+    .await;
+    assert_eq!(bare.status, 422);
+    assert_eq!(code(&bare), "invalid-reason");
+
+    // Restored: back for everyone, in listings too.
+    let restored = call(
+        app,
+        "DELETE",
+        "/store/v1/admin/packages/sandbox/takedown?reason=cleared",
+        &moderator,
+        None,
+    )
+    .await;
+    assert_eq!(restored.status, 204, "{}", restored.body);
+    let back = call(
+        app,
+        "GET",
+        "/store/v1/packages/sandbox",
+        &Credential::Anonymous,
+        None,
+    )
+    .await;
+    assert_eq!(back.status, 200);
+    assert!(back.json().get("takedown").is_none());
+    let listing = call(
+        app,
+        "GET",
+        "/store/v1/packages?q=sandbox",
+        &Credential::Anonymous,
+        None,
+    )
+    .await;
+    assert_eq!(listing.json()["total"], 1);
+
+    // One release: 451 for it alone, out of the list and never the latest; the team still sees it.
+    let down = call(
+        app,
+        "PUT",
+        "/store/v1/admin/packages/sandbox/releases/1.1.0/takedown",
+        &moderator,
+        Some(json!({"reason": "stolen assets", "legal": true})),
+    )
+    .await;
+    assert_eq!(down.status, 200, "{}", down.body);
+    let release = call(
+        app,
+        "GET",
+        "/store/v1/packages/sandbox/releases/1.1.0",
+        &user,
+        None,
+    )
+    .await;
+    assert_eq!(release.status, 451, "{}", release.body);
+    assert!(release.body.contains("stolen assets"));
+    let list = call(
+        app,
+        "GET",
+        "/store/v1/packages/sandbox/releases",
+        &user,
+        None,
+    )
+    .await;
+    assert!(!list.body.contains("\"1.1.0\""), "{}", list.body);
+    let latest = call(
+        app,
+        "GET",
+        "/store/v1/packages/sandbox/download",
+        &Credential::Anonymous,
+        None,
+    )
+    .await;
+    assert_eq!(latest.status, 200);
+    assert_eq!(latest.body, String::from_utf8_lossy(&package("1.0.0")));
+    let resource = call(
+        app,
+        "GET",
+        "/store/v1/packages/sandbox",
+        &Credential::Anonymous,
+        None,
+    )
+    .await;
+    assert_eq!(resource.json()["latest_version"], "1.0.0");
+    let team = call(
+        app,
+        "GET",
+        "/store/v1/packages/sandbox/releases/1.1.0",
+        &owner,
+        None,
+    )
+    .await;
+    assert_eq!(team.status, 200);
+    assert_eq!(team.json()["takedown"]["kind"], "legal");
+    let missing = call(
+        app,
+        "PUT",
+        "/store/v1/admin/packages/sandbox/releases/9.9.9/takedown",
+        &moderator,
+        Some(json!({"reason": "x"})),
+    )
+    .await;
+    assert_eq!(missing.status, 404);
+}
+
+async fn yanked_releases_are_never_the_latest(app: &TestApp) {
+    let (people, all) = world(app).await;
+    let owner = Credential::Token(all);
+    let member = Credential::Token(people[1].token.clone());
+    // Yanking the newest: the channel download and the resource's latest go back to 1.0.0.
+    let yanked = call(
+        app,
+        "PUT",
+        "/store/v1/packages/sandbox/releases/1.1.0/yank",
+        &owner,
+        Some(json!({"reason": "crashes on start"})),
+    )
+    .await;
+    assert_eq!(yanked.status, 200, "{}", yanked.body);
+    assert_eq!(yanked.json()["yanked"]["reason"], "crashes on start");
+    let latest = call(
+        app,
+        "GET",
+        "/store/v1/packages/sandbox/download?channel=stable",
+        &Credential::Anonymous,
+        None,
+    )
+    .await;
+    assert_eq!(latest.status, 200);
+    assert_eq!(latest.body, String::from_utf8_lossy(&package("1.0.0")));
+    let resource = call(
+        app,
+        "GET",
+        "/store/v1/packages/sandbox",
+        &Credential::Anonymous,
+        None,
+    )
+    .await;
+    assert_eq!(resource.json()["latest_version"], "1.0.0");
+    // Still there, marked, and downloadable by its exact version (lock files keep working).
+    let exact = call(
+        app,
+        "GET",
+        "/store/v1/packages/sandbox/releases/1.1.0/download",
+        &Credential::Anonymous,
+        None,
+    )
+    .await;
+    assert_eq!(exact.status, 200);
+    assert_eq!(exact.body, String::from_utf8_lossy(&package("1.1.0")));
+    let listed = call(
+        app,
+        "GET",
+        "/store/v1/packages/sandbox/releases",
+        &Credential::Anonymous,
+        None,
+    )
+    .await;
+    let listed = listed.json();
+    let newest = &listed.as_array().unwrap()[0];
+    assert_eq!(newest["version"], "1.1.0");
+    assert!(newest["yanked"]["yanked_at"].as_i64().is_some());
+    // The page marks it.
+    let page = app.get("/packages/sandbox/releases/1.1.0", None).await;
+    assert!(
+        page.body.contains("data-testid=\"yanked\""),
+        "{}",
+        page.body
+    );
+    assert!(page.body.contains("crashes on start"));
+    // Only a published release can be yanked, and only by the team's developers (or staff).
+    let draft = call(
+        app,
+        "PUT",
+        "/store/v1/packages/sandbox/releases/2.0.0/yank",
+        &owner,
+        Some(json!({})),
+    )
+    .await;
+    assert_eq!(draft.status, 409);
+    assert_eq!(code(&draft), "release-not-published");
+    let refused = call(
+        app,
+        "PUT",
+        "/store/v1/packages/sandbox/releases/1.0.0/yank",
+        &member,
+        Some(json!({})),
+    )
+    .await;
+    assert_eq!(refused.status, 403);
+    // Every release yanked: no latest at all.
+    let both = call(
+        app,
+        "PUT",
+        "/store/v1/packages/sandbox/releases/1.0.0/yank",
+        &owner,
+        Some(json!({})),
+    )
+    .await;
+    assert_eq!(both.status, 200);
+    let none = call(
+        app,
+        "GET",
+        "/store/v1/packages/sandbox/download",
+        &Credential::Anonymous,
+        None,
+    )
+    .await;
+    assert_eq!(none.status, 404);
+    // Taking the yank back makes 1.1.0 the latest again.
+    let back = call(
+        app,
+        "DELETE",
+        "/store/v1/packages/sandbox/releases/1.1.0/yank",
+        &owner,
+        None,
+    )
+    .await;
+    assert_eq!(back.status, 200, "{}", back.body);
+    assert!(back.json().get("yanked").is_none());
+    let latest = call(
+        app,
+        "GET",
+        "/store/v1/packages/sandbox/download",
+        &Credential::Anonymous,
+        None,
+    )
+    .await;
+    assert_eq!(latest.body, String::from_utf8_lossy(&package("1.1.0")));
+}
+
+async fn suspended_accounts_lose_their_sessions_and_tokens(app: &TestApp) {
+    let (people, _) = world(app).await;
+    let moderator = Credential::Token(people[3].token.clone());
+    let admin = Credential::Token(people[4].token.clone());
+    let victim = sqlx::query_as::<_, nanos_store::accounts::service::User>(
+        "SELECT id, username, display_name, created_at FROM users WHERE username = 'victim'",
+    )
+    .fetch_one(&app.state.pool)
+    .await
+    .unwrap();
+    let token = Credential::Token(app.create_token(&victim, &Scope::ALL, None).await);
+    let session = Credential::Session(login(app, "victim").await);
+    for who in [&token, &session] {
+        assert_eq!(
+            call(app, "GET", "/store/v1/user/me", who, None)
+                .await
+                .status,
+            200
+        );
+    }
+    let until = db::now() + 7 * 86_400;
+    let suspended = call(
+        app,
+        "PUT",
+        "/store/v1/admin/users/victim/suspension",
+        &moderator,
+        Some(json!({"reason": "spam in every changelog", "ends_at": until})),
+    )
+    .await;
+    assert_eq!(suspended.status, 200, "{}", suspended.body);
+    let refused = call(app, "GET", "/store/v1/user/me", &token, None).await;
+    assert_eq!(refused.status, 401);
+    assert_eq!(code(&refused), "account-suspended");
+    let message = refused.json()["message"].as_str().unwrap().to_string();
+    assert!(message.contains("spam in every changelog"), "{message}");
+    assert!(
+        message.contains(&nanos_store::dates::format_date(until)),
+        "{message}"
+    );
+    // The session ended: the cookie is anonymous now.
+    let ended = call(app, "GET", "/store/v1/user/me", &session, None).await;
+    assert_eq!(ended.status, 401);
+    assert_eq!(code(&ended), "missing-credentials");
+    // Logging in is refused, with why and until when (the password is right).
+    let login = app
+        .call(
+            "/api/accounts/login",
+            &[
+                ("username", "victim"),
+                ("password", "correct horse battery"),
+            ],
+            None,
+        )
+        .await;
+    assert_eq!(login.status, 401, "{}", login.body);
+    assert!(
+        login.body.contains("account-suspended") && login.body.contains("spam in every changelog")
+    );
+    assert!(login.session_cookie().is_none());
+    // A wrong password says nothing about the suspension.
+    let wrong = app
+        .call(
+            "/api/accounts/login",
+            &[("username", "victim"), ("password", "not the password")],
+            None,
+        )
+        .await;
+    assert!(!wrong.body.contains("suspended"), "{}", wrong.body);
+
+    // Who may suspend whom.
+    let body = Some(json!({"reason": "test"}));
+    let moderator_on_admin = call(
+        app,
+        "PUT",
+        "/store/v1/admin/users/admin/suspension",
+        &moderator,
+        body.clone(),
+    )
+    .await;
+    assert_eq!(moderator_on_admin.status, 403);
+    let moderator_on_moderator = call(
+        app,
+        "PUT",
+        "/store/v1/admin/users/moderator/suspension",
+        &moderator,
+        body.clone(),
+    )
+    .await;
+    assert_eq!(moderator_on_moderator.status, 403);
+    let past = call(
+        app,
+        "PUT",
+        "/store/v1/admin/users/user/suspension",
+        &moderator,
+        Some(json!({"reason": "test", "ends_at": db::now() - 1})),
+    )
+    .await;
+    assert_eq!(past.status, 422);
+    assert_eq!(code(&past), "invalid-expiry");
+
+    // Lifted: the token works again and logging in does too.
+    let lifted = call(
+        app,
+        "DELETE",
+        "/store/v1/admin/users/victim/suspension",
+        &admin,
+        None,
+    )
+    .await;
+    assert_eq!(lifted.status, 204, "{}", lifted.body);
+    assert_eq!(
+        call(app, "GET", "/store/v1/user/me", &token, None)
+            .await
+            .status,
+        200
+    );
+    let again = app
+        .call(
+            "/api/accounts/login",
+            &[
+                ("username", "victim"),
+                ("password", "correct horse battery"),
+            ],
+            None,
+        )
+        .await;
+    assert_eq!(again.status, 200, "{}", again.body);
+
+    // A suspension that has ended lets the account in without anyone lifting it.
+    sqlx::query("INSERT INTO suspensions (user_id, reason, ends_at, suspended_by, created_at) VALUES ($1, 'over', $2, 'x', 0)")
+        .bind(&victim.id)
+        .bind(db::now() - 1)
+        .execute(&app.state.pool)
+        .await
+        .unwrap();
+    assert_eq!(
+        call(app, "GET", "/store/v1/user/me", &token, None)
+            .await
+            .status,
+        200
+    );
+}
+
+async fn profiles_show_site_roles(app: &TestApp) {
+    world(app).await;
+    let page = app.get("/u/moderator", None).await;
+    assert!(page.body.contains("store moderator"), "{}", page.body);
+    let page = app.get("/u/user", None).await;
+    assert!(!page.body.contains("data-testid=\"site-role\""));
+}
+
+on_both_databases!(
+    every_staff_action_is_allowed_to_exactly_who_may,
+    takedowns_hide_from_all_but_the_team_and_the_staff,
+    yanked_releases_are_never_the_latest,
+    suspended_accounts_lose_their_sessions_and_tokens,
+    profiles_show_site_roles,
+);
