@@ -111,7 +111,7 @@ pub enum ErrorCode {
     UnknownTeam,
     /// A role that is not `owner`, `admin`, `developer` or `viewer`.
     InvalidRole,
-    /// Inviting a user who does not exist.
+    /// Inviting a user who does not exist, or assigning a report to someone who is not staff.
     UnknownUser,
     /// A release channel that is not `alpha`, `beta`, `stable` or `private`.
     InvalidChannel,
@@ -129,6 +129,11 @@ pub enum ErrorCode {
     InvalidReason,
     /// A site role that is not `moderator` or `admin`.
     InvalidSiteRole,
+    /// A report's details that are too long, or missing when the reason is `other`.
+    InvalidDetails,
+    /// A report reason that is not `malware`, `stolen-content`, `broken`, `spam` or `other`, or
+    /// a report status that is not `open`, `dismissed` or `acted-on`.
+    InvalidReportReason,
     /// A token's expiry that is missing, in the past or too far ahead, or a suspension's end that
     /// is in the past.
     InvalidExpiry,
@@ -179,6 +184,8 @@ pub enum ErrorCode {
     ReleasePublished,
     /// Yanking a draft (only published releases can be yanked; delete a draft instead).
     ReleaseNotPublished,
+    /// Deleting a resource that the staff took down (or one of whose releases they did).
+    UnderTakedown,
     /// Adding a screenshot to a full gallery.
     TooManyScreenshots,
 

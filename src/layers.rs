@@ -28,6 +28,7 @@ const LAYERS: &[(&str, &[&str])] = &[
             "access",
             "markdown",
             "moderation::service",
+            "moderation::reports",
             "accounts::service",
             "accounts::user",
             "accounts::throttle",

@@ -2,7 +2,8 @@
 //! (anonymous, a user, a team member, a team owner, a moderator, an admin; with tokens and with
 //! sessions), takedowns (410 and 451 for everyone but the team and the staff, gone from listings
 //! and search, restored), yanks (never the latest, still downloadable by version) and suspensions
-//! (sessions end, tokens stop, log-ins are refused with the reason).
+//! (sessions end, tokens stop, log-ins are refused with the reason), and reports (filed by any
+//! user a few an hour, queued, assigned and resolved with a note the reporter reads).
 
 mod common;
 
@@ -85,6 +86,15 @@ async fn call(
         None => Body::empty(),
     };
     app.send(request.body(body).expect("request")).await
+}
+
+/// A page, as a browser asks for it (`Accept: text/html`).
+async fn page(app: &TestApp, path: &str) -> TestResponse {
+    let request = Request::get(path)
+        .header(header::ACCEPT, "text/html,application/xhtml+xml,*/*;q=0.8")
+        .body(Body::empty())
+        .expect("request");
+    app.send(request).await
 }
 
 fn code(response: &TestResponse) -> String {
@@ -178,6 +188,8 @@ const ACTIONS: &[Action] = &[
     Action { what: "suspend a user", method: "PUT", path: "/store/v1/admin/users/victim/suspension", body: Some(r#"{"reason": "spam"}"#), undo: Some(("DELETE", "/store/v1/admin/users/victim/suspension")), allowed: STAFF },
     Action { what: "grant a site role", method: "PUT", path: "/store/v1/admin/users/helper/role", body: Some(r#"{"role": "moderator"}"#), undo: Some(("DELETE", "/store/v1/admin/users/helper/role")), allowed: &["admin"] },
     Action { what: "yank a release", method: "PUT", path: "/store/v1/packages/sandbox/releases/1.1.0/yank", body: Some(r#"{"reason": "crashes"}"#), undo: Some(("DELETE", "/store/v1/packages/sandbox/releases/1.1.0/yank")), allowed: &["owner", "moderator", "admin"] },
+    Action { what: "read the report queue", method: "GET", path: "/store/v1/admin/reports?status=open", body: None, undo: None, allowed: STAFF },
+    Action { what: "report a release", method: "POST", path: "/store/v1/packages/sandbox/reports", body: Some(r#"{"reason": "broken", "version": "1.0.0", "details": "crashes"}"#), undo: None, allowed: &["user", "member", "owner", "moderator", "admin"] },
     Action { what: "read the team's moderation entries", method: "GET", path: "/store/v1/teams/studio/moderation", body: None, undo: None, allowed: &["member", "owner"] },
 ];
 
@@ -342,13 +354,29 @@ async fn takedowns_hide_from_all_but_the_team_and_the_staff(app: &TestApp) {
         .await;
         assert_eq!(listing.json()["total"], 0, "{query}: {}", listing.body);
     }
-    // The page answers 410 with the reason, escaped.
-    let page = app.get("/packages/sandbox", None).await;
-    assert_eq!(page.status, 410);
-    assert!(page
-        .body
-        .contains("&lt;script&gt;alert(1)&lt;/script&gt; ships a miner"));
-    assert!(!page.body.contains("<script>alert(1)"));
+    // The pages answer 410 with the reason, escaped, to a browser too.
+    for path in ["/packages/sandbox", "/packages/sandbox/releases/1.0.0"] {
+        let shown = page(app, path).await;
+        assert_eq!(shown.status, 410, "{path}");
+        assert!(shown
+            .body
+            .contains("&lt;script&gt;alert(1)&lt;/script&gt; ships a miner"));
+        assert!(!shown.body.contains("<script>alert(1)"));
+    }
+    // Nor are its screenshots shown.
+    let screenshots = call(
+        app,
+        "GET",
+        "/store/v1/packages/sandbox/screenshots",
+        &Credential::Anonymous,
+        None,
+    )
+    .await;
+    assert_eq!(screenshots.status, 410);
+    // Its team cannot delete it (and so free its name for the same upload).
+    let deleted = call(app, "DELETE", "/store/v1/packages/sandbox", &owner, None).await;
+    assert_eq!(deleted.status, 409, "{}", deleted.body);
+    assert_eq!(code(&deleted), "under-takedown");
 
     // Legal reasons: 451.
     let legal = call(
@@ -470,6 +498,26 @@ async fn takedowns_hide_from_all_but_the_team_and_the_staff(app: &TestApp) {
     .await;
     assert_eq!(team.status, 200);
     assert_eq!(team.json()["takedown"]["kind"], "legal");
+    let shown = page(app, "/packages/sandbox/releases/1.1.0").await;
+    assert_eq!(shown.status, 451);
+    assert!(shown.body.contains("stolen assets"));
+    // Restoring what is not taken down changes nothing and logs nothing.
+    let before = call(app, "GET", "/store/v1/admin/log", &moderator, None)
+        .await
+        .json();
+    let again = call(
+        app,
+        "DELETE",
+        "/store/v1/admin/packages/sandbox/takedown",
+        &moderator,
+        None,
+    )
+    .await;
+    assert_eq!(again.status, 204);
+    let after = call(app, "GET", "/store/v1/admin/log", &moderator, None)
+        .await
+        .json();
+    assert_eq!(before, after);
     let missing = call(
         app,
         "PUT",
@@ -696,6 +744,24 @@ async fn suspended_accounts_lose_their_sessions_and_tokens(app: &TestApp) {
     )
     .await;
     assert_eq!(moderator_on_moderator.status, 403);
+    let lift_moderator = call(
+        app,
+        "DELETE",
+        "/store/v1/admin/users/moderator/suspension",
+        &moderator,
+        None,
+    )
+    .await;
+    assert_eq!(lift_moderator.status, 403);
+    let own_role = call(
+        app,
+        "PUT",
+        "/store/v1/admin/users/admin/role",
+        &admin,
+        Some(json!({"role": "moderator"})),
+    )
+    .await;
+    assert_eq!(own_role.status, 403);
     let past = call(
         app,
         "PUT",
@@ -750,6 +816,182 @@ async fn suspended_accounts_lose_their_sessions_and_tokens(app: &TestApp) {
     );
 }
 
+async fn reports_reach_the_staff_and_the_outcome_the_reporter(app: &TestApp) {
+    let (people, _) = world(app).await;
+    let user = Credential::Token(people[0].token.clone());
+    let moderator = Credential::Token(people[3].token.clone());
+    let owner = Credential::Token(people[2].token.clone());
+    let report = |body: Value| {
+        call(
+            app,
+            "POST",
+            "/store/v1/packages/sandbox/reports",
+            &user,
+            Some(body),
+        )
+    };
+    // What the store refuses, each with its field.
+    for (body, status, error) in [
+        (json!({"reason": "boring"}), 422, "invalid-report-reason"),
+        (json!({"reason": "other"}), 422, "invalid-details"),
+        (
+            json!({"reason": "spam", "details": "x".repeat(5_001)}),
+            422,
+            "invalid-details",
+        ),
+        (
+            json!({"reason": "broken", "version": "9.9.9"}),
+            404,
+            "not-found",
+        ),
+        (
+            json!({"reason": "broken", "version": "2.0.0"}),
+            404,
+            "not-found",
+        ),
+    ] {
+        let refused = report(body.clone()).await;
+        assert_eq!(refused.status, status, "{body}: {}", refused.body);
+        assert_eq!(code(&refused), error, "{body}");
+    }
+    let filed =
+        report(json!({"reason": "malware", "version": "1.0.0", "details": "  mines coins  "}))
+            .await;
+    assert_eq!(filed.status, 201, "{}", filed.body);
+    let filed = filed.json();
+    assert_eq!(filed["status"], "open");
+    assert_eq!(filed["details"], "mines coins");
+    assert_eq!(filed["reporter"], "user");
+    let id = filed["id"].as_str().unwrap().to_string();
+
+    // The queue, filtered.
+    let queue = call(
+        app,
+        "GET",
+        "/store/v1/admin/reports?status=open&reason=malware",
+        &moderator,
+        None,
+    )
+    .await;
+    assert_eq!(queue.status, 200, "{}", queue.body);
+    assert_eq!(queue.json().as_array().unwrap().len(), 1);
+    let none = call(
+        app,
+        "GET",
+        "/store/v1/admin/reports?reason=spam",
+        &moderator,
+        None,
+    )
+    .await;
+    assert_eq!(none.json().as_array().unwrap().len(), 0);
+    let bad = call(
+        app,
+        "GET",
+        "/store/v1/admin/reports?status=closed",
+        &moderator,
+        None,
+    )
+    .await;
+    assert_eq!(bad.status, 422);
+
+    // Assigned, then resolved with a note the reporter reads.
+    let path = format!("/store/v1/admin/reports/{id}");
+    let not_staff = call(
+        app,
+        "PATCH",
+        &path,
+        &moderator,
+        Some(json!({"assignee": "user"})),
+    )
+    .await;
+    assert_eq!(not_staff.status, 422);
+    assert_eq!(code(&not_staff), "unknown-user");
+    let assigned = call(
+        app,
+        "PATCH",
+        &path,
+        &moderator,
+        Some(json!({"assignee": "me"})),
+    )
+    .await;
+    assert_eq!(assigned.json()["assignee"], "moderator");
+    let mine = call(
+        app,
+        "GET",
+        "/store/v1/admin/reports?assignee=me",
+        &moderator,
+        None,
+    )
+    .await;
+    assert_eq!(mine.json().as_array().unwrap().len(), 1);
+    let bare = call(
+        app,
+        "PATCH",
+        &path,
+        &moderator,
+        Some(json!({"status": "acted-on"})),
+    )
+    .await;
+    assert_eq!(bare.status, 422, "{}", bare.body);
+    assert_eq!(code(&bare), "invalid-reason");
+    let resolved = call(
+        app,
+        "PATCH",
+        &path,
+        &moderator,
+        Some(json!({"status": "acted-on", "note": "Taken down; thank you."})),
+    )
+    .await;
+    assert_eq!(resolved.status, 200, "{}", resolved.body);
+    assert!(resolved.json()["resolved_at"].as_i64().is_some());
+    let outcome = call(app, "GET", "/store/v1/user/reports", &user, None).await;
+    let outcome = outcome.json();
+    assert_eq!(outcome[0]["status"], "acted-on");
+    assert_eq!(outcome[0]["resolution_note"], "Taken down; thank you.");
+    // Others do not see it among theirs; the team sees the outcome in its moderation entries.
+    let others = call(app, "GET", "/store/v1/user/reports", &owner, None).await;
+    assert_eq!(others.json().as_array().unwrap().len(), 0);
+    let team = call(
+        app,
+        "GET",
+        "/store/v1/teams/studio/moderation",
+        &owner,
+        None,
+    )
+    .await;
+    assert!(
+        team.json()
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["action"] == "act-on-report"
+                && e["subject"] == "packages/sandbox 1.0.0"
+                && e["reason"] == "Taken down; thank you."),
+        "{}",
+        team.body
+    );
+    // Reopened: open again, without its note.
+    let reopened = call(
+        app,
+        "PATCH",
+        &path,
+        &moderator,
+        Some(json!({"status": "open"})),
+    )
+    .await;
+    assert_eq!(reopened.json()["status"], "open");
+    assert!(reopened.json()["resolution_note"].is_null());
+
+    // A few reports an hour: the one after the limit is 429 with when to try again.
+    for _ in 1..nanos_store::moderation::reports::REPORTS_PER_HOUR {
+        let filed = report(json!({"reason": "spam", "details": "again"})).await;
+        assert_eq!(filed.status, 201, "{}", filed.body);
+    }
+    let limited = report(json!({"reason": "spam", "details": "again"})).await;
+    assert_eq!(limited.status, 429, "{}", limited.body);
+    assert!(limited.headers.get(header::RETRY_AFTER).is_some());
+}
+
 async fn profiles_show_site_roles(app: &TestApp) {
     world(app).await;
     let page = app.get("/u/moderator", None).await;
@@ -763,5 +1005,6 @@ on_both_databases!(
     takedowns_hide_from_all_but_the_team_and_the_staff,
     yanked_releases_are_never_the_latest,
     suspended_accounts_lose_their_sessions_and_tokens,
+    reports_reach_the_staff_and_the_outcome_the_reporter,
     profiles_show_site_roles,
 );

@@ -966,6 +966,8 @@ async fn openapi_document_and_swagger_ui() {
         paths,
         [
             "/store/v1/admin/log",
+            "/store/v1/admin/reports",
+            "/store/v1/admin/reports/{id}",
             "/store/v1/admin/users/{username}/role",
             "/store/v1/admin/users/{username}/suspension",
             "/store/v1/admin/{kind}/{name}/releases/{version}/takedown",
@@ -982,6 +984,7 @@ async fn openapi_document_and_swagger_ui() {
             "/store/v1/user/invitations/{team}/accept",
             "/store/v1/user/invitations/{team}/decline",
             "/store/v1/user/me",
+            "/store/v1/user/reports",
             "/store/v1/user/teams",
             "/store/v1/{kind}",
             "/store/v1/{kind}/{name}",
@@ -992,6 +995,7 @@ async fn openapi_document_and_swagger_ui() {
             "/store/v1/{kind}/{name}/releases/{version}/download",
             "/store/v1/{kind}/{name}/releases/{version}/publish",
             "/store/v1/{kind}/{name}/releases/{version}/yank",
+            "/store/v1/{kind}/{name}/reports",
             "/store/v1/{kind}/{name}/screenshots",
             "/store/v1/{kind}/{name}/screenshots/{id}",
         ]

@@ -300,6 +300,31 @@ impl LogInAttempt {
     }
 }
 
+/// Takes one of `per_hour` slots an hour from `subject`'s count (such as `report:USER_ID`), or
+/// answers 429 with `refusal` and when to try again.
+pub async fn take_hourly(
+    pool: &Pool,
+    subject: &str,
+    per_hour: i64,
+    now: i64,
+    refusal: &str,
+) -> Result<(), AppError> {
+    let mut conn = pool.acquire().await?;
+    let taken = take_slot(
+        &mut conn,
+        subject,
+        REGISTRATION_WINDOW_SECS,
+        Gate::AtMost(per_hour),
+        now,
+    )
+    .await?;
+    drop(conn);
+    match taken {
+        Ok(()) => Ok(sweep(pool, now).await?),
+        Err(wait) => Err(too_many(refusal, wait)),
+    }
+}
+
 /// A registration's slot in its address's hourly count; give it back with
 /// [`RegistrationSlot::release`] when no account was created.
 #[derive(Debug)]
@@ -316,23 +341,15 @@ impl RegistrationSlot {
         now: i64,
     ) -> Result<RegistrationSlot, AppError> {
         let subject = format!("register:{}", address_key(address));
-        let mut conn = pool.acquire().await?;
-        let taken = take_slot(
-            &mut conn,
+        take_hourly(
+            pool,
             &subject,
-            REGISTRATION_WINDOW_SECS,
-            Gate::AtMost(per_hour),
+            per_hour,
             now,
+            "Too many new accounts from your address.",
         )
         .await?;
-        drop(conn);
-        match taken {
-            Ok(()) => {
-                sweep(pool, now).await?;
-                Ok(RegistrationSlot { subject })
-            }
-            Err(wait) => Err(too_many("Too many new accounts from your address.", wait)),
-        }
+        Ok(RegistrationSlot { subject })
     }
 
     /// No account was created (a taken name, a bad field): the slot is free again.

@@ -13,8 +13,11 @@ use super::JsonBody;
 use crate::access::{self, Staff};
 use crate::db;
 use crate::error::{AppError, ErrorBody, ErrorCode};
+use crate::moderation::reports::{self, NewReport, ReportChange, ReportFilter};
 use crate::moderation::service as moderation;
-use crate::moderation::{LogEntry, SiteRole, Suspension, Takedown, TakedownKind};
+use crate::moderation::{
+    LogEntry, Report, ReportReason, ReportStatus, SiteRole, Suspension, Takedown, TakedownKind,
+};
 use crate::resources::releases::{self, YankBy};
 use crate::resources::{service as resources, ReleaseInfo, ResourceInfo};
 use crate::state::AppState;
@@ -39,13 +42,13 @@ pub async fn moderation_log(
     Ok(Json(moderation::log(&state.pool).await?))
 }
 
-#[utoipa::path(get, path = "/teams/{name}/moderation", tag = "moderation", security(("token" = []), ("session" = [])), params(("name" = String, Path)),
+#[utoipa::path(get, path = "/teams/{name}/moderation", tag = "moderation", security(("token" = ["manage"]), ("session" = [])), params(("name" = String, Path)),
     responses((status = 200, body = Vec<LogEntry>), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 /// `GET /store/v1/teams/{name}/moderation`: what the staff did to the team's resources and
-/// releases, and why (its members).
+/// releases, and why (its members; a token needs `manage`, as for the team's audit log).
 pub async fn team_moderation_log(
     State(state): State<AppState>,
-    caller: Authorized<ReadAccount>,
+    caller: Authorized<Manage>,
     Path(name): Path<String>,
 ) -> Result<Json<Vec<LogEntry>>, AppError> {
     Ok(Json(
@@ -329,4 +332,131 @@ async fn set_yanked(
     };
     let release = releases::set_yanked(&state.pool, by, &found, version, reason, db::now()).await?;
     Ok(Json(release))
+}
+
+/// Body of `POST /store/v1/{type}/{name}/reports`.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+pub struct FileReport {
+    /// `malware`, `stolen-content`, `broken`, `spam` or `other`.
+    pub reason: String,
+    /// What is wrong (required for `other`).
+    #[serde(default)]
+    pub details: String,
+    /// The release reported; leave it out for the whole resource.
+    pub version: Option<String>,
+}
+
+#[utoipa::path(post, path = "/{kind}/{name}/reports", tag = "moderation", security(("token" = []), ("session" = [])), params(("kind" = String, Path, description = "packages or assets"), ("name" = String, Path)), request_body = FileReport,
+    responses((status = 201, body = Report), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody), (status = 429, body = ErrorBody)))]
+/// `POST /store/v1/{type}/{name}/reports`: report a resource, or one of its releases, to the
+/// store's staff (any logged-in user, a few an hour).
+pub async fn file_report(
+    State(state): State<AppState>,
+    caller: Authorized<ReadAccount>,
+    Path((kind, name)): Path<(String, String)>,
+    JsonBody(body): JsonBody<FileReport>,
+) -> Result<(StatusCode, Json<Report>), AppError> {
+    let found = resource(&state, &kind, &name).await?;
+    let private = access::sees_private(&state.pool, Some(caller.caller()), &found.team_id).await?;
+    found.refuse_if_taken_down(private)?;
+    let reason = ReportReason::parse(body.reason.trim())
+        .map_err(|e| AppError::field(ErrorCode::InvalidReportReason, "reason", e))?;
+    let new = NewReport {
+        version: body.version.filter(|v| !v.trim().is_empty()),
+        reason,
+        details: body.details,
+    };
+    let report = reports::create(&state.pool, caller.user(), &found, new, db::now()).await?;
+    Ok((StatusCode::CREATED, Json(report)))
+}
+
+#[utoipa::path(get, path = "/user/reports", tag = "moderation", security(("token" = []), ("session" = [])),
+    responses((status = 200, body = Vec<Report>), (status = 401, body = ErrorBody)))]
+/// `GET /store/v1/user/reports`: the caller's reports, with their outcome.
+pub async fn my_reports(
+    State(state): State<AppState>,
+    caller: Authorized<ReadAccount>,
+) -> Result<Json<Vec<Report>>, AppError> {
+    Ok(Json(reports::mine(&state.pool, &caller.user().id).await?))
+}
+
+/// Query of `GET /store/v1/admin/reports`.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+pub struct QueueParams {
+    /// `open`, `dismissed` or `acted-on`.
+    pub status: Option<String>,
+    /// A report reason.
+    pub reason: Option<String>,
+    /// A staff member's username (`me` for the caller).
+    pub assignee: Option<String>,
+}
+
+#[utoipa::path(get, path = "/admin/reports", tag = "moderation", security(("token" = ["manage"]), ("session" = [])), params(QueueParams),
+    responses((status = 200, body = Vec<Report>), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+/// `GET /store/v1/admin/reports`: the staff's queue of reports (moderators and admins), open ones
+/// first, the longest waiting on top.
+pub async fn report_queue(
+    State(state): State<AppState>,
+    caller: Authorized<Manage>,
+    Query(params): Query<QueueParams>,
+) -> Result<Json<Vec<Report>>, AppError> {
+    let staff = staff(&state, &caller, SiteRole::Moderator).await?;
+    let filter = ReportFilter {
+        status: params.status.as_deref().map(parse_status).transpose()?,
+        reason: params
+            .reason
+            .as_deref()
+            .map(|r| {
+                ReportReason::parse(r)
+                    .map_err(|e| AppError::field(ErrorCode::InvalidReportReason, "reason", e))
+            })
+            .transpose()?,
+        assignee: params.assignee.map(|a| {
+            if a == "me" {
+                staff.name().to_string()
+            } else {
+                a
+            }
+        }),
+    };
+    Ok(Json(reports::queue(&state.pool, &filter).await?))
+}
+
+fn parse_status(status: &str) -> Result<ReportStatus, AppError> {
+    ReportStatus::parse(status)
+        .map_err(|e| AppError::field(ErrorCode::InvalidReportReason, "status", e))
+}
+
+/// Body of `PATCH /store/v1/admin/reports/{id}`.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+pub struct ChangeReport {
+    /// A staff member's username, `me`, or an empty string to unassign.
+    pub assignee: Option<String>,
+    /// `open`, `dismissed` or `acted-on`; resolving needs a `note`.
+    pub status: Option<String>,
+    /// The outcome, which the reporter reads.
+    pub note: Option<String>,
+}
+
+#[utoipa::path(patch, path = "/admin/reports/{id}", tag = "moderation", security(("token" = ["manage"]), ("session" = [])), params(("id" = String, Path)), request_body = ChangeReport,
+    responses((status = 200, body = Report), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+/// `PATCH /store/v1/admin/reports/{id}`: assign, resolve or reopen a report (moderators and
+/// admins).
+pub async fn change_report(
+    State(state): State<AppState>,
+    caller: Authorized<Manage>,
+    Path(id): Path<String>,
+    JsonBody(body): JsonBody<ChangeReport>,
+) -> Result<Json<Report>, AppError> {
+    let staff = staff(&state, &caller, SiteRole::Moderator).await?;
+    let change = ReportChange {
+        assignee: body
+            .assignee
+            .map(|a| Some(a.trim().to_string()).filter(|a| !a.is_empty())),
+        status: body.status.as_deref().map(parse_status).transpose()?,
+        note: body.note,
+    };
+    Ok(Json(
+        reports::update(&state.pool, &staff, &id, change, db::now()).await?,
+    ))
 }

@@ -12,7 +12,7 @@ use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Json;
 
-use super::auth::{Authorized, Manage};
+use super::auth::{Authorized, Download, Manage, MaybeAuthorized};
 use crate::db;
 use crate::error::{AppError, ErrorCode};
 use crate::resources::media::{self, MediaStore, MAX_IMAGE_BYTES};
@@ -198,13 +198,17 @@ pub async fn remove_icon(
 }
 
 #[utoipa::path(get, path = "/{kind}/{name}/screenshots", tag = "resources", params(("kind" = String, Path, description = "packages or assets"), ("name" = String, Path, description = "the resource name")),
-    responses((status = 200, body = Vec<Screenshot>), (status = 404, body = crate::error::ErrorBody)))]
+    responses((status = 200, body = Vec<Screenshot>), (status = 404, body = crate::error::ErrorBody), (status = 410, body = crate::error::ErrorBody), (status = 451, body = crate::error::ErrorBody)))]
 /// `GET /store/v1/{type}/{name}/screenshots`: the gallery, in order.
 pub async fn list_screenshots(
     State(state): State<AppState>,
+    caller: MaybeAuthorized<Download>,
     Path((kind, name)): Path<(String, String)>,
 ) -> Result<Json<Vec<Screenshot>>, AppError> {
     let resource = resource(&state, &kind, &name).await?;
+    let private =
+        crate::access::sees_private(&state.pool, caller.caller(), &resource.team_id).await?;
+    resource.refuse_if_taken_down(private)?;
     Ok(Json(media::screenshots(&state.pool, &resource).await?))
 }
 

@@ -29,7 +29,9 @@
 //! | `GET …/releases/{version}/download`, `GET /{type}/{name}/download` | `MaybeAuthorized<Download>` | public releases |
 //! | `GET /{type}/{name}/screenshots` | none | public |
 //! | `POST`, `DELETE /{type}/{name}/icon`, `POST /{type}/{name}/screenshots`, `DELETE …/screenshots/{id}` | `Authorized<Manage>` | `401` |
-//! | `GET /teams/{name}/moderation` | `Authorized<ReadAccount>`; the team's members | `401` |
+//! | `GET /teams/{name}/moderation` | `Authorized<Manage>`; the team's members | `401` |
+//! | `POST /{type}/{name}/reports`, `GET /user/reports` | `Authorized<ReadAccount>` (a few reports an hour) | `401` |
+//! | `GET /admin/reports`, `PATCH /admin/reports/{id}` | `Authorized<Manage>` and [`crate::access::require_staff`] (moderator) | `401` |
 //! | `PUT`, `DELETE …/releases/{version}/yank` | `Authorized<Manage>`; the team's developers, or staff | `401` |
 //! | `GET /admin/log`, `PUT`, `DELETE /admin/users/{username}/suspension`, `PUT`, `DELETE /admin/{type}/{name}/takedown`, `…/releases/{version}/takedown` | `Authorized<Manage>` and [`crate::access::require_staff`] (moderator) | `401` |
 //! | `PUT`, `DELETE /admin/users/{username}/role` | `Authorized<Manage>` and [`crate::access::require_staff`] (admin) | `401` |
@@ -153,6 +155,10 @@ fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(admin::yank_release, admin::unyank_release))
         .routes(routes!(admin::moderation_log))
         .routes(routes!(admin::team_moderation_log))
+        .routes(routes!(admin::file_report))
+        .routes(routes!(admin::my_reports))
+        .routes(routes!(admin::report_queue))
+        .routes(routes!(admin::change_report))
         .routes(routes!(admin::grant_role, admin::revoke_role))
         .routes(routes!(admin::suspend_user, admin::lift_suspension))
         .routes(routes!(admin::take_down_resource, admin::restore_resource))

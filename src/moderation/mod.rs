@@ -5,6 +5,8 @@
 use serde::{Deserialize, Serialize};
 
 #[cfg(feature = "ssr")]
+pub mod reports;
+#[cfg(feature = "ssr")]
 pub mod service;
 
 /// A site-wide role, above any team role: staff see and act on every team's resources.
@@ -49,25 +51,38 @@ pub struct Takedown {
     pub reason: String,
 }
 
-#[cfg(feature = "ssr")]
 impl Takedown {
-    /// The answer everyone but the team and the staff gets for `what` (a resource's name, or a
-    /// name and version): `410`, or `451` for legal reasons, with the reason.
-    pub fn refusal(&self, what: &str) -> crate::error::AppError {
-        let message = match self.kind {
-            TakedownKind::Gone => {
+    /// What everyone but the team and the staff are told about `what` (a resource's name, or a
+    /// name and version): `taken-down`, or `unavailable-for-legal-reasons`, with the reason.
+    pub fn notice(&self, what: &str) -> crate::error::ErrorBody {
+        let (code, message) = match self.kind {
+            TakedownKind::Gone => (
+                crate::error::ErrorCode::TakenDown,
                 format!(
                     "{what} was taken down by the store's staff: {}",
                     self.reason
-                )
-            }
-            TakedownKind::Legal => {
-                format!("{what} is unavailable for legal reasons: {}", self.reason)
-            }
+                ),
+            ),
+            TakedownKind::Legal => (
+                crate::error::ErrorCode::UnavailableForLegalReasons,
+                format!("{what} is unavailable for legal reasons: {}", self.reason),
+            ),
         };
+        crate::error::ErrorBody {
+            code,
+            message,
+            field: None,
+            diagnostics: None,
+            fields: Vec::new(),
+        }
+    }
+
+    /// The same as an error of the server: `410`, or `451` for legal reasons.
+    #[cfg(feature = "ssr")]
+    pub fn refusal(&self, what: &str) -> crate::error::AppError {
         crate::error::AppError::TakenDown {
             legal: self.kind == TakedownKind::Legal,
-            message,
+            message: self.notice(what).message,
         }
     }
 }
@@ -108,3 +123,74 @@ pub struct Suspension {
 
 /// Longest reason given for a staff action or a yank, in characters.
 pub const REASON_MAX: usize = 2_000;
+
+/// Why a user reports a resource or a release.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub enum ReportReason {
+    /// Code that harms the players' or the servers' machines.
+    Malware,
+    /// Someone else's work, uploaded without their leave.
+    StolenContent,
+    /// It does not work.
+    Broken,
+    /// Advertising, or uploads with no purpose.
+    Spam,
+    /// Anything else (say what in the details).
+    Other,
+}
+
+crate::validate::enum_names!(ReportReason, "report reason", {
+    Malware => "malware",
+    StolenContent => "stolen-content",
+    Broken => "broken",
+    Spam => "spam",
+    Other => "other",
+});
+
+/// Where a report stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub enum ReportStatus {
+    /// Waiting for the staff.
+    Open,
+    /// Looked at; nothing to do.
+    Dismissed,
+    /// Looked at, and acted on (a takedown, a suspension, a word with the team).
+    ActedOn,
+}
+
+crate::validate::enum_names!(ReportStatus, "report status", {
+    Open => "open",
+    Dismissed => "dismissed",
+    ActedOn => "acted-on",
+});
+
+/// A report, as its reporter and the staff see it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct Report {
+    pub id: String,
+    /// `packages` or `assets`.
+    pub kind: String,
+    /// The resource's name.
+    pub resource: String,
+    /// The release reported; `None` for the whole resource.
+    pub version: Option<String>,
+    pub reason: ReportReason,
+    pub details: String,
+    pub status: ReportStatus,
+    /// Who reported it; `None` once their account is deleted.
+    pub reporter: Option<String>,
+    /// The staff member handling it.
+    pub assignee: Option<String>,
+    /// The staff's note on the outcome, which the reporter reads.
+    pub resolution_note: Option<String>,
+    pub created_at: i64,
+    pub resolved_at: Option<i64>,
+}
+
+/// Longest details of a report, in characters.
+pub const REPORT_DETAILS_MAX: usize = 5_000;

@@ -117,6 +117,11 @@ pub async fn grant(
 ) -> Result<(), AppError> {
     require_admin(staff)?;
     let user = user_named(pool, username).await?;
+    if staff.is(&user.id) {
+        return Err(AppError::forbidden(
+            "Admins cannot change their own role: another admin, or the command line, can.",
+        ));
+    }
     let mut tx = pool.begin().await?;
     sqlx::query(
         "INSERT INTO site_roles (user_id, role, granted_at) VALUES ($1, $2, $3) \
@@ -234,23 +239,7 @@ pub async fn suspend(
             "A suspension ends in the future (leave the end out to suspend for good).",
         ));
     }
-    let user = user_named(pool, username).await?;
-    if staff.is(&user.id) {
-        return Err(AppError::forbidden("Staff cannot suspend themselves."));
-    }
-    match crate::access::site_role(pool, &user.id).await? {
-        Some(SiteRole::Admin) => {
-            return Err(AppError::forbidden(
-                "Admins cannot be suspended: take the admin role away first.",
-            ))
-        }
-        Some(SiteRole::Moderator) if staff.role() < SiteRole::Admin => {
-            return Err(AppError::forbidden(
-                "Only the store's admins may suspend a moderator.",
-            ))
-        }
-        _ => {}
-    }
+    let user = suspendable(pool, staff, username).await?;
     let mut tx = pool.begin().await?;
     sqlx::query(
         "INSERT INTO suspensions (user_id, reason, ends_at, suspended_by, created_at) \
@@ -280,7 +269,28 @@ pub async fn suspend(
     Ok(Suspension { reason, ends_at })
 }
 
-/// Lifts `username`'s suspension. Returns whether there was one.
+/// The user `username`, when `staff` may suspend them or lift their suspension: moderators act
+/// on users without a site role, admins on moderators too; nobody on an admin or themselves.
+async fn suspendable(pool: &Pool, staff: &Staff, username: &str) -> Result<User, AppError> {
+    let user = user_named(pool, username).await?;
+    if staff.is(&user.id) {
+        return Err(AppError::forbidden(
+            "Staff cannot suspend themselves or lift their own suspension.",
+        ));
+    }
+    match crate::access::site_role(pool, &user.id).await? {
+        Some(SiteRole::Admin) => Err(AppError::forbidden(
+            "Admins cannot be suspended: take the admin role away first.",
+        )),
+        Some(SiteRole::Moderator) if staff.role() < SiteRole::Admin => Err(AppError::forbidden(
+            "Only the store's admins may suspend a moderator or lift their suspension.",
+        )),
+        _ => Ok(user),
+    }
+}
+
+/// Lifts `username`'s suspension (the same staff who may suspend them). Returns whether there
+/// was one.
 pub async fn lift_suspension(
     pool: &Pool,
     staff: &Staff,
@@ -289,7 +299,7 @@ pub async fn lift_suspension(
     now: i64,
 ) -> Result<bool, AppError> {
     let reason = check_reason(reason, false)?;
-    let user = user_named(pool, username).await?;
+    let user = suspendable(pool, staff, username).await?;
     let mut tx = pool.begin().await?;
     let lifted = sqlx::query("DELETE FROM suspensions WHERE user_id = $1")
         .bind(&user.id)
@@ -327,12 +337,24 @@ pub async fn set_resource_takedown(
 ) -> Result<(), AppError> {
     let reason = check_reason(reason, takedown.is_some())?;
     let mut tx = pool.begin().await?;
-    sqlx::query("UPDATE resources SET takedown = $1, takedown_reason = $2 WHERE id = $3")
-        .bind(takedown.map(|t| t.kind.as_str()))
-        .bind(takedown.map(|_| reason.as_str()))
-        .bind(&resource.id)
-        .execute(&mut *tx)
-        .await?;
+    // Restoring what is not taken down changes nothing, and logs nothing.
+    let only_if_down = if takedown.is_none() {
+        " AND takedown IS NOT NULL"
+    } else {
+        ""
+    };
+    let changed = sqlx::query(&format!(
+        "UPDATE resources SET takedown = $1, takedown_reason = $2 WHERE id = $3{only_if_down}"
+    ))
+    .bind(takedown.map(|t| t.kind.as_str()))
+    .bind(takedown.map(|_| reason.as_str()))
+    .bind(&resource.id)
+    .execute(&mut *tx)
+    .await?
+    .rows_affected();
+    if changed == 0 {
+        return Ok(());
+    }
     let subject = format!("{}/{}", path_of_kind(resource.kind), resource.name);
     let action = takedown_action(takedown);
     let team = Some(resource.team_id.as_str());
@@ -364,7 +386,24 @@ pub async fn set_release_takedown(
 ) -> Result<(), AppError> {
     let reason = check_reason(reason, takedown.is_some())?;
     let mut tx = pool.begin().await?;
-    let changed = sqlx::query(
+    let exists: Option<(Option<String>,)> =
+        sqlx::query_as("SELECT takedown FROM releases WHERE resource_id = $1 AND version = $2")
+            .bind(&resource.id)
+            .bind(version)
+            .fetch_optional(&mut *tx)
+            .await?;
+    match exists {
+        None => {
+            return Err(AppError::NotFound(format!(
+                "{} has no release {version}.",
+                resource.name
+            )))
+        }
+        // Restoring what is not taken down changes nothing, and logs nothing.
+        Some((None,)) if takedown.is_none() => return Ok(()),
+        Some(_) => {}
+    }
+    sqlx::query(
         "UPDATE releases SET takedown = $1, takedown_reason = $2 \
          WHERE resource_id = $3 AND version = $4",
     )
@@ -373,14 +412,7 @@ pub async fn set_release_takedown(
     .bind(&resource.id)
     .bind(version)
     .execute(&mut *tx)
-    .await?
-    .rows_affected();
-    if changed == 0 {
-        return Err(AppError::NotFound(format!(
-            "{} has no release {version}.",
-            resource.name
-        )));
-    }
+    .await?;
     let subject = format!(
         "{}/{} {version}",
         path_of_kind(resource.kind),

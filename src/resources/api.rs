@@ -39,6 +39,9 @@ pub struct ResourcePageData {
     pub releases: Vec<ReleaseView>,
     /// The viewer's role in the resource's team.
     pub viewer_role: Option<Role>,
+    /// The public releases the staff took down, with why: left out of `releases` for everyone
+    /// but the team and the staff, whose release pages then say so.
+    pub taken_down: Vec<(String, crate::moderation::Takedown)>,
 }
 
 #[cfg(feature = "ssr")]
@@ -102,7 +105,17 @@ pub async fn resource_page(
     };
     let private = access::sees_private(&state.pool, viewer.as_ref(), &resource.team_id).await?;
     resource.refuse_if_taken_down(private)?;
-    let visible = releases::list(&state.pool, &resource, private).await?;
+    let all = releases::list(&state.pool, &resource, true).await?;
+    let taken_down = all
+        .iter()
+        .filter(|r| !private && r.state == super::ReleaseState::Published)
+        .filter(|r| r.channel != super::Channel::Private)
+        .filter_map(|r| Some((r.version.clone(), r.takedown()?)))
+        .collect();
+    let visible: Vec<_> = all
+        .into_iter()
+        .filter(|r| private || r.is_public())
+        .collect();
     let releases = releases::changelogs_html(&state.pool, &visible)
         .await?
         .into_iter()
@@ -141,6 +154,7 @@ pub async fn resource_page(
         resource: info,
         releases,
         viewer_role,
+        taken_down,
     }))
 }
 
@@ -270,6 +284,7 @@ pub async fn version_exists(
     };
     let viewer = session::caller(&state).await?;
     let private = access::sees_private(&state.pool, viewer.as_ref(), &resource.team_id).await?;
+    resource.refuse_if_taken_down(private)?;
     Ok(releases::exists(&state.pool, &resource, &version, private).await?)
 }
 

@@ -185,7 +185,7 @@ pub async fn requirements(
         .collect::<Vec<_>>()
         .join(" OR ");
     let sql = format!(
-        "SELECT r.kind, r.name, r.title, {} FROM resources r WHERE {conditions}",
+        "SELECT r.kind, r.name, r.title, {} FROM resources r WHERE r.takedown IS NULL AND ({conditions})",
         images::ICON_COLUMNS
     );
     let mut query = sqlx::query_as::<_, RelatedRow>(&sql);
@@ -218,8 +218,9 @@ pub async fn requirements(
 pub async fn required_by(pool: &Pool, kind: Kind, name: &str) -> Result<Vec<Related>, AppError> {
     let rows: Vec<RelatedRow> = sqlx::query_as(&format!(
         "SELECT r.kind, r.name, r.title, {} FROM resources r \
-         WHERE r.id IN (SELECT l.resource_id FROM release_requirements q JOIN releases l ON l.id = q.release_id \
-                        WHERE q.kind = $1 AND q.name = $2 AND l.state = 'published' AND l.channel <> 'private') \
+         WHERE r.takedown IS NULL AND r.id IN (SELECT l.resource_id FROM release_requirements q \
+                        JOIN releases l ON l.id = q.release_id WHERE q.kind = $1 AND q.name = $2 \
+                        AND l.state = 'published' AND l.channel <> 'private' AND l.takedown IS NULL) \
          ORDER BY r.name, r.kind LIMIT $3",
         images::ICON_COLUMNS
     ))

@@ -18,10 +18,10 @@ pub fn icon(small: Option<String>, large: Option<String>) -> Option<Icon> {
 }
 
 /// The icon columns of a resource row `r`, `icon_small` then `icon_large`: the uploaded icon, else
-/// the image of its newest public release that had one.
+/// the image of its newest public release (not taken down) that had one.
 pub const ICON_COLUMNS: &str = "COALESCE(r.icon_small, (SELECT m.icon_small FROM release_media m JOIN releases l ON l.id = m.release_id \
-       WHERE l.resource_id = r.id AND l.state = 'published' AND l.channel <> 'private' AND m.icon_small IS NOT NULL \
+       WHERE l.resource_id = r.id AND l.state = 'published' AND l.channel <> 'private' AND l.takedown IS NULL AND m.icon_small IS NOT NULL \
        ORDER BY l.version_major DESC, l.version_minor DESC, l.version_patch DESC LIMIT 1)) AS icon_small, \
      COALESCE(r.icon_large, (SELECT m.icon_large FROM release_media m JOIN releases l ON l.id = m.release_id \
-       WHERE l.resource_id = r.id AND l.state = 'published' AND l.channel <> 'private' AND m.icon_large IS NOT NULL \
+       WHERE l.resource_id = r.id AND l.state = 'published' AND l.channel <> 'private' AND l.takedown IS NULL AND m.icon_large IS NOT NULL \
        ORDER BY l.version_major DESC, l.version_minor DESC, l.version_patch DESC LIMIT 1)) AS icon_large";

@@ -576,11 +576,13 @@ pub async fn take_from_release(
     }
 }
 
-/// The README shown while a resource has no description: its newest public release's, rendered.
+/// The README shown while a resource has no description: its newest public release's (not taken
+/// down), rendered.
 pub async fn readme_html(pool: &Pool, resource: &Resource) -> Result<Option<String>, AppError> {
     let row: Option<(String,)> = sqlx::query_as(
         "SELECT m.readme_html FROM release_media m JOIN releases l ON l.id = m.release_id \
-         WHERE l.resource_id = $1 AND l.state = 'published' AND l.channel <> 'private' AND m.readme_html IS NOT NULL \
+         WHERE l.resource_id = $1 AND l.state = 'published' AND l.channel <> 'private' AND l.takedown IS NULL \
+         AND m.readme_html IS NOT NULL \
          ORDER BY l.version_major DESC, l.version_minor DESC, l.version_patch DESC LIMIT 1",
     )
     .bind(&resource.id)

@@ -15,7 +15,7 @@ use super::{path_of_kind, Channel, Icon, Related, ReleaseState, ResourceInfo, Sc
 use crate::dates::format_date;
 use crate::error::{ErrorBody, ErrorCode};
 use crate::teams::Role;
-use crate::ui::{action_error, field_error, route_param, FormAlert, NotFound, TextArea};
+use crate::ui::{action_error, field_error, route_param, FormAlert, NotFound, PageError, TextArea};
 use crate::validate::{human_size, Kind};
 
 /// Which kinds a browse page lists.
@@ -434,7 +434,7 @@ pub fn ResourcePage(kind: Kind) -> impl IntoView {
                 match data.await {
                     Ok(Some(page)) => view! { <ResourceView page update actions media /> }.into_any(),
                     Ok(None) => view! { <NotFound /> }.into_any(),
-                    Err(e) => view! { <p class="alert error" role="alert">{e.message}</p> }.into_any(),
+                    Err(error) => view! { <PageError error /> }.into_any(),
                 }
             })}
         </Suspense>
@@ -1038,10 +1038,16 @@ pub fn ReleasePage(kind: Kind) -> impl IntoView {
                 match data.await {
                     Ok(Some(page)) => match page.releases.iter().find(|r| r.info.version == wanted).cloned() {
                         Some(release) => view! { <ReleaseDetails resource=page.resource release /> }.into_any(),
-                        None => view! { <NotFound /> }.into_any(),
+                        None => match page.taken_down.iter().find(|(v, _)| *v == wanted) {
+                            Some((v, takedown)) => {
+                                let error = takedown.notice(&format!("{} {v}", page.resource.name));
+                                view! { <PageError error /> }.into_any()
+                            }
+                            None => view! { <NotFound /> }.into_any(),
+                        },
                     },
                     Ok(None) => view! { <NotFound /> }.into_any(),
-                    Err(e) => view! { <p class="alert error" role="alert">{e.message}</p> }.into_any(),
+                    Err(error) => view! { <PageError error /> }.into_any(),
                 }
             })}
         </Suspense>

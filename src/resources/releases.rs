@@ -530,6 +530,10 @@ pub async fn set_yanked(
             ),
         });
     }
+    // Taking back a yank that is not there changes nothing, and logs nothing.
+    if reason.is_none() && release.yanked_at.is_none() {
+        return Ok(release.info());
+    }
     let mut tx = pool.begin().await?;
     sqlx::query("UPDATE releases SET yanked_at = $1, yank_reason = $2 WHERE id = $3")
         .bind(reason.map(|_| now))
@@ -644,6 +648,24 @@ pub async fn delete_resource(
         .await?
         .ok_or_else(|| AppError::Internal("resource without team".into()))?;
     teams::authorize(pool, actor, &team, Role::Admin, "delete resources").await?;
+    // What the staff took down stays, as evidence, until they restore it or an admin purges it:
+    // deleting it would also free its name for the same upload again.
+    let (taken_down,): (i64,) = sqlx::query_as(
+        "SELECT COUNT(*) FROM releases WHERE resource_id = $1 AND takedown IS NOT NULL",
+    )
+    .bind(&resource.id)
+    .fetch_one(pool)
+    .await?;
+    if resource.takedown.is_some() || taken_down > 0 {
+        return Err(AppError::Conflict {
+            code: ErrorCode::UnderTakedown,
+            field: None,
+            message: format!(
+                "{name} (or one of its releases) was taken down by the store's staff, so its team \
+                 cannot delete it; ask the staff (see its moderation entries)."
+            ),
+        });
+    }
     let user = actor.user.clone();
     let (pool, blobs) = (pool.clone(), blobs.clone());
     // Run to the end even if the request is dropped (as in `delete_draft`).

@@ -106,6 +106,38 @@ pub fn NotFound() -> impl IntoView {
     }
 }
 
+/// The page of a resource or release the store's staff took down: the reason, with status 410
+/// (451 for legal reasons), which a page's error would otherwise not set for a browser's visit.
+/// Any other error is shown as its message.
+#[component]
+pub fn PageError(error: ErrorBody) -> impl IntoView {
+    let gone = match error.code {
+        ErrorCode::TakenDown => Some(("Taken down", 410)),
+        ErrorCode::UnavailableForLegalReasons => Some(("Unavailable for legal reasons", 451)),
+        _ => None,
+    };
+    #[cfg(feature = "ssr")]
+    if let (Some((_, status)), Some(response)) =
+        (gone, use_context::<leptos_axum::ResponseOptions>())
+    {
+        if let Ok(status) = axum::http::StatusCode::from_u16(status) {
+            response.set_status(status);
+        }
+    }
+    match gone {
+        Some((title, _)) => view! {
+            <Title text=title />
+            <section class="not-found" data-testid="taken-down">
+                <h1>{title}</h1>
+                <p class="alert error" role="alert">{error.message}</p>
+                <p><a href="/">"Go to the front page"</a></p>
+            </section>
+        }
+        .into_any(),
+        None => view! { <p class="alert error" role="alert">{error.message}</p> }.into_any(),
+    }
+}
+
 /// A labelled form input with its error beside it, wired for screen readers.
 #[component]
 pub fn Field(

@@ -139,8 +139,12 @@ const ROUTES: &[Route] = &[
     route("PUT", "/store/v1/{kind}/{name}/releases/{version}/yank", Need::Manage, Team::Studio, "/store/v1/packages/sandbox/releases/1.0.0/yank", Some(r#"{"reason": "broken"}"#)),
     route("DELETE", "/store/v1/{kind}/{name}/releases/{version}/yank", Need::Manage, Team::Studio, "/store/v1/packages/sandbox/releases/1.0.0/yank", None),
     // Moderation.
-    route("GET", "/store/v1/teams/{name}/moderation", Need::Account, Team::Studio, "/store/v1/teams/studio/moderation", None),
+    route("GET", "/store/v1/teams/{name}/moderation", Need::Manage, Team::Studio, "/store/v1/teams/studio/moderation", None),
     route("GET", "/store/v1/admin/log", Need::Staff, Team::Unrestricted, "/store/v1/admin/log", None),
+    route("POST", "/store/v1/{kind}/{name}/reports", Need::Account, Team::None, "/store/v1/packages/sandbox/reports", Some(r#"{"reason": "broken"}"#)),
+    route("GET", "/store/v1/user/reports", Need::Account, Team::None, "/store/v1/user/reports", None),
+    route("GET", "/store/v1/admin/reports", Need::Staff, Team::Unrestricted, "/store/v1/admin/reports", None),
+    route("PATCH", "/store/v1/admin/reports/{id}", Need::Staff, Team::Unrestricted, "/store/v1/admin/reports/no-such-report", Some(r#"{"status": "dismissed", "note": "n"}"#)),
     route("PUT", "/store/v1/admin/users/{username}/role", Need::Admin, Team::Unrestricted, "/store/v1/admin/users/member/role", Some(r#"{"role": "moderator"}"#)),
     route("DELETE", "/store/v1/admin/users/{username}/role", Need::Admin, Team::Unrestricted, "/store/v1/admin/users/member/role", None),
     route("PUT", "/store/v1/admin/users/{username}/suspension", Need::Staff, Team::Unrestricted, "/store/v1/admin/users/outsider/suspension", Some(r#"{"reason": "spam"}"#)),
