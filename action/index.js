@@ -284,7 +284,12 @@ async function main() {
     }
     const release = JSON.parse(answer.body);
     const url = `${storeUrl}/${kind}/${name}/releases/${release.version}`;
-    console.log(`${release.state === 'published' ? `Published on ${release.channel}` : 'Uploaded as a draft'}: ${name} ${release.version}\n${url}`);
+    const waiting = release.review && release.review.state === 'pending';
+    const what = release.state === 'published'
+      ? `Published on ${release.channel}`
+      : waiting ? "Uploaded; it waits for the store's review, and is published once a moderator approves it" : 'Uploaded as a draft';
+    console.log(`${what}: ${name} ${release.version}\n${url}`);
+    setOutput('in-review', waiting ? 'true' : 'false');
     setOutput('version', release.version);
     setOutput('url', url);
   } finally {

@@ -77,6 +77,8 @@ pub struct Settings {
     pub download_redirect: bool,
     /// The bearer token `/metrics` wants; `None` turns `/metrics` off.
     pub metrics_token: Option<crate::secrets::Secret>,
+    /// Which releases wait for the staff's review before they are published.
+    pub review_policy: ReviewPolicy,
     /// Under `cargo leptos watch` (`LEPTOS_WATCH` set): the port of its live-reload socket, which
     /// the pages connect to.
     pub live_reload_port: Option<u32>,
@@ -128,6 +130,7 @@ struct StoreSection {
     storage: Option<String>,
     download_redirect: Option<bool>,
     metrics_token: Option<String>,
+    review_policy: Option<String>,
 }
 
 /// Loads the settings from `file` (when it exists) and the process environment.
@@ -326,6 +329,17 @@ fn resolve(
         })?,
         None => file.store.download_redirect.unwrap_or(false),
     };
+    let review_policy = match env("NANOS_STORE_REVIEW_POLICY")
+        .filter(|v| !v.is_empty())
+        .or_else(|| file.store.review_policy.clone())
+    {
+        Some(text) => ReviewPolicy::parse(&text).map_err(|reason| ConfigError::Value {
+            name: "NANOS_STORE_REVIEW_POLICY",
+            value: text.clone(),
+            reason,
+        })?,
+        None => ReviewPolicy::None,
+    };
     if download_redirect && matches!(storage, Storage::Local(_)) {
         return Err(ConfigError::Value {
             name: "NANOS_STORE_DOWNLOAD_REDIRECT",
@@ -398,9 +412,29 @@ fn resolve(
         storage,
         download_redirect,
         metrics_token,
+        review_policy,
         live_reload_port,
     })
 }
+
+/// Which releases wait for the staff's review (`NANOS_STORE_REVIEW_POLICY`): publishing one of
+/// them puts it in review, and it is published when a moderator approves it.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum ReviewPolicy {
+    /// Releases are published when their team says so.
+    #[default]
+    None,
+    /// A resource's first published release waits for review; later ones do not.
+    NewResources,
+    /// Every release waits for review.
+    AllReleases,
+}
+
+crate::validate::enum_names!(ReviewPolicy, "review policy", {
+    None => "none",
+    NewResources => "new-resources",
+    AllReleases => "all-releases",
+});
 
 /// The largest upload a store accepts unless `store.max-upload-size` says otherwise: 1 GiB.
 pub const DEFAULT_MAX_UPLOAD_SIZE: u64 = 1024 * 1024 * 1024;

@@ -186,6 +186,8 @@ pub enum ErrorCode {
     ReleaseNotPublished,
     /// Deleting a resource that the staff took down (or one of whose releases they did).
     UnderTakedown,
+    /// Approving or declining a release that is not waiting for review.
+    NotInReview,
     /// Adding a screenshot to a full gallery.
     TooManyScreenshots,
 

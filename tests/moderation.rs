@@ -9,14 +9,18 @@ mod common;
 
 use axum::body::Body;
 use axum::http::{header, Request};
-use common::{zip, TestApp, TestResponse};
+use common::{send_from, upload_request, zip, TestApp, TestResponse};
 use nanos_store::access::Staff;
+use nanos_store::config::ReviewPolicy;
 use nanos_store::db;
 use nanos_store::moderation::service as moderation;
 use nanos_store::moderation::SiteRole;
 use nanos_store::teams::Role;
 use nanos_store::tokens::Scope;
 use serde_json::{json, Value};
+
+/// Where the test's requests come from.
+const LOCAL: std::net::IpAddr = std::net::IpAddr::V4(std::net::Ipv4Addr::LOCALHOST);
 
 fn package(version: &str) -> Vec<u8> {
     let manifest = format!(
@@ -58,7 +62,7 @@ async fn login(app: &TestApp, username: &str) -> String {
     response.session_cookie().expect("a session cookie")
 }
 
-/// An API request with `credential` (a session's changes come from the store's own pages).
+/// Sends an API request with `credential` to `app`.
 async fn call(
     app: &TestApp,
     method: &str,
@@ -66,6 +70,16 @@ async fn call(
     credential: &Credential,
     body: Option<Value>,
 ) -> TestResponse {
+    app.send(request(method, path, credential, body)).await
+}
+
+/// An API request with `credential` (a session's changes come from the store's own pages).
+fn request(
+    method: &str,
+    path: &str,
+    credential: &Credential,
+    body: Option<Value>,
+) -> Request<Body> {
     let mut request = Request::builder().method(method).uri(path);
     match credential {
         Credential::Anonymous => {}
@@ -85,7 +99,7 @@ async fn call(
         }
         None => Body::empty(),
     };
-    app.send(request.body(body).expect("request")).await
+    request.body(body).expect("request")
 }
 
 /// A page, as a browser asks for it (`Accept: text/html`).
@@ -992,6 +1006,148 @@ async fn reports_reach_the_staff_and_the_outcome_the_reporter(app: &TestApp) {
     assert!(limited.headers.get(header::RETRY_AFTER).is_some());
 }
 
+async fn reviews_hold_releases_until_the_staff_approve(app: &TestApp) {
+    let (people, all) = world(app).await;
+    let store = app.with_settings(|s| s.review_policy = ReviewPolicy::AllReleases);
+    let send = |method: &str, path: &str, who: &Credential, body: Option<Value>| {
+        send_from(&store, LOCAL, request(method, path, who, body))
+    };
+    let owner = Credential::Token(all.clone());
+    let moderator = Credential::Token(people[3].token.clone());
+    // Publishing at upload puts the release in review: a draft, said so in the answer.
+    let uploaded = send_from(
+        &store,
+        LOCAL,
+        upload_request(
+            "packages",
+            "sandbox",
+            &all,
+            &package("3.0.0"),
+            &[("publish", "true")],
+        ),
+    )
+    .await;
+    assert_eq!(uploaded.status, 201, "{}", uploaded.body);
+    assert_eq!(uploaded.json()["state"], "draft");
+    assert_eq!(uploaded.json()["review"]["state"], "pending");
+    let path = "/store/v1/packages/sandbox/releases/3.0.0";
+    assert_eq!(
+        send("GET", path, &Credential::Anonymous, None).await.status,
+        404
+    );
+    assert_eq!(send("GET", path, &owner, None).await.status, 200);
+    let queue = send("GET", "/store/v1/admin/reviews", &moderator, None).await;
+    assert_eq!(queue.status, 200, "{}", queue.body);
+    assert_eq!(queue.json()[0]["version"], "3.0.0");
+    assert_eq!(queue.json()[0]["team"], "studio");
+    // Publishing it again changes nothing; the draft 2.0.0 goes into review the same way.
+    let again = send("POST", &format!("{path}/publish"), &owner, None).await;
+    assert_eq!(again.json()["review"]["state"], "pending");
+    let draft = send(
+        "POST",
+        "/store/v1/packages/sandbox/releases/2.0.0/publish",
+        &owner,
+        None,
+    )
+    .await;
+    assert_eq!(draft.json()["state"], "draft");
+    assert_eq!(draft.json()["review"]["state"], "pending");
+
+    // Declined: a reason is required, and the team reads it.
+    let decide = "/store/v1/admin/packages/sandbox/releases/3.0.0/review";
+    let bare = send("PUT", decide, &moderator, Some(json!({"approve": false}))).await;
+    assert_eq!(bare.status, 422);
+    let declined = send(
+        "PUT",
+        decide,
+        &moderator,
+        Some(json!({"approve": false, "reason": "Bundles a crypto miner."})),
+    )
+    .await;
+    assert_eq!(declined.status, 200, "{}", declined.body);
+    let seen = send("GET", path, &owner, None).await.json();
+    assert_eq!(seen["review"]["state"], "declined");
+    assert_eq!(seen["review"]["reason"], "Bundles a crypto miner.");
+    assert_eq!(
+        send("GET", path, &Credential::Anonymous, None).await.status,
+        404
+    );
+    let twice = send("PUT", decide, &moderator, Some(json!({"approve": true}))).await;
+    assert_eq!(twice.status, 409);
+    assert_eq!(code(&twice), "not-in-review");
+    // The team publishes again: in review again, then approved and public.
+    send("POST", &format!("{path}/publish"), &owner, None).await;
+    let approved = send("PUT", decide, &moderator, Some(json!({"approve": true}))).await;
+    assert_eq!(approved.status, 200, "{}", approved.body);
+    assert_eq!(approved.json()["state"], "published");
+    assert!(approved.json().get("review").is_none());
+    assert_eq!(
+        send("GET", path, &Credential::Anonymous, None).await.status,
+        200
+    );
+    let latest = send(
+        "GET",
+        "/store/v1/packages/sandbox",
+        &Credential::Anonymous,
+        None,
+    )
+    .await;
+    assert_eq!(latest.json()["latest_version"], "3.0.0");
+    // Only staff decide; the team sees the decisions in its moderation entries.
+    let by_owner = send(
+        "PUT",
+        "/store/v1/admin/packages/sandbox/releases/2.0.0/review",
+        &owner,
+        Some(json!({"approve": true})),
+    )
+    .await;
+    assert_eq!(by_owner.status, 403);
+    let entries = send("GET", "/store/v1/teams/studio/moderation", &owner, None)
+        .await
+        .json();
+    let actions: Vec<&str> = entries
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|e| e["action"].as_str())
+        .collect();
+    assert!(
+        actions.contains(&"approve-release") && actions.contains(&"decline-release"),
+        "{actions:?}"
+    );
+
+    // Under new-resources, only a resource's first release waits.
+    let store = app.with_settings(|s| s.review_policy = ReviewPolicy::NewResources);
+    let later = send_from(
+        &store,
+        LOCAL,
+        upload_request(
+            "packages",
+            "sandbox",
+            &all,
+            &package("4.0.0"),
+            &[("publish", "true")],
+        ),
+    )
+    .await;
+    assert_eq!(later.json()["state"], "published", "{}", later.body);
+    let resource = json!({"team": "studio", "title": "Fresh", "category": "game-mode"}).to_string();
+    let first = send_from(
+        &store,
+        LOCAL,
+        upload_request(
+            "packages",
+            "fresh",
+            &all,
+            &package("1.0.0"),
+            &[("resource", &resource), ("publish", "true")],
+        ),
+    )
+    .await;
+    assert_eq!(first.status, 201, "{}", first.body);
+    assert_eq!(first.json()["review"]["state"], "pending");
+}
+
 async fn profiles_show_site_roles(app: &TestApp) {
     world(app).await;
     let page = app.get("/u/moderator", None).await;
@@ -1006,5 +1162,6 @@ on_both_databases!(
     yanked_releases_are_never_the_latest,
     suspended_accounts_lose_their_sessions_and_tokens,
     reports_reach_the_staff_and_the_outcome_the_reporter,
+    reviews_hold_releases_until_the_staff_approve,
     profiles_show_site_roles,
 );

@@ -491,6 +491,7 @@ async fn a_small_limit_refuses_a_zip_over_it_as_too_large(app: &TestApp) {
             changelog: String::new(),
             channel: Channel::Stable,
             publish: true,
+            review_policy: nanos_store::config::ReviewPolicy::None,
         },
         db::now(),
     )
@@ -549,6 +550,7 @@ async fn a_name_taken_during_the_upload_is_409_and_leaves_nothing(app: &TestApp)
             changelog: String::new(),
             channel: Channel::Stable,
             publish: true,
+            review_policy: nanos_store::config::ReviewPolicy::None,
         },
         db::now(),
     )

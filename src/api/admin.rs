@@ -16,7 +16,8 @@ use crate::error::{AppError, ErrorBody, ErrorCode};
 use crate::moderation::reports::{self, NewReport, ReportChange, ReportFilter};
 use crate::moderation::service as moderation;
 use crate::moderation::{
-    LogEntry, Report, ReportReason, ReportStatus, SiteRole, Suspension, Takedown, TakedownKind,
+    LogEntry, Report, ReportReason, ReportStatus, ReviewItem, SiteRole, Suspension, Takedown,
+    TakedownKind,
 };
 use crate::resources::releases::{self, YankBy};
 use crate::resources::{service as resources, ReleaseInfo, ResourceInfo};
@@ -459,4 +460,51 @@ pub async fn change_report(
     Ok(Json(
         reports::update(&state.pool, &staff, &id, change, db::now()).await?,
     ))
+}
+
+#[utoipa::path(get, path = "/admin/reviews", tag = "moderation", security(("token" = ["manage"]), ("session" = [])),
+    responses((status = 200, body = Vec<ReviewItem>), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
+/// `GET /store/v1/admin/reviews`: the releases waiting for review under the store's review
+/// policy (`NANOS_STORE_REVIEW_POLICY`), the longest waiting first (moderators and admins).
+pub async fn review_queue(
+    State(state): State<AppState>,
+    caller: Authorized<Manage>,
+) -> Result<Json<Vec<ReviewItem>>, AppError> {
+    staff(&state, &caller, SiteRole::Moderator).await?;
+    Ok(Json(releases::in_review(&state.pool).await?))
+}
+
+/// Body of `PUT /store/v1/admin/{type}/{name}/releases/{version}/review`.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+pub struct Decision {
+    /// `true` publishes the release; `false` declines it.
+    pub approve: bool,
+    /// Why (required to decline; the team reads it).
+    #[serde(default)]
+    pub reason: String,
+}
+
+#[utoipa::path(put, path = "/admin/{kind}/{name}/releases/{version}/review", tag = "moderation", security(("token" = ["manage"]), ("session" = [])), params(("kind" = String, Path, description = "packages or assets"), ("name" = String, Path), ("version" = String, Path)), request_body = Decision,
+    responses((status = 200, body = ReleaseInfo), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+/// `PUT /store/v1/admin/{type}/{name}/releases/{version}/review`: approve (publish) or decline a
+/// release waiting for review (moderators and admins).
+pub async fn decide_review(
+    State(state): State<AppState>,
+    caller: Authorized<Manage>,
+    Path((kind, name, version)): Path<(String, String, String)>,
+    JsonBody(body): JsonBody<Decision>,
+) -> Result<Json<ReleaseInfo>, AppError> {
+    let staff = staff(&state, &caller, SiteRole::Moderator).await?;
+    let found = resource(&state, &kind, &name).await?;
+    let info = releases::decide_review(
+        &state.pool,
+        &staff,
+        &found,
+        &version,
+        body.approve,
+        &body.reason,
+        db::now(),
+    )
+    .await?;
+    Ok(Json(info))
 }

@@ -31,6 +31,7 @@
 //! | `POST`, `DELETE /{type}/{name}/icon`, `POST /{type}/{name}/screenshots`, `DELETE …/screenshots/{id}` | `Authorized<Manage>` | `401` |
 //! | `GET /teams/{name}/moderation` | `Authorized<Manage>`; the team's members | `401` |
 //! | `POST /{type}/{name}/reports`, `GET /user/reports` | `Authorized<ReadAccount>` (a few reports an hour) | `401` |
+//! | `GET /admin/reviews`, `PUT /admin/{type}/{name}/releases/{version}/review` | `Authorized<Manage>` and [`crate::access::require_staff`] (moderator) | `401` |
 //! | `GET /admin/reports`, `PATCH /admin/reports/{id}` | `Authorized<Manage>` and [`crate::access::require_staff`] (moderator) | `401` |
 //! | `PUT`, `DELETE …/releases/{version}/yank` | `Authorized<Manage>`; the team's developers, or staff | `401` |
 //! | `GET /admin/log`, `PUT`, `DELETE /admin/users/{username}/suspension`, `PUT`, `DELETE /admin/{type}/{name}/takedown`, `…/releases/{version}/takedown` | `Authorized<Manage>` and [`crate::access::require_staff`] (moderator) | `401` |
@@ -159,6 +160,8 @@ fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(admin::my_reports))
         .routes(routes!(admin::report_queue))
         .routes(routes!(admin::change_report))
+        .routes(routes!(admin::review_queue))
+        .routes(routes!(admin::decide_review))
         .routes(routes!(admin::grant_role, admin::revoke_role))
         .routes(routes!(admin::suspend_user, admin::lift_suspension))
         .routes(routes!(admin::take_down_resource, admin::restore_resource))

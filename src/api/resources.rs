@@ -298,6 +298,7 @@ pub async fn upload_release(
         changelog: String::new(),
         channel: Channel::Stable,
         publish: false,
+        review_policy: state.settings.review_policy,
     };
     let mut pace = UploadPace::new(state.settings.upload_stall_timeout);
     while let Some(mut field) = pace.next_field(&mut multipart).await? {
@@ -485,7 +486,15 @@ pub async fn publish_release(
 ) -> Result<Json<ReleaseInfo>, AppError> {
     let resource = resource(&state, &kind_segment, &name).await?;
     Ok(Json(
-        releases::publish(&state.pool, caller.actor(), &resource, &version, db::now()).await?,
+        releases::publish(
+            &state.pool,
+            caller.actor(),
+            &resource,
+            &version,
+            state.settings.review_policy,
+            db::now(),
+        )
+        .await?,
     ))
 }
 

@@ -9,6 +9,7 @@ use futures_util::StreamExt;
 use serde::Serialize;
 
 use super::{ClientError, Remote, RemoteArgs};
+use crate::moderation::ReviewState;
 use crate::resources::{path_of_kind, Channel, ReleaseInfo, ReleaseState};
 use crate::validate::source::FileSource;
 use crate::validate::{self, Kind, Report};
@@ -411,8 +412,15 @@ fn print_outcome(outcome: &Outcome, json: bool) {
             for warning in warnings {
                 eprintln!("{warning}");
             }
+            let in_review = release
+                .review
+                .as_ref()
+                .is_some_and(|r| r.state == ReviewState::Pending);
             let what = match release.state {
                 ReleaseState::Published => format!("Published on {}", release.channel.as_str()),
+                ReleaseState::Draft if in_review => {
+                    "Uploaded; it waits for the store's review, and is published once a moderator approves it".into()
+                }
                 ReleaseState::Draft => "Uploaded as a draft (publish it from its page)".into(),
             };
             println!("{what}: {name} {}\n{url}", release.version);

@@ -87,6 +87,45 @@ impl Takedown {
     }
 }
 
+/// Where a release's review stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub enum ReviewState {
+    /// Waiting for the staff: published once a moderator approves it.
+    Pending,
+    /// Declined, with a reason; publishing it again asks for another review.
+    Declined,
+}
+
+crate::validate::enum_names!(ReviewState, "review state", {
+    Pending => "pending",
+    Declined => "declined",
+});
+
+/// A release's review, under the store's review policy (its team and the staff see it).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct Review {
+    pub state: ReviewState,
+    /// Why the staff declined it.
+    pub reason: Option<String>,
+}
+
+/// A release waiting for review, in the staff's queue.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct ReviewItem {
+    /// `packages` or `assets`.
+    pub kind: String,
+    pub resource: String,
+    pub team: String,
+    pub version: String,
+    pub channel: crate::resources::Channel,
+    pub uploaded_by: String,
+    pub created_at: i64,
+}
+
 /// A yanked release: still downloadable by its exact version, never chosen as the latest.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]

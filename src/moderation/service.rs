@@ -13,7 +13,7 @@ use crate::resources::service::Resource;
 use crate::teams::service::{self as teams, Actor};
 use crate::teams::Role;
 
-crate::db::text_columns!(SiteRole, TakedownKind);
+crate::db::text_columns!(SiteRole, TakedownKind, super::ReviewState);
 
 /// Entries a log page holds at most.
 pub const LOG_PAGE: i64 = 100;

@@ -425,7 +425,16 @@ pub async fn publish_release(kind: String, name: String, version: String) -> Res
     let state = state()?;
     let caller = session::authorize(&state, Need::Manage).await?;
     let resource = service::find_or_404(&state.pool, parse_kind(&kind)?, &name).await?;
-    releases::publish(&state.pool, caller.actor(), &resource, &version, db::now()).await?;
+    let policy = state.settings.review_policy;
+    releases::publish(
+        &state.pool,
+        caller.actor(),
+        &resource,
+        &version,
+        policy,
+        db::now(),
+    )
+    .await?;
     Ok(())
 }
 

@@ -219,6 +219,9 @@ pub struct ReleaseInfo {
     /// Set while the store's staff have it taken down (only its team and the staff see it then).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub takedown: Option<crate::moderation::Takedown>,
+    /// Set while publishing it waits for the staff's review, or after they declined it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub review: Option<crate::moderation::Review>,
 }
 
 /// The details of a new resource: the `resource` part of an upload that creates its resource

@@ -861,6 +861,7 @@ fn ReleaseCard(
                 {draft.then(|| view! { " " <span class="badge draft">"draft"</span> })}
                 {info.yanked.is_some().then(|| view! { " " <span class="badge yanked" data-testid="yanked">"yanked"</span> })}
                 {info.takedown.is_some().then(|| view! { " " <span class="badge taken-down">"taken down"</span> })}
+                <ReviewBadge review=info.review.clone() />
             </h3>
             <ModerationNotes yanked=info.yanked.clone() takedown=info.takedown.clone() />
             <p class="muted">{format!("{} · {} · by {}", format_date(info.created_at), human_size(info.size as u64), info.uploaded_by)}</p>
@@ -895,6 +896,23 @@ pub fn ModerationNotes(
             </p>
         })}
     }
+}
+
+/// "in review", or "declined" with the staff's reason, for a release its team sees.
+#[component]
+fn ReviewBadge(review: Option<crate::moderation::Review>) -> impl IntoView {
+    use crate::moderation::ReviewState;
+    review.map(|review| match review.state {
+        ReviewState::Pending => view! {
+            " " <span class="badge draft" data-testid="review">"in review"</span>
+        }
+        .into_any(),
+        ReviewState::Declined => view! {
+            " " <span class="badge taken-down" data-testid="review">"declined"</span>
+            <span class="muted">{format!(" {}", review.reason.unwrap_or_default())}</span>
+        }
+        .into_any(),
+    })
 }
 
 #[component]
@@ -1078,6 +1096,7 @@ fn ReleaseDetails(resource: ResourceInfo, release: ReleaseView) -> impl IntoView
                     <span class=format!("badge channel-{}", info.channel.as_str())>{info.channel.as_str()}</span> " "
                     <span class="badge" data-testid="release-state">{state}</span>
                     {info.yanked.is_some().then(|| view! { " " <span class="badge yanked" data-testid="yanked">"yanked"</span> })}
+                    <ReviewBadge review=info.review.clone() />
                 </p>
                 <ModerationNotes yanked=info.yanked.clone() takedown=info.takedown.clone() />
                 <p><a class="button" href=download rel="external" download="">"Download"</a></p>

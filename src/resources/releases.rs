@@ -7,11 +7,12 @@ use std::collections::BTreeSet;
 use super::service::{self, authorize, CheckedResource, Resource};
 use super::{path_of_kind, Channel, ReleaseInfo, ReleaseState, UploadLimits};
 use crate::access::Staff;
+use crate::config::ReviewPolicy;
 use crate::db::{is_unique_violation, new_id, Pool};
 use crate::error::{AppError, ErrorCode};
 use crate::markdown::{self, StoredColumn};
 use crate::moderation::service as moderation;
-use crate::moderation::{Takedown, TakedownKind, Yank};
+use crate::moderation::{Review, ReviewItem, ReviewState, Takedown, TakedownKind, Yank};
 use crate::storage::{BlobStore, DetachedBlob, WrittenBlob};
 use crate::teams::service::{self as teams, Actor};
 use crate::teams::Role;
@@ -48,18 +49,22 @@ pub struct Release {
     /// Set while the store's staff have it taken down.
     pub takedown: Option<TakedownKind>,
     pub takedown_reason: Option<String>,
+    /// Set while publishing it waits for review, or once the staff declined it.
+    pub review: Option<ReviewState>,
+    pub review_reason: Option<String>,
 }
 
-/// The columns an upload writes (the moderation ones start empty).
+/// The columns an upload writes (the moderation ones start empty, but `review`).
 const UPLOAD_COLUMNS: &str =
     "id, resource_id, version, channel, state, changelog, changelog_html, sha256, size, \
-     unpacked_size, file_count, manifest, uploaded_by, created_at, published_at, download_count";
+     unpacked_size, file_count, manifest, uploaded_by, created_at, published_at, download_count, \
+     review";
 
 /// The columns of a [`Release`].
 const COLUMNS: &str =
     "id, resource_id, version, channel, state, changelog, changelog_html, sha256, size, \
      unpacked_size, file_count, manifest, uploaded_by, created_at, published_at, download_count, \
-     yanked_at, yank_reason, takedown, takedown_reason";
+     yanked_at, yank_reason, takedown, takedown_reason, review, review_reason";
 
 impl Release {
     /// The release as the API shows it.
@@ -83,6 +88,10 @@ impl Release {
                 reason: self.yank_reason.clone().unwrap_or_default(),
             }),
             takedown: self.takedown(),
+            review: self.review.map(|state| Review {
+                state,
+                reason: self.review_reason.clone(),
+            }),
         }
     }
 
@@ -169,7 +178,10 @@ pub async fn validate_upload(blob: &WrittenBlob, options: Options) -> Result<Rep
 pub struct NewRelease {
     pub changelog: String,
     pub channel: Channel,
+    /// Publish it at once (or, when the review policy asks, put it in review).
     pub publish: bool,
+    /// The store's review policy.
+    pub review_policy: ReviewPolicy,
 }
 
 /// Where an upload goes.
@@ -285,12 +297,18 @@ async fn record(
         }
     }
 
+    let existing = match &target {
+        UploadTarget::Existing(resource) => Some(*resource),
+        UploadTarget::New(_) => None,
+    };
+    let in_review = new.publish && needs_review(pool, new.review_policy, existing).await?;
+    let publish_now = new.publish && !in_review;
     let mut release = Release {
         id: new_id(),
         resource_id: String::new(),
         version: version.clone(),
         channel: new.channel,
-        state: if new.publish {
+        state: if publish_now {
             ReleaseState::Published
         } else {
             ReleaseState::Draft
@@ -304,12 +322,14 @@ async fn record(
         manifest: serde_json::to_string(&manifest).unwrap_or_default(),
         uploaded_by: actor.user.username.clone(),
         created_at: now,
-        published_at: new.publish.then_some(now),
+        published_at: publish_now.then_some(now),
         download_count: 0,
         yanked_at: None,
         yank_reason: None,
         takedown: None,
         takedown_reason: None,
+        review: in_review.then_some(ReviewState::Pending),
+        review_reason: None,
     };
 
     // The blob's row first: it serialises this with any other upload or removal of the same file
@@ -337,7 +357,7 @@ async fn record(
     release.resource_id = resource.id.clone();
     let inserted = sqlx::query(&format!(
         "INSERT INTO releases ({UPLOAD_COLUMNS}, version_major, version_minor, version_patch) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)"
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)"
     ))
     .bind(&release.id)
     .bind(&release.resource_id)
@@ -355,6 +375,7 @@ async fn record(
     .bind(release.created_at)
     .bind(release.published_at)
     .bind(release.download_count)
+    .bind(release.review.map(ReviewState::as_str))
     .bind(major)
     .bind(minor)
     .bind(patch)
@@ -444,6 +465,28 @@ pub async fn latest_on_channel(
         })
 }
 
+/// Whether publishing a release of `resource` (`None`: a new resource's first release) waits for
+/// the staff's review under `policy`.
+async fn needs_review(
+    pool: &Pool,
+    policy: ReviewPolicy,
+    resource: Option<&Resource>,
+) -> Result<bool, AppError> {
+    Ok(match (policy, resource) {
+        (ReviewPolicy::None, _) => false,
+        (ReviewPolicy::AllReleases, _) | (ReviewPolicy::NewResources, None) => true,
+        (ReviewPolicy::NewResources, Some(resource)) => {
+            let (published,): (i64,) = sqlx::query_as(
+                "SELECT COUNT(*) FROM releases WHERE resource_id = $1 AND state = 'published'",
+            )
+            .bind(&resource.id)
+            .fetch_one(pool)
+            .await?;
+            published == 0
+        }
+    })
+}
+
 /// Edits a release's changelog or channel (developer or above).
 pub async fn update(
     pool: &Pool,
@@ -470,26 +513,130 @@ pub async fn update(
     Ok(find(pool, resource, version, true).await?.info())
 }
 
-/// Publishes a draft (developer or above). Publishing a published release changes nothing.
+/// Publishes a draft (developer or above), or, when `policy` asks for it, puts it in review
+/// (`review: pending`) until a moderator approves it. Publishing a published release, or one
+/// already in review, changes nothing.
 pub async fn publish(
     pool: &Pool,
     actor: Actor<'_>,
     resource: &Resource,
     version: &str,
+    policy: ReviewPolicy,
     now: i64,
 ) -> Result<ReleaseInfo, AppError> {
     authorize(pool, actor, &resource.team_id, "publish releases").await?;
     let release = find(pool, resource, version, true).await?;
-    let published = sqlx::query("UPDATE releases SET state = 'published', published_at = $1 WHERE id = $2 AND state = 'draft'")
-        .bind(now)
-        .bind(&release.id)
-        .execute(pool)
-        .await?;
+    if release.state == ReleaseState::Draft && needs_review(pool, policy, Some(resource)).await? {
+        sqlx::query("UPDATE releases SET review = 'pending', review_reason = NULL WHERE id = $1")
+            .bind(&release.id)
+            .execute(pool)
+            .await?;
+        return Ok(find(pool, resource, version, true).await?.info());
+    }
+    approve(pool, resource, &release, now).await
+}
+
+/// Publishes `release` (a draft; a published one stays as it is) and clears its review.
+async fn approve(
+    pool: &Pool,
+    resource: &Resource,
+    release: &Release,
+    now: i64,
+) -> Result<ReleaseInfo, AppError> {
+    let version = release.version.as_str();
+    let published = sqlx::query(
+        "UPDATE releases SET state = 'published', published_at = $1, review = NULL, \
+         review_reason = NULL WHERE id = $2 AND state = 'draft'",
+    )
+    .bind(now)
+    .bind(&release.id)
+    .execute(pool)
+    .await?;
     let release = find(pool, resource, version, true).await?;
     if published.rows_affected() > 0 && release.is_public() {
         touch_resource(pool, resource, now).await?;
     }
     Ok(release.info())
+}
+
+/// The staff's decision on a release in review: approving publishes it; declining keeps it a
+/// draft, with a reason its team reads (publishing it again asks for another review). Written to
+/// the moderation log.
+pub async fn decide_review(
+    pool: &Pool,
+    staff: &Staff,
+    resource: &Resource,
+    version: &str,
+    approved: bool,
+    reason: &str,
+    now: i64,
+) -> Result<ReleaseInfo, AppError> {
+    let reason = moderation::check_reason(reason, !approved)?;
+    let release = find(pool, resource, version, true).await?;
+    if release.review != Some(ReviewState::Pending) {
+        return Err(AppError::Conflict {
+            code: ErrorCode::NotInReview,
+            field: None,
+            message: format!("{} {version} is not waiting for review.", resource.name),
+        });
+    }
+    let info = if approved {
+        approve(pool, resource, &release, now).await?
+    } else {
+        sqlx::query("UPDATE releases SET review = 'declined', review_reason = $1 WHERE id = $2")
+            .bind(&reason)
+            .bind(&release.id)
+            .execute(pool)
+            .await?;
+        find(pool, resource, version, true).await?.info()
+    };
+    let action = if approved {
+        "approve-release"
+    } else {
+        "decline-release"
+    };
+    let subject = format!(
+        "{}/{} {version}",
+        path_of_kind(resource.kind),
+        resource.name
+    );
+    let team = Some(resource.team_id.as_str());
+    moderation::record(pool, staff, action, &subject, team, &reason, now).await?;
+    Ok(info)
+}
+
+/// The releases waiting for review, the longest waiting first (up to 200).
+pub async fn in_review(pool: &Pool) -> Result<Vec<ReviewItem>, AppError> {
+    #[derive(sqlx::FromRow)]
+    struct Row {
+        #[sqlx(try_from = "crate::db::Text<Kind>")]
+        kind: Kind,
+        name: String,
+        team: String,
+        version: String,
+        channel: Channel,
+        uploaded_by: String,
+        created_at: i64,
+    }
+    let rows: Vec<Row> = sqlx::query_as(
+        "SELECT r.kind, r.name, t.name AS team, l.version, l.channel, l.uploaded_by, l.created_at \
+         FROM releases l JOIN resources r ON r.id = l.resource_id JOIN teams t ON t.id = r.team_id \
+         WHERE l.review = 'pending' ORDER BY l.created_at, l.id LIMIT 200",
+    )
+    .fetch_all(pool)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|row| ReviewItem {
+            kind: path_of_kind(row.kind).to_string(),
+            resource: row.name,
+            team: row.team,
+            version: row.version,
+            channel: row.channel,
+            uploaded_by: row.uploaded_by,
+            created_at: row.created_at,
+        })
+        .collect())
 }
 
 /// Who yanks or un-yanks a release.

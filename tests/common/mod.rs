@@ -396,34 +396,8 @@ impl TestApp {
         zip: &[u8],
         fields: &[(&str, &str)],
     ) -> TestResponse {
-        const BOUNDARY: &str = "----nanosTestUpload";
-        let mut body = Vec::new();
-        for (field, value) in fields {
-            body.extend_from_slice(
-                format!(
-                    "--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"{field}\"\r\n\r\n{value}\r\n"
-                )
-                .as_bytes(),
-            );
-        }
-        body.extend_from_slice(
-            format!(
-                "--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"release.zip\"\r\n\
-                 Content-Type: application/zip\r\n\r\n"
-            )
-            .as_bytes(),
-        );
-        body.extend_from_slice(zip);
-        body.extend_from_slice(format!("\r\n--{BOUNDARY}--\r\n").as_bytes());
-        let request = Request::post(format!("/store/v1/{kind}/{name}/releases"))
-            .header(header::AUTHORIZATION, format!("Token {token}"))
-            .header(
-                header::CONTENT_TYPE,
-                format!("multipart/form-data; boundary={BOUNDARY}"),
-            )
-            .body(Body::from(body))
-            .expect("request");
-        self.send(request).await
+        self.send(upload_request(kind, name, token, zip, fields))
+            .await
     }
 
     /// A GET request, with a cookie when given.
@@ -434,6 +408,44 @@ impl TestApp {
         }
         self.send(request.body(Body::empty()).unwrap()).await
     }
+}
+
+/// The upload of `zip` as a release of the `kind` (`packages` or `assets`) `name` with a token,
+/// with the text parts `fields` (`publish`, `channel`, `changelog`, `resource`).
+pub fn upload_request(
+    kind: &str,
+    name: &str,
+    token: &str,
+    zip: &[u8],
+    fields: &[(&str, &str)],
+) -> Request<Body> {
+    const BOUNDARY: &str = "----nanosTestUpload";
+    let mut body = Vec::new();
+    for (field, value) in fields {
+        body.extend_from_slice(
+            format!(
+                "--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"{field}\"\r\n\r\n{value}\r\n"
+            )
+            .as_bytes(),
+        );
+    }
+    body.extend_from_slice(
+        format!(
+            "--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"release.zip\"\r\n\
+             Content-Type: application/zip\r\n\r\n"
+        )
+        .as_bytes(),
+    );
+    body.extend_from_slice(zip);
+    body.extend_from_slice(format!("\r\n--{BOUNDARY}--\r\n").as_bytes());
+    Request::post(format!("/store/v1/{kind}/{name}/releases"))
+        .header(header::AUTHORIZATION, format!("Token {token}"))
+        .header(
+            header::CONTENT_TYPE,
+            format!("multipart/form-data; boundary={BOUNDARY}"),
+        )
+        .body(Body::from(body))
+        .expect("request")
 }
 
 /// Sends a request to `router` as if from `peer` (the address the connection comes from).

@@ -143,6 +143,8 @@ const ROUTES: &[Route] = &[
     route("GET", "/store/v1/admin/log", Need::Staff, Team::Unrestricted, "/store/v1/admin/log", None),
     route("POST", "/store/v1/{kind}/{name}/reports", Need::Account, Team::None, "/store/v1/packages/sandbox/reports", Some(r#"{"reason": "broken"}"#)),
     route("GET", "/store/v1/user/reports", Need::Account, Team::None, "/store/v1/user/reports", None),
+    route("GET", "/store/v1/admin/reviews", Need::Staff, Team::Unrestricted, "/store/v1/admin/reviews", None),
+    route("PUT", "/store/v1/admin/{kind}/{name}/releases/{version}/review", Need::Staff, Team::Unrestricted, "/store/v1/admin/packages/sandbox/releases/2.0.0/review", Some(r#"{"approve": false, "reason": "no"}"#)),
     route("GET", "/store/v1/admin/reports", Need::Staff, Team::Unrestricted, "/store/v1/admin/reports", None),
     route("PATCH", "/store/v1/admin/reports/{id}", Need::Staff, Team::Unrestricted, "/store/v1/admin/reports/no-such-report", Some(r#"{"status": "dismissed", "note": "n"}"#)),
     route("PUT", "/store/v1/admin/users/{username}/role", Need::Admin, Team::Unrestricted, "/store/v1/admin/users/member/role", Some(r#"{"role": "moderator"}"#)),
