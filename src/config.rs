@@ -838,6 +838,29 @@ mod tests {
     }
 
     #[test]
+    fn the_review_policy_is_none_unless_set() {
+        assert_eq!(
+            resolve_with("", &[]).unwrap().review_policy,
+            ReviewPolicy::None
+        );
+        let from_file = resolve_with("[store]\nreview-policy = \"new-resources\"\n", &[]).unwrap();
+        assert_eq!(from_file.review_policy, ReviewPolicy::NewResources);
+        let from_env = resolve_with(
+            "[store]\nreview-policy = \"new-resources\"\n",
+            &[("NANOS_STORE_REVIEW_POLICY", "all-releases")],
+        )
+        .unwrap();
+        assert_eq!(from_env.review_policy, ReviewPolicy::AllReleases);
+        let error = resolve_with("", &[("NANOS_STORE_REVIEW_POLICY", "strict")])
+            .unwrap_err()
+            .to_string();
+        assert!(
+            error.contains("NANOS_STORE_REVIEW_POLICY") && error.contains("all-releases"),
+            "{error}"
+        );
+    }
+
+    #[test]
     fn unknown_keys_in_the_file_are_refused() {
         assert!(toml::from_str::<FileSettings>("[store]\ndata_dir = \"x\"\n").is_err());
     }
