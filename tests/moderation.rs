@@ -647,6 +647,35 @@ async fn yanked_releases_are_never_the_latest(app: &TestApp) {
     )
     .await;
     assert_eq!(none.status, 404);
+    // A yank by the staff is theirs to take back.
+    let moderator = Credential::Token(people[3].token.clone());
+    let by_staff = call(
+        app,
+        "PUT",
+        "/store/v1/packages/sandbox/releases/1.0.0/yank",
+        &moderator,
+        Some(json!({"reason": "ships a miner"})),
+    )
+    .await;
+    assert_eq!(by_staff.status, 200, "{}", by_staff.body);
+    let undone = call(
+        app,
+        "DELETE",
+        "/store/v1/packages/sandbox/releases/1.0.0/yank",
+        &owner,
+        None,
+    )
+    .await;
+    assert_eq!(undone.status, 403, "{}", undone.body);
+    let undone = call(
+        app,
+        "DELETE",
+        "/store/v1/packages/sandbox/releases/1.0.0/yank",
+        &moderator,
+        None,
+    )
+    .await;
+    assert_eq!(undone.status, 200, "{}", undone.body);
     // Taking the yank back makes 1.1.0 the latest again.
     let back = call(
         app,

@@ -46,6 +46,8 @@ pub struct Release {
     pub download_count: i64,
     pub yanked_at: Option<i64>,
     pub yank_reason: Option<String>,
+    /// `team` or `staff`: a yank by the staff is the staff's to take back.
+    pub yanked_by: Option<String>,
     /// Set while the store's staff have it taken down.
     pub takedown: Option<TakedownKind>,
     pub takedown_reason: Option<String>,
@@ -64,7 +66,7 @@ const UPLOAD_COLUMNS: &str =
 const COLUMNS: &str =
     "id, resource_id, version, channel, state, changelog, changelog_html, sha256, size, \
      unpacked_size, file_count, manifest, uploaded_by, created_at, published_at, download_count, \
-     yanked_at, yank_reason, takedown, takedown_reason, review, review_reason";
+     yanked_at, yank_reason, yanked_by, takedown, takedown_reason, review, review_reason";
 
 impl Release {
     /// The release as the API shows it.
@@ -326,6 +328,7 @@ async fn record(
         download_count: 0,
         yanked_at: None,
         yank_reason: None,
+        yanked_by: None,
         takedown: None,
         takedown_reason: None,
         review: in_review.then_some(ReviewState::Pending),
@@ -681,13 +684,25 @@ pub async fn set_yanked(
     if reason.is_none() && release.yanked_at.is_none() {
         return Ok(release.info());
     }
+    if matches!(by, YankBy::Team(_)) && release.yanked_by.as_deref() == Some("staff") {
+        return Err(AppError::forbidden(
+            "The store's staff yanked this release: only they can change or take back the yank.",
+        ));
+    }
+    let yanked_by = match by {
+        YankBy::Team(_) => "team",
+        YankBy::Staff(_) => "staff",
+    };
     let mut tx = pool.begin().await?;
-    sqlx::query("UPDATE releases SET yanked_at = $1, yank_reason = $2 WHERE id = $3")
-        .bind(reason.map(|_| now))
-        .bind(reason)
-        .bind(&release.id)
-        .execute(&mut *tx)
-        .await?;
+    sqlx::query(
+        "UPDATE releases SET yanked_at = $1, yank_reason = $2, yanked_by = $3 WHERE id = $4",
+    )
+    .bind(reason.map(|_| now))
+    .bind(reason)
+    .bind(reason.map(|_| yanked_by))
+    .bind(&release.id)
+    .execute(&mut *tx)
+    .await?;
     let action = if reason.is_some() { "yank" } else { "unyank" };
     let subject = format!("{} {version}", resource.name);
     match by {
