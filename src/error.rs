@@ -265,6 +265,17 @@ pub struct FieldError {
 }
 
 impl ErrorBody {
+    /// An error with `code` and `message`, concerning no field.
+    pub fn new(code: ErrorCode, message: String) -> Self {
+        ErrorBody {
+            code,
+            message,
+            field: None,
+            diagnostics: None,
+            fields: Vec::new(),
+        }
+    }
+
     /// The error for `field`, if this error concerns that field.
     pub fn for_field(&self, field: &str) -> Option<String> {
         self.fields
@@ -293,13 +304,7 @@ impl leptos::server_fn::error::FromServerFnError for ErrorBody {
             ),
             other => (ErrorCode::InternalError, other.to_string()),
         };
-        ErrorBody {
-            code,
-            message,
-            field: None,
-            diagnostics: None,
-            fields: Vec::new(),
-        }
+        ErrorBody::new(code, message)
     }
 }
 

@@ -47,21 +47,6 @@ struct Person {
     session: String,
 }
 
-async fn login(app: &TestApp, username: &str) -> String {
-    let response = app
-        .call(
-            "/api/accounts/login",
-            &[
-                ("username", username),
-                ("password", "correct horse battery"),
-            ],
-            None,
-        )
-        .await;
-    assert_eq!(response.status, 200, "{}", response.body);
-    response.session_cookie().expect("a session cookie")
-}
-
 /// Sends an API request with `credential` to `app`.
 async fn call(
     app: &TestApp,
@@ -175,7 +160,7 @@ async fn world(app: &TestApp) -> (Vec<Person>, String) {
         people.push(Person {
             name,
             token: app.create_token(&user, &Scope::ALL, None).await,
-            session: login(app, name).await,
+            session: app.log_in(name).await,
         });
     }
     (people, all)
@@ -709,7 +694,7 @@ async fn suspended_accounts_lose_their_sessions_and_tokens(app: &TestApp) {
     .await
     .unwrap();
     let token = Credential::Token(app.create_token(&victim, &Scope::ALL, None).await);
-    let session = Credential::Session(login(app, "victim").await);
+    let session = Credential::Session(app.log_in("victim").await);
     for who in [&token, &session] {
         assert_eq!(
             call(app, "GET", "/store/v1/user/me", who, None)

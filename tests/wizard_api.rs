@@ -343,25 +343,10 @@ async fn refused_uploads_with_a_resource_part_leave_nothing(app: &TestApp) {
     assert_eq!(counts(app).await, [0; 5]);
 }
 
-/// Logs `username` in and returns the session cookie.
-async fn log_in(app: &TestApp, username: &str) -> String {
-    let response = app
-        .call(
-            "/api/accounts/login",
-            &[
-                ("username", username),
-                ("password", "correct horse battery"),
-            ],
-            None,
-        )
-        .await;
-    response.session_cookie().expect("a session cookie")
-}
-
 async fn the_details_check_creates_nothing(app: &TestApp) {
     let w = world(app).await;
-    let developer = log_in(app, "developer").await;
-    let member = log_in(app, "member").await;
+    let developer = app.log_in("developer").await;
+    let member = app.log_in("member").await;
     let check = |cookie: String, name: &'static str, category: &'static str| async move {
         app.call(
             "/api/resources/check-new",
@@ -420,8 +405,8 @@ async fn version_checks_respect_visibility(app: &TestApp) {
     )
     .await;
     assert_eq!(draft.json()["state"], "draft");
-    let member = log_in(app, "member").await;
-    let outsider = log_in(app, "outsider").await;
+    let member = app.log_in("member").await;
+    let outsider = app.log_in("outsider").await;
     let exists = |cookie: Option<String>, name: &'static str, version: &'static str| async move {
         let response = app
             .call(
@@ -684,8 +669,8 @@ async fn the_resource_page_deletes_after_the_name_is_typed(app: &TestApp) {
     )
     .await;
     assert_eq!(created.status, 201);
-    let admin = log_in(app, "admin").await;
-    let developer = log_in(app, "developer").await;
+    let admin = app.log_in("admin").await;
+    let developer = app.log_in("developer").await;
 
     let page = app.get("/packages/racer", Some(&admin)).await;
     assert!(page.body.contains("Delete this resource"), "admins see it");

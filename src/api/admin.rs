@@ -16,11 +16,10 @@ use crate::error::{AppError, ErrorBody, ErrorCode};
 use crate::moderation::reports::{self, NewReport, ReportChange, ReportFilter};
 use crate::moderation::service as moderation;
 use crate::moderation::{
-    LogEntry, Report, ReportReason, ReportStatus, ReviewItem, SiteRole, Suspension, Takedown,
-    TakedownKind,
+    LogEntry, Report, ReportReason, ReportStatus, SiteRole, Suspension, Takedown, TakedownKind,
 };
 use crate::resources::releases::{self, YankBy};
-use crate::resources::{service as resources, ReleaseInfo, ResourceInfo};
+use crate::resources::{service as resources, ReleaseInfo, ResourceInfo, ReviewItem};
 use crate::state::AppState;
 
 /// The caller as staff with at least `role`.

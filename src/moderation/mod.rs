@@ -68,13 +68,7 @@ impl Takedown {
                 format!("{what} is unavailable for legal reasons: {}", self.reason),
             ),
         };
-        crate::error::ErrorBody {
-            code,
-            message,
-            field: None,
-            diagnostics: None,
-            fields: Vec::new(),
-        }
+        crate::error::ErrorBody::new(code, message)
     }
 
     /// The same as an error of the server: `410`, or `451` for legal reasons.
@@ -110,20 +104,6 @@ pub struct Review {
     pub state: ReviewState,
     /// Why the staff declined it.
     pub reason: Option<String>,
-}
-
-/// A release waiting for review, in the staff's queue.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
-pub struct ReviewItem {
-    /// `packages` or `assets`.
-    pub kind: String,
-    pub resource: String,
-    pub team: String,
-    pub version: String,
-    pub channel: crate::resources::Channel,
-    pub uploaded_by: String,
-    pub created_at: i64,
 }
 
 /// A yanked release: still downloadable by its exact version, never chosen as the latest.

@@ -115,13 +115,7 @@ pub async fn grant(
     role: SiteRole,
     now: i64,
 ) -> Result<(), AppError> {
-    require_admin(staff)?;
-    let user = user_named(pool, username).await?;
-    if staff.is(&user.id) {
-        return Err(AppError::forbidden(
-            "Admins cannot change their own role: another admin, or the command line, can.",
-        ));
-    }
+    let user = role_target(pool, staff, username).await?;
     let mut tx = pool.begin().await?;
     sqlx::query(
         "INSERT INTO site_roles (user_id, role, granted_at) VALUES ($1, $2, $3) \
@@ -154,13 +148,7 @@ pub async fn revoke(
     username: &str,
     now: i64,
 ) -> Result<bool, AppError> {
-    require_admin(staff)?;
-    let user = user_named(pool, username).await?;
-    if staff.is(&user.id) {
-        return Err(AppError::forbidden(
-            "Admins cannot take their own role away: another admin, or the command line, can.",
-        ));
-    }
+    let user = role_target(pool, staff, username).await?;
     let mut tx = pool.begin().await?;
     let removed = sqlx::query("DELETE FROM site_roles WHERE user_id = $1")
         .bind(&user.id)
@@ -175,11 +163,19 @@ pub async fn revoke(
     Ok(removed > 0)
 }
 
-fn require_admin(staff: &Staff) -> Result<(), AppError> {
+/// The user `username`, whose site role `staff` may change: admins (and the command line) change
+/// anyone's but their own.
+async fn role_target(pool: &Pool, staff: &Staff, username: &str) -> Result<User, AppError> {
     if staff.role() < SiteRole::Admin {
         return Err(AppError::forbidden("Only the store's admins may do this."));
     }
-    Ok(())
+    let user = user_named(pool, username).await?;
+    if staff.is(&user.id) {
+        return Err(AppError::forbidden(
+            "Admins cannot change their own role: another admin, or the command line, can.",
+        ));
+    }
+    Ok(user)
 }
 
 /// The suspension of `user_id` in force at `now`, if any.

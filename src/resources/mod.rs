@@ -224,6 +224,20 @@ pub struct ReleaseInfo {
     pub review: Option<crate::moderation::Review>,
 }
 
+/// A release waiting for review, in the staff's queue.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct ReviewItem {
+    /// `packages` or `assets`.
+    pub kind: String,
+    pub resource: String,
+    pub team: String,
+    pub version: String,
+    pub channel: Channel,
+    pub uploaded_by: String,
+    pub created_at: i64,
+}
+
 /// The details of a new resource: the `resource` part of an upload that creates its resource
 /// (`POST /store/v1/{type}/{name}/releases`, the name being the path's), and what the wizard's
 /// Details step checks.

@@ -5,14 +5,14 @@
 use std::collections::BTreeSet;
 
 use super::service::{self, authorize, CheckedResource, Resource};
-use super::{path_of_kind, Channel, ReleaseInfo, ReleaseState, UploadLimits};
+use super::{path_of_kind, Channel, ReleaseInfo, ReleaseState, ReviewItem, UploadLimits};
 use crate::access::Staff;
 use crate::config::ReviewPolicy;
 use crate::db::{is_unique_violation, new_id, Pool};
 use crate::error::{AppError, ErrorCode};
 use crate::markdown::{self, StoredColumn};
 use crate::moderation::service as moderation;
-use crate::moderation::{Review, ReviewItem, ReviewState, Takedown, TakedownKind, Yank};
+use crate::moderation::{Review, ReviewState, Takedown, TakedownKind, Yank};
 use crate::storage::{BlobStore, DetachedBlob, WrittenBlob};
 use crate::teams::service::{self as teams, Actor};
 use crate::teams::Role;

@@ -284,6 +284,22 @@ impl TestApp {
             .expect("register sets a session cookie")
     }
 
+    /// Logs `username` in (password `correct horse battery`) and returns the session cookie.
+    pub async fn log_in(&self, username: &str) -> String {
+        let response = self
+            .call(
+                "/api/accounts/login",
+                &[
+                    ("username", username),
+                    ("password", "correct horse battery"),
+                ],
+                None,
+            )
+            .await;
+        assert_eq!(response.status, 200, "log in {username}: {}", response.body);
+        response.session_cookie().expect("a session cookie")
+    }
+
     /// Creates a user directly through the service (password `correct horse battery`).
     pub async fn create_user(&self, username: &str) -> nanos_store::accounts::service::User {
         let registration = nanos_store::accounts::service::Registration {

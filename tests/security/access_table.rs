@@ -194,30 +194,10 @@ fn shows_private(response: &TestResponse) -> bool {
 
 /// Uploads `version` of `sandbox` with the text parts `extra`.
 async fn upload(app: &TestApp, token: &str, version: &str, extra: &[(&str, &str)]) {
-    const BOUNDARY: &str = "----nanosAccessTable";
-    let mut body = format!(
-        "--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"release.zip\"\r\n\
-         Content-Type: application/zip\r\n\r\n"
-    )
-    .into_bytes();
-    body.extend_from_slice(&package(version, "Sandbox", "me"));
-    body.extend_from_slice(b"\r\n");
-    for (name, value) in extra {
-        body.extend_from_slice(
-            format!("--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n")
-                .as_bytes(),
-        );
-    }
-    body.extend_from_slice(format!("--{BOUNDARY}--\r\n").as_bytes());
-    let request = Request::post("/store/v1/packages/sandbox/releases")
-        .header(header::AUTHORIZATION, format!("Token {token}"))
-        .header(
-            header::CONTENT_TYPE,
-            format!("multipart/form-data; boundary={BOUNDARY}"),
-        )
-        .body(Body::from(body))
-        .expect("request");
-    let response = app.send(request).await;
+    let zip = package(version, "Sandbox", "me");
+    let response = app
+        .upload_release("packages", "sandbox", token, &zip, extra)
+        .await;
     assert_eq!(response.status, 201, "upload {version}: {}", response.body);
 }
 

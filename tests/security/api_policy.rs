@@ -14,7 +14,6 @@ use serde_json::{json, Value};
 
 use crate::common::{TestApp, TestResponse};
 
-const BOUNDARY: &str = "----nanosboundaryApiPolicy";
 const RELEASES: &str = "/store/v1/packages/sandbox/releases";
 const RESOURCE: &str = "/store/v1/packages/sandbox";
 
@@ -37,34 +36,9 @@ fn package(version: &str) -> Vec<u8> {
 
 /// Uploads `version` of `sandbox` with extra text parts (`publish`, `channel`).
 async fn upload(app: &TestApp, token: &str, version: &str, extra: &[(&str, &str)]) -> Value {
-    let mut body = Vec::new();
-    body.extend_from_slice(
-        format!(
-            "--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"release.zip\"\r\n\
-             Content-Type: application/zip\r\n\r\n"
-        )
-        .as_bytes(),
-    );
-    body.extend_from_slice(&package(version));
-    body.extend_from_slice(b"\r\n");
-    for (name, value) in extra {
-        body.extend_from_slice(
-            format!(
-                "--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n"
-            )
-            .as_bytes(),
-        );
-    }
-    body.extend_from_slice(format!("--{BOUNDARY}--\r\n").as_bytes());
-    let request = Request::post(RELEASES)
-        .header("authorization", auth(token))
-        .header(
-            "content-type",
-            format!("multipart/form-data; boundary={BOUNDARY}"),
-        )
-        .body(Body::from(body))
-        .unwrap();
-    let response = app.send(request).await;
+    let response = app
+        .upload_release("packages", "sandbox", token, &package(version), extra)
+        .await;
     assert_eq!(response.status, 201, "{}", response.body);
     response.json()
 }

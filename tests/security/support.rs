@@ -1,15 +1,10 @@
 //! Building blocks shared by the security tests: release zips, multipart bodies and uploads.
 
-use axum::body::Body;
-use axum::http::Request;
-
 use nanos_store::tokens::Scope;
 use serde_json::json;
 
 pub use crate::common::zip;
 use crate::common::{TestApp, TestResponse};
-
-const BOUNDARY: &str = "----nanossecurityboundary";
 
 /// A valid package release with this version, title and author.
 pub fn package(version: &str, title: &str, author: &str) -> Vec<u8> {
@@ -33,30 +28,8 @@ pub async fn upload(
     zip: &[u8],
     changelog: &str,
 ) -> TestResponse {
-    let mut body = Vec::new();
-    body.extend_from_slice(
-        format!(
-            "--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"release.zip\"\r\n\
-             Content-Type: application/zip\r\n\r\n"
-        )
-        .as_bytes(),
-    );
-    body.extend_from_slice(zip);
-    body.extend_from_slice(
-        format!(
-            "\r\n--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"changelog\"\r\n\r\n{changelog}\r\n--{BOUNDARY}--\r\n"
-        )
-        .as_bytes(),
-    );
-    let request = Request::post(format!("/store/v1/packages/{name}/releases"))
-        .header("authorization", format!("Token {token}"))
-        .header(
-            "content-type",
-            format!("multipart/form-data; boundary={BOUNDARY}"),
-        )
-        .body(Body::from(body))
-        .expect("request");
-    app.send(request).await
+    app.upload_release("packages", name, token, zip, &[("changelog", changelog)])
+        .await
 }
 
 /// A user `owner` with an all-scopes token, a team `team` it owns, and a package of that team
