@@ -224,6 +224,51 @@ function upload(url, token, fields, zipPath, zipSize) {
   });
 }
 
+/**
+ * The largest upload the store takes, in bytes (`GET /store/v1/upload-limits`); `null` when it
+ * does not say. A store refusing a body for its size answers before reading it and closes the
+ * connection, which a client still sending sees only as a broken connection: checked first, the
+ * size is refused with the store's limit instead.
+ */
+function uploadLimit(storeUrl) {
+  const target = new URL(`${storeUrl}/store/v1/upload-limits`);
+  const client = target.protocol === 'https:' ? https : http;
+  return new Promise((resolve) => {
+    const request = client.request(
+      target,
+      { method: 'GET', headers: { 'User-Agent': 'nanos-store-action' } },
+      (response) => {
+        const chunks = [];
+        response.on('data', (chunk) => chunks.push(chunk));
+        response.on('end', () => {
+          try {
+            const limits = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+            resolve(response.statusCode === 200 && Number.isSafeInteger(limits.max_upload_size) ? limits.max_upload_size : null);
+          } catch (_) {
+            resolve(null);
+          }
+        });
+        response.on('error', () => resolve(null));
+      },
+    );
+    request.on('error', () => resolve(null));
+    request.end();
+  });
+}
+
+/** `bytes` for people: `512 bytes`, `4.0 KiB`, `1.5 GiB`. */
+function humanSize(bytes) {
+  if (bytes < 1024) return `${bytes} bytes`;
+  const units = ['KiB', 'MiB', 'GiB', 'TiB'];
+  let value = bytes / 1024;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit += 1;
+  }
+  return `${value.toFixed(1)} ${units[unit]}`;
+}
+
 /** The store's `{ error, message, diagnostics }` as lines, or the status when it is not JSON. */
 function storeError(status, body) {
   try {
@@ -269,7 +314,11 @@ async function main() {
   try {
     const size = writeZip(files, zipPath);
     const kind = isAssets ? 'assets' : 'packages';
-    console.log(`Uploading ${name} (${files.length} files, ${(size / 1048576).toFixed(1)} MiB) to ${storeUrl}`);
+    const limit = await uploadLimit(storeUrl);
+    if (limit !== null && size > limit) {
+      throw new Failure(`The zip is ${humanSize(size)}, more than this store takes (${humanSize(limit)}): make the release smaller, or ask the store's admin to raise NANOS_STORE_MAX_UPLOAD_SIZE.`);
+    }
+    console.log(`Uploading ${name} (${files.length} files, ${humanSize(size)}) to ${storeUrl}`);
     const answer = await upload(
       `${storeUrl}/store/v1/${kind}/${encodeURIComponent(name)}/releases`,
       token,

@@ -1279,6 +1279,64 @@ async fn the_actions_zip64_fields_are_read_by_the_store(app: &TestApp) {
     );
 }
 
+/// A zip over the store's size limit is refused by publish and by the action before it is sent,
+/// with the store's limit: sent, the store would answer 413 at once and close the connection,
+/// which a client still sending sees only as a broken connection.
+async fn publish_and_the_action_say_when_a_zip_is_over_the_stores_limit(app: &TestApp) {
+    let (token, _) = studio(app).await;
+    let store = app.listen_with(|s| s.max_upload_size = 4_096).await;
+    let desk = Desk::new();
+    // Letters from xorshift: text that deflate cannot shrink below the limit.
+    let mut state: u64 = 0x9e37_79b9_7f4a_7c15;
+    let random: String = (0..20_000)
+        .map(|_| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            char::from(b'a' + (state % 26) as u8)
+        })
+        .collect();
+    desk.folder(
+        "workspace/drift",
+        &[
+            ("Package.toml", &package_manifest("3.0.0")),
+            ("Server/Index.lua", &format!("-- {random}")),
+        ],
+    );
+    let output = desk
+        .run(
+            &[
+                "publish",
+                desk.path("workspace/drift").to_str().unwrap(),
+                "--store",
+                &store,
+                "--token",
+                &token,
+            ],
+            &[],
+            "",
+        )
+        .await;
+    assert_eq!(output.status.code(), Some(1), "{}", stdout(&output));
+    assert!(
+        stderr(&output).contains("more than") && stderr(&output).contains("4.0 KiB"),
+        "{}",
+        stderr(&output)
+    );
+    let inputs = [
+        ("store-url", store.as_str()),
+        ("token", token.as_str()),
+        ("folder", "drift"),
+    ];
+    let (output, _) = run_action(&desk, &inputs, json!({"release": {"body": ""}})).await;
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        stdout(&output).contains("more than this store takes (4.0 KiB)"),
+        "{}",
+        stdout(&output)
+    );
+}
+
 on_both_databases!(
     publish_sends_the_folder_as_the_store_wants_it,
     publish_refuses_before_sending_and_says_why,
@@ -1289,4 +1347,5 @@ on_both_databases!(
     install_never_chooses_a_yanked_release,
     the_action_publishes_as_a_runner_runs_it,
     the_actions_zip64_fields_are_read_by_the_store,
+    publish_and_the_action_say_when_a_zip_is_over_the_stores_limit,
 );

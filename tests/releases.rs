@@ -982,6 +982,7 @@ async fn openapi_document_and_swagger_ui() {
             "/store/v1/teams/{name}/members",
             "/store/v1/teams/{name}/members/{username}",
             "/store/v1/teams/{name}/moderation",
+            "/store/v1/upload-limits",
             "/store/v1/user/invitations",
             "/store/v1/user/invitations/{team}/accept",
             "/store/v1/user/invitations/{team}/decline",

@@ -12,7 +12,7 @@
 //!
 //! | Route | Extractor | Without credentials |
 //! | --- | --- | --- |
-//! | `GET /openapi.json` | none | public |
+//! | `GET /openapi.json`, `GET /upload-limits` | none | public |
 //! | `GET /user/me`, `GET /user/teams`, `GET /user/invitations` | `Authorized<ReadAccount>` (any credential) | `401` |
 //! | `POST /user/invitations/{team}/accept`, `…/decline` | `Authorized<Manage>` | `401` |
 //! | `POST /teams` | `Authorized<Manage>` | `401` |
@@ -153,6 +153,7 @@ fn routes() -> OpenApiRouter<AppState> {
                 .layer(DefaultBodyLimit::max(media::IMAGE_BODY_LIMIT)),
         )
         .routes(routes!(media::remove_screenshot))
+        .routes(routes!(resources::upload_limits))
         .routes(routes!(admin::yank_release, admin::unyank_release))
         .routes(routes!(admin::moderation_log))
         .routes(routes!(admin::team_moderation_log))

@@ -16,7 +16,7 @@ use crate::resources::releases::{self, NewRelease, Release, UploadTarget, Upload
 use crate::resources::service::{self, ListQuery, NewResource, Resource, ResourceUpdate};
 use crate::resources::{
     parse_channel, parse_kind, Channel, NewResourceDetails, Page, ReleaseInfo, ResourceInfo,
-    ResourceLinks,
+    ResourceLinks, UploadLimits,
 };
 use crate::state::AppState;
 use crate::validate::Kind;
@@ -27,6 +27,14 @@ pub(super) async fn resource(
     name: &str,
 ) -> Result<Resource, AppError> {
     service::find_or_404(&state.pool, parse_kind(kind_segment)?, name).await
+}
+
+#[utoipa::path(get, path = "/upload-limits", tag = "releases",
+    responses((status = 200, body = UploadLimits)))]
+/// `GET /store/v1/upload-limits`: the largest upload this store takes, and the validator's limits
+/// it checks a zip against; clients check a zip before sending it.
+pub async fn upload_limits(State(state): State<AppState>) -> Json<UploadLimits> {
+    Json(UploadLimits::new(state.settings.max_upload_size))
 }
 
 /// Body of `POST /store/v1/{type}`.

@@ -313,9 +313,19 @@ async fn upload(
     args: &PublishArgs,
 ) -> Result<ReleaseInfo, ClientError> {
     let authorization = format!("Token {}", remote.require_token("Publishing")?);
-    // The token is checked before any byte is sent: a store refusing it answers at once and
-    // closes the connection, which a client still writing the zip sees only as a broken pipe.
+    // The token and the size are checked before any byte is sent: a store refusing either answers
+    // at once and closes the connection, which a client still writing the zip sees only as a
+    // broken pipe.
     super::login::whoami(remote).await?;
+    if let Some(limit) = upload_limit(remote).await.filter(|limit| size > *limit) {
+        return Err(ClientError::new(format!(
+            "The zip is {}, more than {} takes ({}): make the release smaller, or ask the store's \
+             admin to raise NANOS_STORE_MAX_UPLOAD_SIZE.",
+            validate::human_size(size),
+            remote.store,
+            validate::human_size(limit)
+        )));
+    }
     let file = tokio::fs::File::open(zip).await?;
     let bar = progress_bar(size, args.remote.json);
     let counted = bar.clone();
@@ -354,6 +364,25 @@ async fn upload(
             "{url} answered with a release this program cannot read: {e}"
         ))
     })
+}
+
+/// The largest upload the store takes (`GET /store/v1/upload-limits`); `None` when it does not
+/// say.
+async fn upload_limit(remote: &Remote) -> Option<u64> {
+    #[derive(serde::Deserialize)]
+    struct Limits {
+        max_upload_size: u64,
+    }
+    let response = remote
+        .http
+        .get(remote.url("/store/v1/upload-limits"))
+        .send()
+        .await
+        .ok()?;
+    if !response.status().is_success() {
+        return None;
+    }
+    Some(response.json::<Limits>().await.ok()?.max_upload_size)
 }
 
 /// A progress bar of `size` bytes on standard error, drawn only on a terminal and not for

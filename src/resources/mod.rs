@@ -259,12 +259,14 @@ pub struct NewResourceDetails {
     pub tags: Vec<String>,
 }
 
-/// The store's upload limits, as the wizard needs them before anything is sent.
+/// The store's upload limits, as the wizard and the clients need them before anything is sent.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct UploadLimits {
     /// Largest upload the store accepts, in bytes (`NANOS_STORE_MAX_UPLOAD_SIZE`).
     pub max_upload_size: u64,
     /// The validator's limits that size gives, the same as the server's full check uses.
+    #[cfg_attr(feature = "ssr", schema(value_type = Object))]
     pub validator: Limits,
 }
 

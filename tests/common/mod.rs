@@ -229,6 +229,11 @@ impl TestApp {
     /// Serves this store on a free port of 127.0.0.1, for programs that speak HTTP (the client
     /// commands), and returns its address. The server stops with the test.
     pub async fn listen(&self) -> String {
+        self.listen_with(|_| {}).await
+    }
+
+    /// Like [`listen`](Self::listen), the same store with other settings.
+    pub async fn listen_with(&self, change: impl FnOnce(&mut Settings)) -> String {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .expect("a free port");
@@ -237,7 +242,7 @@ impl TestApp {
             nanos_store::connections::ConnectionLimits::from_settings(&self.state.settings);
         tokio::spawn(nanos_store::connections::serve_on(
             listener,
-            self.router.clone(),
+            self.with_settings(change),
             limits,
             std::future::pending(),
         ));

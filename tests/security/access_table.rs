@@ -97,6 +97,7 @@ const fn route(
 #[rustfmt::skip]
 const ROUTES: &[Route] = &[
     route("GET", "/store/v1/openapi.json", Need::Public, Team::None, "/store/v1/openapi.json", None),
+    route("GET", "/store/v1/upload-limits", Need::Public, Team::None, "/store/v1/upload-limits", None),
     // The caller's account.
     route("GET", "/store/v1/user/me", Need::Account, Team::None, "/store/v1/user/me", None),
     route("GET", "/store/v1/user/teams", Need::Account, Team::None, "/store/v1/user/teams", None),
