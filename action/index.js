@@ -1,8 +1,8 @@
 // The GitHub Action of nanos-store (action.yml): zips a package's or asset pack's folder and
 // uploads it as a release to a nanos-store at any address. It uses only what a runner has (Node's
 // own modules, no npm install), streams the zip from disk (any size, with ZIP64 past 4 GiB or
-// 65,535 files, the store's limits permitting), and on failure prints the store's own message. The store checks the zip
-// with its validator and says why it refuses one.
+// 65,535 files, the store's limits permitting), and on failure prints the store's own message.
+// The store checks the zip with its validator and says why it refuses one.
 //
 // Inputs come as the runner passes them to a node action: INPUT_<NAME> variables (with the name's
 // hyphens kept, INPUT_STORE-URL). The GitHub release's body, the default changelog, comes from
@@ -224,36 +224,45 @@ function upload(url, token, fields, zipPath, zipSize) {
   });
 }
 
-/**
- * The largest upload the store takes, in bytes (`GET /store/v1/upload-limits`); `null` when it
- * does not say. A store refusing a body for its size answers before reading it and closes the
- * connection, which a client still sending sees only as a broken connection: checked first, the
- * size is refused with the store's limit instead.
- */
-function uploadLimit(storeUrl) {
-  const target = new URL(`${storeUrl}/store/v1/upload-limits`);
+/** GETs `url` (with the token when given): `{ status, body }`, or `null` when nothing answers. */
+function get(url, token) {
+  const target = new URL(url);
   const client = target.protocol === 'https:' ? https : http;
+  const headers = { 'User-Agent': 'nanos-store-action' };
+  if (token) headers.Authorization = `Token ${token}`;
   return new Promise((resolve) => {
-    const request = client.request(
-      target,
-      { method: 'GET', headers: { 'User-Agent': 'nanos-store-action' } },
-      (response) => {
-        const chunks = [];
-        response.on('data', (chunk) => chunks.push(chunk));
-        response.on('end', () => {
-          try {
-            const limits = JSON.parse(Buffer.concat(chunks).toString('utf8'));
-            resolve(response.statusCode === 200 && Number.isSafeInteger(limits.max_upload_size) ? limits.max_upload_size : null);
-          } catch (_) {
-            resolve(null);
-          }
-        });
-        response.on('error', () => resolve(null));
-      },
-    );
+    const request = client.request(target, { method: 'GET', headers }, (response) => {
+      const chunks = [];
+      response.on('data', (chunk) => chunks.push(chunk));
+      response.on('end', () => resolve({ status: response.statusCode, body: Buffer.concat(chunks).toString('utf8') }));
+      response.on('error', () => resolve(null));
+    });
     request.on('error', () => resolve(null));
     request.end();
   });
+}
+
+/**
+ * Checks the token and reads the store's size limit before anything is zipped or sent: a store
+ * refusing an upload (a bad token, a zip too large) answers before reading the body and closes
+ * the connection, which a client still sending sees only as a broken connection. Returns the
+ * largest upload the store takes, or `null` when it does not say.
+ */
+async function preflight(storeUrl, token) {
+  const me = await get(`${storeUrl}/store/v1/user/me`, token);
+  if (me === null) throw new Failure(`Cannot reach ${storeUrl}: is store-url right?`);
+  if (me.status !== 200) {
+    const [message, ...details] = storeError(me.status, me.body);
+    for (const line of details) console.log(line);
+    throw new Failure(message);
+  }
+  const limits = await get(`${storeUrl}/store/v1/upload-limits`);
+  try {
+    const limit = limits && limits.status === 200 ? JSON.parse(limits.body).max_upload_size : null;
+    return Number.isSafeInteger(limit) ? limit : null;
+  } catch (_) {
+    return null;
+  }
 }
 
 /** `bytes` for people: `512 bytes`, `4.0 KiB`, `1.5 GiB`. */
@@ -309,12 +318,12 @@ async function main() {
   }
   const channel = input('channel', 'stable');
   const publish = input('publish', 'false') === 'true';
+  const limit = await preflight(storeUrl, token);
   const files = collect(folder);
   const zipPath = path.join(process.env.RUNNER_TEMP || os.tmpdir(), `nanos-store-action-${process.pid}.zip`);
   try {
     const size = writeZip(files, zipPath);
     const kind = isAssets ? 'assets' : 'packages';
-    const limit = await uploadLimit(storeUrl);
     if (limit !== null && size > limit) {
       throw new Failure(`The zip is ${humanSize(size)}, more than this store takes (${humanSize(limit)}): make the release smaller, or ask the store's admin to raise NANOS_STORE_MAX_UPLOAD_SIZE.`);
     }

@@ -1202,6 +1202,40 @@ async fn the_action_publishes_as_a_runner_runs_it(app: &TestApp) {
     assert_eq!(output.status.code(), Some(1));
     assert!(stdout(&output).contains("::error::"), "{}", stdout(&output));
     assert!(stdout(&output).contains("version"), "{}", stdout(&output));
+    // A token the store does not know: its own message, before anything is zipped or sent.
+    let (output, _) = run_action(
+        &desk,
+        &[
+            ("store-url", &store),
+            ("token", "nwst_not-a-real-token"),
+            ("folder", "drift"),
+        ],
+        release_event.clone(),
+    )
+    .await;
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        stdout(&output).contains("::error::This is not a nanos store token"),
+        "{}",
+        stdout(&output)
+    );
+    // Nothing answers at the address: said so.
+    let (output, _) = run_action(
+        &desk,
+        &[
+            ("store-url", "http://127.0.0.1:9"),
+            ("token", &token),
+            ("folder", "drift"),
+        ],
+        release_event.clone(),
+    )
+    .await;
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        stdout(&output).contains("Cannot reach http://127.0.0.1:9"),
+        "{}",
+        stdout(&output)
+    );
     // No manifest: said in one line.
     desk.folder("workspace/empty", &[("README.md", "hi")]);
     let (output, _) = run_action(
