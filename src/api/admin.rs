@@ -8,7 +8,7 @@ use axum::Json;
 use serde::{Deserialize, Serialize};
 
 use super::auth::{Authorized, Manage, ReadAccount};
-use super::resources::resource;
+use super::resources::{resource, visible_resource};
 use super::JsonBody;
 use crate::access::{self, Staff};
 use crate::db;
@@ -356,9 +356,7 @@ pub async fn file_report(
     Path((kind, name)): Path<(String, String)>,
     JsonBody(body): JsonBody<FileReport>,
 ) -> Result<(StatusCode, Json<Report>), AppError> {
-    let found = resource(&state, &kind, &name).await?;
-    let private = access::sees_private(&state.pool, Some(caller.caller()), &found.team_id).await?;
-    found.refuse_if_taken_down(private)?;
+    let (found, _) = visible_resource(&state, Some(caller.caller()), &kind, &name).await?;
     let reason = ReportReason::parse(body.reason.trim())
         .map_err(|e| AppError::field(ErrorCode::InvalidReportReason, "reason", e))?;
     let new = NewReport {

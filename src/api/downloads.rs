@@ -23,8 +23,7 @@ use futures_util::TryStreamExt;
 use serde::Deserialize;
 
 use super::auth::{Download, MaybeAuthorized};
-use super::resources::resource;
-use crate::access;
+use super::resources::visible_resource;
 use crate::accounts::client_address::client_address;
 use crate::error::AppError;
 use crate::resources::parse_channel;
@@ -46,9 +45,8 @@ pub async fn download_release(
     method: Method,
     headers: HeaderMap,
 ) -> Result<Response, AppError> {
-    let resource = resource(&state, &kind_segment, &name).await?;
-    let private = access::sees_private(&state.pool, caller.caller(), &resource.team_id).await?;
-    resource.refuse_if_taken_down(private)?;
+    let (resource, private) =
+        visible_resource(&state, caller.caller(), &kind_segment, &name).await?;
     let release = releases::find(&state.pool, &resource, &version, private).await?;
     let request = DownloadRequest::new(&state, peer, method, headers, DownloadUrl::Version);
     serve_release(&state, &resource, &release, request).await
@@ -74,9 +72,8 @@ pub async fn download_latest(
     headers: HeaderMap,
 ) -> Result<Response, AppError> {
     let channel = parse_channel(params.channel.as_deref().unwrap_or("stable"))?;
-    let resource = resource(&state, &kind_segment, &name).await?;
-    let private = access::sees_private(&state.pool, caller.caller(), &resource.team_id).await?;
-    resource.refuse_if_taken_down(private)?;
+    let (resource, private) =
+        visible_resource(&state, caller.caller(), &kind_segment, &name).await?;
     let release = releases::latest_on_channel(&state.pool, &resource, channel, private).await?;
     let request = DownloadRequest::new(&state, peer, method, headers, DownloadUrl::Channel);
     serve_release(&state, &resource, &release, request).await

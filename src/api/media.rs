@@ -205,10 +205,8 @@ pub async fn list_screenshots(
     caller: MaybeAuthorized<Download>,
     Path((kind, name)): Path<(String, String)>,
 ) -> Result<Json<Vec<Screenshot>>, AppError> {
-    let resource = resource(&state, &kind, &name).await?;
-    let private =
-        crate::access::sees_private(&state.pool, caller.caller(), &resource.team_id).await?;
-    resource.refuse_if_taken_down(private)?;
+    let (resource, _) =
+        super::resources::visible_resource(&state, caller.caller(), &kind, &name).await?;
     Ok(Json(media::screenshots(&state.pool, &resource).await?))
 }
 

@@ -29,6 +29,21 @@ pub(super) async fn resource(
     service::find_or_404(&state.pool, parse_kind(kind_segment)?, name).await
 }
 
+/// The resource `{type}/{name}` as `caller` may see it, and whether they see what only its team
+/// sees (drafts, private releases, takedowns: [`access::sees_private`]). `404` when there is no
+/// such resource; `410` (`451`) with the reason when it is taken down and they may not see that.
+pub(super) async fn visible_resource(
+    state: &AppState,
+    caller: Option<&access::Caller>,
+    kind_segment: &str,
+    name: &str,
+) -> Result<(Resource, bool), AppError> {
+    let resource = resource(state, kind_segment, name).await?;
+    let private = access::sees_private(&state.pool, caller, &resource.team_id).await?;
+    resource.refuse_if_taken_down(private)?;
+    Ok((resource, private))
+}
+
 #[utoipa::path(get, path = "/upload-limits", tag = "releases",
     responses((status = 200, body = UploadLimits)))]
 /// `GET /store/v1/upload-limits`: the largest upload this store takes, and the validator's limits
@@ -87,9 +102,7 @@ pub async fn get_resource(
     caller: MaybeAuthorized<Download>,
     Path((kind_segment, name)): Path<(String, String)>,
 ) -> Result<Json<ResourceInfo>, AppError> {
-    let resource = resource(&state, &kind_segment, &name).await?;
-    let private = access::sees_private(&state.pool, caller.caller(), &resource.team_id).await?;
-    resource.refuse_if_taken_down(private)?;
+    let (resource, _) = visible_resource(&state, caller.caller(), &kind_segment, &name).await?;
     Ok(Json(service::info(&state.pool, &resource).await?))
 }
 
@@ -429,9 +442,8 @@ pub async fn list_releases(
     caller: MaybeAuthorized<Download>,
     Path((kind_segment, name)): Path<(String, String)>,
 ) -> Result<Json<Vec<ReleaseInfo>>, AppError> {
-    let resource = resource(&state, &kind_segment, &name).await?;
-    let private = access::sees_private(&state.pool, caller.caller(), &resource.team_id).await?;
-    resource.refuse_if_taken_down(private)?;
+    let (resource, private) =
+        visible_resource(&state, caller.caller(), &kind_segment, &name).await?;
     let list = releases::list(&state.pool, &resource, private).await?;
     Ok(Json(list.iter().map(Release::info).collect()))
 }
@@ -444,9 +456,8 @@ pub async fn get_release(
     caller: MaybeAuthorized<Download>,
     Path((kind_segment, name, version)): Path<(String, String, String)>,
 ) -> Result<Json<ReleaseInfo>, AppError> {
-    let resource = resource(&state, &kind_segment, &name).await?;
-    let private = access::sees_private(&state.pool, caller.caller(), &resource.team_id).await?;
-    resource.refuse_if_taken_down(private)?;
+    let (resource, private) =
+        visible_resource(&state, caller.caller(), &kind_segment, &name).await?;
     Ok(Json(
         releases::find(&state.pool, &resource, &version, private)
             .await?
