@@ -9,6 +9,7 @@ use crate::accounts::service::User;
 use crate::dates::format_date;
 use crate::db::{new_id, Pool};
 use crate::error::{AppError, ErrorCode, FieldChecks};
+use crate::moderation::Suspension;
 use crate::secrets::{random_alphanumeric, sha256_hex};
 
 const DAY: i64 = 24 * 60 * 60;
@@ -271,6 +272,9 @@ struct GrantRow {
     expires_at: i64,
     revoked_at: Option<i64>,
     last_used_at: Option<i64>,
+    /// The account's suspension in force, if any (its reason, and its end or `None` for good).
+    suspension_reason: Option<String>,
+    suspension_ends_at: Option<i64>,
     #[sqlx(flatten)]
     user: User,
 }
@@ -317,10 +321,14 @@ pub async fn authenticate(pool: &Pool, token: &str, now: i64) -> Result<TokenGra
     }
     let row: Option<GrantRow> = sqlx::query_as(
         "SELECT t.id AS token_id, t.scopes, t.team_id, t.expires_at, t.revoked_at, t.last_used_at, \
+                s.reason AS suspension_reason, s.ends_at AS suspension_ends_at, \
                 u.id, u.username, u.display_name, u.created_at \
-         FROM api_tokens t JOIN users u ON u.id = t.user_id WHERE t.token_hash = $1",
+         FROM api_tokens t JOIN users u ON u.id = t.user_id \
+         LEFT JOIN suspensions s ON s.user_id = u.id AND (s.ends_at IS NULL OR s.ends_at > $2) \
+         WHERE t.token_hash = $1",
     )
     .bind(sha256_hex(token))
+    .bind(now)
     .fetch_optional(pool)
     .await?;
     let Some(GrantRow {
@@ -330,6 +338,8 @@ pub async fn authenticate(pool: &Pool, token: &str, now: i64) -> Result<TokenGra
         expires_at,
         revoked_at,
         last_used_at,
+        suspension_reason,
+        suspension_ends_at,
         user,
     }) = row
     else {
@@ -356,10 +366,11 @@ pub async fn authenticate(pool: &Pool, token: &str, now: i64) -> Result<TokenGra
             ),
         ));
     }
-    if let Some(suspension) =
-        crate::moderation::service::active_suspension(pool, &user.id, now).await?
-    {
-        return Err(crate::moderation::service::suspended(&suspension));
+    if let Some(reason) = suspension_reason {
+        return Err(crate::moderation::service::suspended(&Suspension {
+            reason,
+            ends_at: suspension_ends_at,
+        }));
     }
     if last_used_at.is_none_or(|t| t <= now - LAST_USED_RESOLUTION_SECS) {
         sqlx::query("UPDATE api_tokens SET last_used_at = $1 WHERE id = $2")
