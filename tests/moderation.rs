@@ -1075,13 +1075,44 @@ async fn reviews_hold_releases_until_the_staff_approve(app: &TestApp) {
         "PUT",
         decide,
         &moderator,
-        Some(json!({"approve": false, "reason": "Bundles a crypto miner."})),
+        Some(json!({"approve": false, "reason": "Bundles a crypto miner. <script>alert(1)</script>"})),
     )
     .await;
     assert_eq!(declined.status, 200, "{}", declined.body);
     let seen = send("GET", path, &owner, None).await.json();
     assert_eq!(seen["review"]["state"], "declined");
-    assert_eq!(seen["review"]["reason"], "Bundles a crypto miner.");
+    assert_eq!(
+        seen["review"]["reason"],
+        "Bundles a crypto miner. <script>alert(1)</script>"
+    );
+    // The team reads the reason on its pages, as text.
+    for page in ["/packages/sandbox", "/packages/sandbox/releases/3.0.0"] {
+        let shown = send_from(
+            &store,
+            LOCAL,
+            request(
+                "GET",
+                page,
+                &Credential::Session(people[2].session.clone()),
+                None,
+            ),
+        )
+        .await;
+        assert_eq!(shown.status, 200, "{page}");
+        assert!(
+            shown
+                .body
+                .contains("Bundles a crypto miner. &lt;script&gt;alert(1)&lt;&#x2F;script&gt;")
+                || shown
+                    .body
+                    .contains("Bundles a crypto miner. &lt;script&gt;alert(1)&lt;/script&gt;"),
+            "{page}: the reason is shown as text"
+        );
+        assert!(
+            !shown.body.contains("<script>alert(1)"),
+            "{page}: live markup"
+        );
+    }
     assert_eq!(
         send("GET", path, &Credential::Anonymous, None).await.status,
         404
