@@ -212,6 +212,21 @@ pub async fn sees_private(
     Ok(!viewer.actor().is_team_restricted() && site_role(pool, &viewer.user.id).await?.is_some())
 }
 
+/// The site role `viewer` acts with as the store's staff: `None` for anonymous visitors, users
+/// without one, and tokens without the `manage` scope or restricted to a team (as
+/// [`require_staff`] decides). The pages show the staff's panels by it.
+pub async fn staff_role(
+    pool: &Pool,
+    viewer: Option<&Caller>,
+) -> Result<Option<SiteRole>, AppError> {
+    match viewer {
+        Some(viewer) if viewer.meets(Need::Manage) && !viewer.actor().is_team_restricted() => {
+            site_role(pool, &viewer.user.id).await
+        }
+        _ => Ok(None),
+    }
+}
+
 /// Whether the user `user_id` is a member of the team `team_id`, in any role.
 async fn is_member(pool: &Pool, team_id: &str, user_id: &str) -> Result<bool, AppError> {
     let member: Option<(String,)> =

@@ -9,6 +9,7 @@ use leptos_router::{path, SsrMode};
 use crate::accounts::api::{current_user, Login, Logout, Register};
 use crate::accounts::auth::Auth;
 use crate::accounts::pages::{LoginPage, ProfilePage, RegisterPage, RequireSignIn, SettingsPage};
+use crate::moderation::pages::{AdminPage, ModerationLogPage};
 use crate::resources::pages::{
     AssetsPage, HomeBrowsePage, PackagesPage, ReleasePage, ResourcePage,
 };
@@ -114,6 +115,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/u/:name") view=ProfilePage ssr=SsrMode::Async />
                     <Route path=path!("/teams") view=|| view! { <RequireSignIn><TeamsPage /></RequireSignIn> } ssr=SsrMode::Async />
                     <Route path=path!("/teams/:name") view=TeamPublicPage ssr=SsrMode::Async />
+                    <Route path=path!("/admin") view=|| view! { <RequireSignIn><AdminPage /></RequireSignIn> } ssr=SsrMode::Async />
+                    <Route path=path!("/admin/log") view=|| view! { <RequireSignIn><ModerationLogPage /></RequireSignIn> } ssr=SsrMode::Async />
                     <Route path=path!("/teams/:name/settings") view=|| view! { <RequireSignIn><TeamSettingsPage /></RequireSignIn> } ssr=SsrMode::Async />
                 </Routes>
             </main>

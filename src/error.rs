@@ -139,6 +139,8 @@ pub enum ErrorCode {
     InvalidExpiry,
     /// A token without any scope.
     InvalidScopes,
+    /// A bulk action on releases that is unknown, or chooses no release or too many.
+    InvalidBulk,
     /// Restricting a token to a team the user is not a member of.
     InvalidTeam,
     /// An image that is not a JPEG, PNG or WebP file.
@@ -188,6 +190,8 @@ pub enum ErrorCode {
     UnderTakedown,
     /// Approving or declining a release that is not waiting for review.
     NotInReview,
+    /// Purging the files of a resource or release that is not taken down.
+    NotTakenDown,
     /// Adding a screenshot to a full gallery.
     TooManyScreenshots,
 

@@ -21,7 +21,7 @@
 //!   responses (JSON, files) get a policy that allows nothing at all.
 
 use axum::extract::{Request, State};
-use axum::http::{header, HeaderMap, HeaderValue, Method};
+use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
@@ -99,7 +99,16 @@ pub async fn protect(State(state): State<AppState>, request: Request, next: Next
             .into_response(),
         }
     };
+    // Browsers keep a 410 for good unless told otherwise (Chromium holds it as fresh for ever):
+    // a restored resource must reach those who saw it taken down.
+    let gone = matches!(
+        response.status(),
+        StatusCode::GONE | StatusCode::UNAVAILABLE_FOR_LEGAL_REASONS
+    );
     let headers = response.headers_mut();
+    if gone {
+        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
     if private {
         headers
             .entry(header::CACHE_CONTROL)

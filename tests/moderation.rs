@@ -1201,6 +1201,535 @@ async fn profiles_show_site_roles(app: &TestApp) {
     assert!(!page.body.contains("data-testid=\"site-role\""));
 }
 
+/// The staff's pages and forms (`/admin`, `/admin/log`, the panels of the resource and profile
+/// pages, the report form), through their server functions with sessions: what each person may
+/// do, and what the pages then show.
+async fn the_staff_act_from_the_pages(app: &TestApp) {
+    let (people, _) = world(app).await;
+    let (user, owner, moderator, admin) = (
+        people[0].session.as_str(),
+        people[2].session.as_str(),
+        people[3].session.as_str(),
+        people[4].session.as_str(),
+    );
+    // /admin is for the staff only.
+    let refused = app.get("/admin", Some(user)).await;
+    assert_eq!(refused.status, 403, "{}", refused.body);
+    assert!(
+        refused
+            .body
+            .contains("Only the store&#x27;s moderators and admins")
+            || refused
+                .body
+                .contains("Only the store's moderators and admins"),
+        "{}",
+        refused.body
+    );
+    assert!(!refused.body.contains("data-testid=\"report-queue\""));
+    for path in ["/api/moderation/overview", "/api/moderation/log"] {
+        let denied = app.call(path, &[], Some(user)).await;
+        assert_eq!(denied.status, 403, "{path}: {}", denied.body);
+    }
+    let header = app.get("/", Some(user)).await;
+    assert!(!header.body.contains("data-testid=\"admin-link\""));
+    let header = app.get("/", Some(moderator)).await;
+    assert!(header.body.contains("data-testid=\"admin-link\""));
+
+    // A user reports a release from its page's form; a bad reason is refused with its field.
+    let bad = app
+        .call(
+            "/api/moderation/report",
+            &[
+                ("kind", "packages"),
+                ("name", "sandbox"),
+                ("reason", "boring"),
+            ],
+            Some(user),
+        )
+        .await;
+    assert_eq!(bad.status, 422, "{}", bad.body);
+    assert!(bad.body.contains("invalid-report-reason"), "{}", bad.body);
+    let anonymous = app
+        .call(
+            "/api/moderation/report",
+            &[
+                ("kind", "packages"),
+                ("name", "sandbox"),
+                ("reason", "spam"),
+            ],
+            None,
+        )
+        .await;
+    assert_eq!(anonymous.status, 401, "{}", anonymous.body);
+    let filed = app
+        .call(
+            "/api/moderation/report",
+            &[
+                ("kind", "packages"),
+                ("name", "sandbox"),
+                ("version", "1.1.0"),
+                ("reason", "malware"),
+                ("details", "mines coins"),
+            ],
+            Some(user),
+        )
+        .await;
+    assert_eq!(filed.status, 200, "{}", filed.body);
+    let id = filed.json()["id"].as_str().unwrap().to_string();
+    let release_page = app
+        .get("/packages/sandbox/releases/1.1.0", Some(user))
+        .await;
+    assert!(release_page.body.contains("Report this"));
+    assert!(!release_page.body.contains("data-testid=\"staff-panel\""));
+    let signed_out = app.get("/packages/sandbox/releases/1.1.0", None).await;
+    assert!(signed_out.body.contains("Log in to report this"));
+
+    // The moderator's /admin: the report (filtered), recent uploads, and a search.
+    let queue = app
+        .get("/admin?status=open&reason=malware", Some(moderator))
+        .await;
+    assert_eq!(queue.status, 200);
+    assert!(queue.body.contains("mines coins"), "{}", queue.body);
+    assert!(
+        queue.body.contains("sandbox 2.0.0"),
+        "recent uploads: {}",
+        queue.body
+    );
+    let other = app.get("/admin?reason=spam", Some(moderator)).await;
+    assert!(!other.body.contains("mines coins"));
+    let found = app.get("/admin?q=sand", Some(moderator)).await;
+    assert!(found.body.contains("data-testid=\"admin-found\""));
+    assert!(
+        found.body.contains("href=\"/packages/sandbox\""),
+        "{}",
+        found.body
+    );
+    // LIKE's wildcards are matched as themselves.
+    let wildcard = app.get("/admin?q=%25", Some(moderator)).await;
+    assert!(!wildcard.body.contains("href=\"/packages/sandbox\""));
+
+    // Assign, then resolve with a note the reporter reads.
+    let taken = app
+        .call(
+            "/api/moderation/change-report",
+            &[("id", &id), ("take", "yes")],
+            Some(moderator),
+        )
+        .await;
+    assert_eq!(taken.status, 200, "{}", taken.body);
+    assert_eq!(taken.json()["assignee"], "moderator");
+    let unnoted = app
+        .call(
+            "/api/moderation/change-report",
+            &[("id", &id), ("status", "acted-on"), ("note", "")],
+            Some(moderator),
+        )
+        .await;
+    assert_eq!(unnoted.status, 422, "{}", unnoted.body);
+    let resolved = app
+        .call(
+            "/api/moderation/change-report",
+            &[
+                ("id", &id),
+                ("status", "acted-on"),
+                ("note", "Removed the miner"),
+            ],
+            Some(moderator),
+        )
+        .await;
+    assert_eq!(resolved.status, 200, "{}", resolved.body);
+    let mine = app.get("/settings", Some(user)).await;
+    assert!(mine.body.contains("Removed the miner"), "{}", mine.body);
+
+    // Takedown from the resource page's panel: refused to the owner, done by the moderator.
+    let resource_page = app.get("/packages/sandbox", Some(moderator)).await;
+    assert!(resource_page.body.contains("data-testid=\"staff-panel\""));
+    let form = [
+        ("kind", "packages"),
+        ("name", "sandbox"),
+        ("reason", "Mines coins"),
+    ];
+    let by_owner = app
+        .call("/api/moderation/take-down", &form, Some(owner))
+        .await;
+    assert_eq!(by_owner.status, 403, "{}", by_owner.body);
+    let no_reason = app
+        .call(
+            "/api/moderation/take-down",
+            &[("kind", "packages"), ("name", "sandbox"), ("reason", " ")],
+            Some(moderator),
+        )
+        .await;
+    assert_eq!(no_reason.status, 422, "{}", no_reason.body);
+    let done = app
+        .call("/api/moderation/take-down", &form, Some(moderator))
+        .await;
+    assert_eq!(done.status, 200, "{}", done.body);
+    // Browsers would keep a 410 for good (Chromium does), and never see the restore.
+    let gone = page(app, "/packages/sandbox").await;
+    let api = call(
+        app,
+        "GET",
+        "/store/v1/packages/sandbox",
+        &Credential::Anonymous,
+        None,
+    )
+    .await;
+    for response in [&gone, &api] {
+        assert_eq!(response.status, 410);
+        assert_eq!(response.headers[header::CACHE_CONTROL], "no-store");
+    }
+    let owners = app.get("/packages/sandbox", Some(owner)).await;
+    assert!(owners.body.contains("Mines coins"));
+    let found = app.get("/admin?q=sandbox", Some(moderator)).await;
+    assert!(found.body.contains("taken down"), "{}", found.body);
+    let log = app.get("/admin/log", Some(moderator)).await;
+    assert!(log.body.contains("Mines coins") && log.body.contains("takedown"));
+    let restored = app
+        .call(
+            "/api/moderation/restore",
+            &[
+                ("kind", "packages"),
+                ("name", "sandbox"),
+                ("reason", "fixed"),
+            ],
+            Some(moderator),
+        )
+        .await;
+    assert_eq!(restored.status, 200, "{}", restored.body);
+    assert_eq!(page_status(app, "/packages/sandbox").await, 200);
+
+    // One release, then restored.
+    let release = [
+        ("kind", "packages"),
+        ("name", "sandbox"),
+        ("version", "1.1.0"),
+        ("reason", "Broken build"),
+        ("legal", "yes"),
+    ];
+    let done = app
+        .call("/api/moderation/take-down", &release, Some(moderator))
+        .await;
+    assert_eq!(done.status, 200, "{}", done.body);
+    assert_eq!(
+        page_status(app, "/packages/sandbox/releases/1.1.0").await,
+        451
+    );
+    app.call(
+        "/api/moderation/restore",
+        &[
+            ("kind", "packages"),
+            ("name", "sandbox"),
+            ("version", "1.1.0"),
+        ],
+        Some(moderator),
+    )
+    .await;
+    assert_eq!(
+        page_status(app, "/packages/sandbox/releases/1.1.0").await,
+        200
+    );
+
+    // Suspensions from the profile's panel, which only the staff see.
+    let profile = app.get("/u/victim", Some(user)).await;
+    assert!(!profile.body.contains("data-testid=\"staff-panel\""));
+    let profile = app.get("/u/victim", Some(moderator)).await;
+    assert!(profile.body.contains("data-testid=\"staff-panel\""));
+    assert!(!profile.body.contains("Grant"), "moderators grant no roles");
+    for days in ["0", "x", "100000"] {
+        let refused = app
+            .call(
+                "/api/moderation/suspend",
+                &[("username", "victim"), ("reason", "spam"), ("days", days)],
+                Some(moderator),
+            )
+            .await;
+        assert_eq!(refused.status, 422, "{days}: {}", refused.body);
+        assert!(refused.body.contains("invalid-expiry"));
+    }
+    let suspended = app
+        .call(
+            "/api/moderation/suspend",
+            &[
+                ("username", "victim"),
+                ("reason", "Spams every page"),
+                ("days", "3"),
+            ],
+            Some(moderator),
+        )
+        .await;
+    assert_eq!(suspended.status, 200, "{}", suspended.body);
+    let profile = app.get("/u/victim", Some(moderator)).await;
+    assert!(profile.body.contains("Suspended until") && profile.body.contains("Spams every page"));
+    let lifted = app
+        .call(
+            "/api/moderation/lift-suspension",
+            &[("username", "victim")],
+            Some(moderator),
+        )
+        .await;
+    assert_eq!(lifted.status, 200, "{}", lifted.body);
+    let profile = app.get("/u/victim", Some(moderator)).await;
+    assert!(!profile.body.contains("Suspended until"));
+
+    // Site roles from the web: admins only.
+    let by_moderator = app
+        .call(
+            "/api/moderation/grant-role",
+            &[("username", "helper"), ("role", "moderator")],
+            Some(moderator),
+        )
+        .await;
+    assert_eq!(by_moderator.status, 403, "{}", by_moderator.body);
+    let bad_role = app
+        .call(
+            "/api/moderation/grant-role",
+            &[("username", "helper"), ("role", "king")],
+            Some(admin),
+        )
+        .await;
+    assert_eq!(bad_role.status, 422, "{}", bad_role.body);
+    let granted = app
+        .call(
+            "/api/moderation/grant-role",
+            &[("username", "helper"), ("role", "moderator")],
+            Some(admin),
+        )
+        .await;
+    assert_eq!(granted.status, 200, "{}", granted.body);
+    assert!(app
+        .get("/u/helper", None)
+        .await
+        .body
+        .contains("store moderator"));
+    let profile = app.get("/u/helper", Some(admin)).await;
+    assert!(profile.body.contains("Revoke the role"));
+    let revoked = app
+        .call(
+            "/api/moderation/revoke-role",
+            &[("username", "helper")],
+            Some(admin),
+        )
+        .await;
+    assert_eq!(revoked.status, 200, "{}", revoked.body);
+    assert!(!app
+        .get("/u/helper", None)
+        .await
+        .body
+        .contains("store moderator"));
+}
+
+/// The status a browser gets for `path`, signed out.
+async fn page_status(app: &TestApp, path: &str) -> u16 {
+    page(app, path).await.status.as_u16()
+}
+
+/// Bulk yanks and deletions of the release management page (API and the page's form), and
+/// purges of what the staff took down (admins only).
+async fn bulk_actions_and_purges(app: &TestApp) {
+    let (people, all) = world(app).await;
+    let owner = Credential::Token(all.clone());
+    let member = Credential::Token(people[1].token.clone());
+    for body in [
+        json!({"action": "explode", "versions": ["1.0.0"]}),
+        json!({"action": "yank", "versions": []}),
+        json!({"action": "yank", "versions": vec!["1.0.0"; 101].iter().enumerate().map(|(i, _)| format!("1.0.{i}")).collect::<Vec<_>>()}),
+    ] {
+        let refused = bulk(app, &owner, body.clone()).await;
+        assert_eq!(refused.status, 422, "{body}: {}", refused.body);
+        assert_eq!(code(&refused), "invalid-bulk");
+    }
+    let by_member = bulk(
+        app,
+        &member,
+        json!({"action": "yank", "versions": ["1.0.0"]}),
+    )
+    .await;
+    assert_eq!(by_member.status, 403, "{}", by_member.body);
+    // Each release as its own request would be: the others go on.
+    let yanked = bulk(
+        app,
+        &owner,
+        json!({"action": "yank", "versions": ["1.0.0", "2.0.0", "9.9.9", "1.0.0"], "reason": "broken"}),
+    )
+    .await;
+    assert_eq!(yanked.status, 200, "{}", yanked.body);
+    let outcomes: Vec<(String, String)> = yanked
+        .json()
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| {
+            (
+                o["version"].as_str().unwrap().to_string(),
+                o["error"]["error"].as_str().unwrap_or("done").to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        outcomes,
+        [
+            ("1.0.0".to_string(), "done".to_string()),
+            ("2.0.0".to_string(), "release-not-published".to_string()),
+            ("9.9.9".to_string(), "not-found".to_string()),
+        ]
+    );
+    let release = call(
+        app,
+        "GET",
+        "/store/v1/packages/sandbox/releases/1.0.0",
+        &Credential::Anonymous,
+        None,
+    )
+    .await;
+    assert_eq!(
+        release.json()["yanked"]["reason"],
+        "broken",
+        "{}",
+        release.body
+    );
+
+    // The page's form: ticked boxes arrive as `versions[i]`, some left out.
+    let form = app
+        .call(
+            "/api/resources/bulk-releases",
+            &[
+                ("kind", "packages"),
+                ("name", "sandbox"),
+                ("action", "unyank"),
+                ("versions[0]", "1.0.0"),
+                ("versions[2]", "1.1.0"),
+            ],
+            Some(&people[2].session),
+        )
+        .await;
+    assert_eq!(form.status, 200, "{}", form.body);
+    assert_eq!(
+        form.json().as_array().map(Vec::len),
+        Some(2),
+        "{}",
+        form.body
+    );
+    let release = call(
+        app,
+        "GET",
+        "/store/v1/packages/sandbox/releases/1.0.0",
+        &Credential::Anonymous,
+        None,
+    )
+    .await;
+    assert!(release.json()["yanked"].is_null(), "{}", release.body);
+    let deleted = bulk(
+        app,
+        &owner,
+        json!({"action": "delete", "versions": ["2.0.0", "1.1.0"]}),
+    )
+    .await;
+    assert_eq!(deleted.status, 200, "{}", deleted.body);
+    assert!(
+        deleted.body.contains("release-published"),
+        "{}",
+        deleted.body
+    );
+    let draft = call(
+        app,
+        "GET",
+        "/store/v1/packages/sandbox/releases/2.0.0",
+        &owner,
+        None,
+    )
+    .await;
+    assert_eq!(draft.status, 404, "the draft is gone: {}", draft.body);
+
+    // Purges: admins only, of what is taken down.
+    let moderator = Credential::Token(people[3].token.clone());
+    let admin = Credential::Token(people[4].token.clone());
+    let release_path = "/store/v1/admin/packages/sandbox/releases/1.0.0/purge";
+    let refused = purge(app, &moderator, release_path).await;
+    assert_eq!(refused.status, 403, "{}", refused.body);
+    let refused = purge(app, &admin, release_path).await;
+    assert_eq!(refused.status, 409, "{}", refused.body);
+    assert_eq!(code(&refused), "not-taken-down");
+    let (sha256,): (String,) = sqlx::query_as(
+        "SELECT l.sha256 FROM releases l JOIN resources r ON r.id = l.resource_id \
+         WHERE r.name = 'sandbox' AND l.version = '1.0.0'",
+    )
+    .fetch_one(&app.state.pool)
+    .await
+    .expect("release");
+    let down = call(
+        app,
+        "PUT",
+        "/store/v1/admin/packages/sandbox/releases/1.0.0/takedown",
+        &moderator,
+        Some(json!({"reason": "malware"})),
+    )
+    .await;
+    assert_eq!(down.status, 200, "{}", down.body);
+    let purged = purge(app, &admin, release_path).await;
+    assert_eq!(purged.status, 200, "{}", purged.body);
+    assert_eq!(purged.json()["purged"], 1);
+    let blobs: (i64,) = sqlx::query_as("SELECT COUNT(*) FROM blobs WHERE sha256 = $1")
+        .bind(&sha256)
+        .fetch_one(&app.state.pool)
+        .await
+        .expect("count");
+    assert_eq!(blobs.0, 0, "the file no other release shares is deleted");
+    let gone = call(
+        app,
+        "GET",
+        "/store/v1/packages/sandbox/releases/1.0.0",
+        &owner,
+        None,
+    )
+    .await;
+    assert_eq!(gone.status, 404, "{}", gone.body);
+
+    // The whole resource: it stays, taken down, with no release.
+    let resource_path = "/store/v1/admin/packages/sandbox/purge";
+    assert_eq!(purge(app, &admin, resource_path).await.status, 409);
+    call(
+        app,
+        "PUT",
+        "/store/v1/admin/packages/sandbox/takedown",
+        &moderator,
+        Some(json!({"reason": "malware", "legal": true})),
+    )
+    .await;
+    let purged = purge(app, &admin, resource_path).await;
+    assert_eq!(purged.status, 200, "{}", purged.body);
+    assert_eq!(purged.json()["purged"], 1, "1.1.0 was left");
+    assert_eq!(page(app, "/packages/sandbox").await.status, 451);
+    let releases = call(
+        app,
+        "GET",
+        "/store/v1/packages/sandbox/releases",
+        &owner,
+        None,
+    )
+    .await;
+    assert_eq!(
+        releases.json().as_array().map(Vec::len),
+        Some(0),
+        "{}",
+        releases.body
+    );
+    let log = call(app, "GET", "/store/v1/admin/log", &admin, None).await;
+    assert!(log.body.contains("\"purge\""), "{}", log.body);
+}
+
+/// A bulk action on `sandbox`'s releases.
+async fn bulk(app: &TestApp, credential: &Credential, body: Value) -> TestResponse {
+    let path = "/store/v1/packages/sandbox/releases/bulk";
+    call(app, "POST", path, credential, Some(body)).await
+}
+
+/// A purge at `path`, for malware.
+async fn purge(app: &TestApp, credential: &Credential, path: &str) -> TestResponse {
+    let reason = json!({"reason": "malware"});
+    call(app, "POST", path, credential, Some(reason)).await
+}
+
 on_both_databases!(
     every_staff_action_is_allowed_to_exactly_who_may,
     takedowns_hide_from_all_but_the_team_and_the_staff,
@@ -1209,4 +1738,6 @@ on_both_databases!(
     reports_reach_the_staff_and_the_outcome_the_reporter,
     reviews_hold_releases_until_the_staff_approve,
     profiles_show_site_roles,
+    the_staff_act_from_the_pages,
+    bulk_actions_and_purges,
 );

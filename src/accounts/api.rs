@@ -156,9 +156,14 @@ pub async fn logout() -> Result<(), ErrorBody> {
 pub async fn current_user() -> Result<Option<SignedInUser>, ErrorBody> {
     use server::*;
     let state = state()?;
-    Ok(session::caller(&state)
-        .await?
-        .map(|caller| caller.into_user().into()))
+    let Some(caller) = session::caller(&state).await? else {
+        return Ok(None);
+    };
+    let site_role = crate::access::site_role(&state.pool, &caller.user().id).await?;
+    Ok(Some(SignedInUser {
+        site_role,
+        ..caller.into_user().into()
+    }))
 }
 
 /// A user's public profile, or `None` when no such user exists.

@@ -35,6 +35,9 @@ pub const DISPLAY_NAME_MAX: usize = 64;
 pub struct SignedInUser {
     pub username: String,
     pub display_name: String,
+    /// The store's staff (moderators and admins) get the moderation pages.
+    #[serde(default)]
+    pub site_role: Option<crate::moderation::SiteRole>,
 }
 
 /// A user's public profile.

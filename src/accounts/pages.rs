@@ -12,6 +12,8 @@ use super::{login_address, safe_return_path, with_next, DeletionPlan, SignedInUs
 use crate::accounts::auth::use_auth;
 use crate::dates::format_date;
 use crate::error::ErrorCode;
+use crate::moderation::api::load_account_standing;
+use crate::moderation::pages::{AccountActions, AccountPanel, MyReports};
 use crate::ui::{action_error, field_error, route_param, Field, FormAlert, NotFound};
 
 /// The page to return to after logging in, from this page's `?next=`, when it is a page of this
@@ -251,6 +253,7 @@ pub fn SettingsPage() -> impl IntoView {
                     }
                 })}
             </Transition>
+            <MyReports />
         </section>
     }
 }
@@ -453,10 +456,20 @@ fn DeletionExplained(
 #[component]
 pub fn ProfilePage() -> impl IntoView {
     let name = route_param("name");
-    let found = Resource::new(name, user_profile);
+    let staff = AccountActions::new();
+    let found = Resource::new(
+        move || (name(), staff.versions()),
+        |(name, _)| user_profile(name),
+    );
+    // What the staff see of the account; `None` for everyone else.
+    let standing = Resource::new(
+        move || (name(), staff.versions()),
+        |(name, _)| load_account_standing(name),
+    );
     view! {
         <Suspense fallback=|| view! { <p>"Loading…"</p> }>
             {move || Suspend::new(async move {
+                let standing = standing.await.ok().flatten();
                 match found.await {
                     Ok(Some(p)) => view! {
                         <Title text=p.display_name.clone() />
@@ -504,6 +517,9 @@ pub fn ProfilePage() -> impl IntoView {
                                     }.into_any()
                                 }}
                             </section>
+                            {standing.map(|standing| view! {
+                                <AccountPanel username=p.username.clone() role=p.site_role standing actions=staff />
+                            })}
                         </section>
                     }.into_any(),
                     Ok(None) => view! { <NotFound /> }.into_any(),

@@ -17,6 +17,7 @@ impl From<User> for SignedInUser {
         SignedInUser {
             username: user.username,
             display_name: user.display_name,
+            site_role: None,
         }
     }
 }

@@ -19,7 +19,9 @@ use crate::moderation::{
     LogEntry, Report, ReportReason, ReportStatus, SiteRole, Suspension, Takedown, TakedownKind,
 };
 use crate::resources::releases::{self, YankBy};
-use crate::resources::{service as resources, ReleaseInfo, ResourceInfo, ReviewItem};
+use crate::resources::{
+    service as resources, BulkAction, BulkOutcome, ReleaseInfo, ResourceInfo, ReviewItem,
+};
 use crate::state::AppState;
 
 /// The caller as staff with at least `role`.
@@ -274,6 +276,71 @@ pub async fn restore_release(
     Ok(StatusCode::NO_CONTENT)
 }
 
+/// Body of the purge requests.
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
+pub struct Purge {
+    /// Why, for the moderation log (optional).
+    #[serde(default)]
+    pub reason: String,
+}
+
+/// What a purge removed.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct Purged {
+    /// How many releases were deleted, with each file no other release shares.
+    pub purged: usize,
+}
+
+#[utoipa::path(post, path = "/admin/{kind}/{name}/purge", tag = "moderation", security(("token" = ["manage"]), ("session" = [])), params(("kind" = String, Path, description = "packages or assets"), ("name" = String, Path)), request_body = Purge,
+    responses((status = 200, body = Purged), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+/// `POST /store/v1/admin/{type}/{name}/purge`: delete every release of a taken-down resource and
+/// each file no other release shares (admins). The resource stays, taken down, keeping its name.
+pub async fn purge_resource(
+    State(state): State<AppState>,
+    caller: Authorized<Manage>,
+    Path((kind, name)): Path<(String, String)>,
+    JsonBody(body): JsonBody<Purge>,
+) -> Result<Json<Purged>, AppError> {
+    let staff = staff(&state, &caller, SiteRole::Admin).await?;
+    let found = resource(&state, &kind, &name).await?;
+    let purged = releases::purge(
+        &state.pool,
+        &state.blobs,
+        &staff,
+        &found,
+        None,
+        &body.reason,
+        db::now(),
+    )
+    .await?;
+    Ok(Json(Purged { purged }))
+}
+
+#[utoipa::path(post, path = "/admin/{kind}/{name}/releases/{version}/purge", tag = "moderation", security(("token" = ["manage"]), ("session" = [])), params(("kind" = String, Path, description = "packages or assets"), ("name" = String, Path), ("version" = String, Path)), request_body = Purge,
+    responses((status = 200, body = Purged), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+/// `POST /store/v1/admin/{type}/{name}/releases/{version}/purge`: delete a taken-down release
+/// (or a release of a taken-down resource) and its file when no other release shares it (admins).
+pub async fn purge_release(
+    State(state): State<AppState>,
+    caller: Authorized<Manage>,
+    Path((kind, name, version)): Path<(String, String, String)>,
+    JsonBody(body): JsonBody<Purge>,
+) -> Result<Json<Purged>, AppError> {
+    let staff = staff(&state, &caller, SiteRole::Admin).await?;
+    let found = resource(&state, &kind, &name).await?;
+    let purged = releases::purge(
+        &state.pool,
+        &state.blobs,
+        &staff,
+        &found,
+        Some(&version),
+        &body.reason,
+        db::now(),
+    )
+    .await?;
+    Ok(Json(Purged { purged }))
+}
+
 /// Body of `PUT …/releases/{version}/yank`.
 #[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
 pub struct YankRelease {
@@ -332,6 +399,52 @@ async fn set_yanked(
     };
     let release = releases::set_yanked(&state.pool, by, &found, version, reason, db::now()).await?;
     Ok(Json(release))
+}
+
+/// Body of `POST /store/v1/{type}/{name}/releases/bulk`.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+pub struct Bulk {
+    /// `yank`, `unyank` or `delete` (drafts only).
+    pub action: String,
+    /// The releases, at most 100.
+    pub versions: Vec<String>,
+    /// Why (yanks; optional), shown beside each release.
+    #[serde(default)]
+    pub reason: String,
+}
+
+#[utoipa::path(post, path = "/{kind}/{name}/releases/bulk", tag = "releases", security(("token" = ["manage"]), ("session" = [])), params(("kind" = String, Path, description = "packages or assets"), ("name" = String, Path)), request_body = Bulk,
+    responses((status = 200, body = Vec<BulkOutcome>, description = "What happened to each release: `error` when it was refused"), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+/// `POST /store/v1/{type}/{name}/releases/bulk`: yank, take back the yanks of, or delete (drafts)
+/// several releases at once (the team's developers; yanks also the staff). Each release is
+/// handled as its own request would be; one refused does not stop the others.
+pub async fn bulk_releases(
+    State(state): State<AppState>,
+    caller: Authorized<Manage>,
+    Path((kind, name)): Path<(String, String)>,
+    JsonBody(body): JsonBody<Bulk>,
+) -> Result<Json<Vec<BulkOutcome>>, AppError> {
+    let action = BulkAction::parse(body.action.trim())
+        .map_err(|e| AppError::field(ErrorCode::InvalidBulk, "action", e))?;
+    let found = resource(&state, &kind, &name).await?;
+    let staff = match action {
+        BulkAction::Delete => None,
+        _ => yanker(&state, &caller).await?,
+    };
+    Ok(Json(
+        releases::bulk(
+            &state.pool,
+            &state.blobs,
+            caller.actor(),
+            staff.as_ref(),
+            &found,
+            action,
+            &body.versions,
+            &body.reason,
+            db::now(),
+        )
+        .await?,
+    ))
 }
 
 /// Body of `POST /store/v1/{type}/{name}/reports`.

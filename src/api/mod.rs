@@ -167,4 +167,7 @@ fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(admin::suspend_user, admin::lift_suspension))
         .routes(routes!(admin::take_down_resource, admin::restore_resource))
         .routes(routes!(admin::take_down_release, admin::restore_release))
+        .routes(routes!(admin::bulk_releases))
+        .routes(routes!(admin::purge_resource))
+        .routes(routes!(admin::purge_release))
 }

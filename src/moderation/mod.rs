@@ -4,6 +4,8 @@
 
 use serde::{Deserialize, Serialize};
 
+pub mod api;
+pub mod pages;
 #[cfg(feature = "ssr")]
 pub mod reports;
 #[cfg(feature = "ssr")]
@@ -213,3 +215,63 @@ pub struct Report {
 
 /// Longest details of a report, in characters.
 pub const REPORT_DETAILS_MAX: usize = 5_000;
+
+/// A release as the staff's list of recent uploads shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RecentUpload {
+    /// `packages` or `assets`.
+    pub kind: String,
+    pub resource: String,
+    pub team: String,
+    pub version: String,
+    /// `draft` or `published`.
+    pub state: String,
+    pub uploaded_by: String,
+    pub created_at: i64,
+    /// Whether the release or its resource is taken down.
+    pub taken_down: bool,
+}
+
+/// What a staff search of users, teams and resources found.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StaffSearch {
+    pub users: Vec<FoundUser>,
+    pub teams: Vec<FoundTeam>,
+    pub resources: Vec<FoundResource>,
+}
+
+/// A user found by a staff search.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FoundUser {
+    pub username: String,
+    pub display_name: String,
+    pub site_role: Option<SiteRole>,
+    /// Whether a suspension is in force.
+    pub suspended: bool,
+}
+
+/// A team found by a staff search.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FoundTeam {
+    pub name: String,
+    pub title: String,
+}
+
+/// A resource found by a staff search, taken down or not.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FoundResource {
+    /// `packages` or `assets`.
+    pub kind: String,
+    pub name: String,
+    pub title: String,
+    pub team: String,
+    pub taken_down: bool,
+}
+
+/// What the staff see of an account on its profile page: its suspension, if one is in force.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccountStanding {
+    /// The viewer's own site role (what they may do here).
+    pub viewer_role: SiteRole,
+    pub suspension: Option<Suspension>,
+}

@@ -2,7 +2,10 @@
 //! takes the [`Staff`] that [`crate::access::require_staff`] made, and writes what it did to the
 //! log in the same transaction as the change.
 
-use super::{LogEntry, SiteRole, Suspension, Takedown, TakedownKind, REASON_MAX};
+use super::{
+    FoundResource, FoundTeam, FoundUser, LogEntry, RecentUpload, SiteRole, StaffSearch, Suspension,
+    Takedown, TakedownKind, REASON_MAX,
+};
 use crate::access::Staff;
 use crate::accounts::user::User;
 use crate::dates::format_date;
@@ -12,6 +15,7 @@ use crate::resources::path_of_kind;
 use crate::resources::service::Resource;
 use crate::teams::service::{self as teams, Actor};
 use crate::teams::Role;
+use crate::validate::Kind;
 
 crate::db::text_columns!(SiteRole, TakedownKind, super::ReviewState);
 
@@ -419,6 +423,142 @@ pub async fn set_release_takedown(
     record(&mut *tx, staff, action, &subject, team, &reason, now).await?;
     tx.commit().await?;
     Ok(())
+}
+
+/// Most rows of each kind that [`recent_uploads`] and [`search`] return.
+pub const STAFF_LIST_MAX: i64 = 30;
+
+/// The newest releases of the whole store, drafts and taken-down ones included, for the staff.
+pub async fn recent_uploads(pool: &Pool) -> Result<Vec<RecentUpload>, AppError> {
+    #[derive(sqlx::FromRow)]
+    struct Row {
+        #[sqlx(try_from = "crate::db::Text<Kind>")]
+        kind: Kind,
+        name: String,
+        team: String,
+        version: String,
+        state: String,
+        uploaded_by: String,
+        created_at: i64,
+        taken_down: i64,
+    }
+    let rows: Vec<Row> = sqlx::query_as(
+        "SELECT r.kind, r.name, t.name AS team, l.version, l.state, l.uploaded_by, l.created_at, \
+         CAST(CASE WHEN l.takedown IS NOT NULL OR r.takedown IS NOT NULL THEN 1 ELSE 0 END AS BIGINT) \
+         AS taken_down \
+         FROM releases l JOIN resources r ON r.id = l.resource_id JOIN teams t ON t.id = r.team_id \
+         ORDER BY l.created_at DESC, l.id DESC LIMIT $1",
+    )
+    .bind(STAFF_LIST_MAX)
+    .fetch_all(pool)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|row| RecentUpload {
+            kind: path_of_kind(row.kind).to_string(),
+            resource: row.name,
+            team: row.team,
+            version: row.version,
+            state: row.state,
+            uploaded_by: row.uploaded_by,
+            created_at: row.created_at,
+            taken_down: row.taken_down != 0,
+        })
+        .collect())
+}
+
+/// The users, teams and resources (taken-down ones included) whose name starts with `query`, or
+/// whose display name or title contains it, for the staff; nothing for a blank query.
+pub async fn search(pool: &Pool, query: &str, now: i64) -> Result<StaffSearch, AppError> {
+    let query = query.trim().to_lowercase();
+    if query.is_empty() {
+        return Ok(StaffSearch::default());
+    }
+    // The query is matched literally: LIKE's wildcards are escaped.
+    let literal: String = query
+        .chars()
+        .flat_map(|c| match c {
+            '%' | '_' | '\\' => vec!['\\', c],
+            c => vec![c],
+        })
+        .collect();
+    let (prefix, inside) = (format!("{literal}%"), format!("%{literal}%"));
+    #[derive(sqlx::FromRow)]
+    struct UserRow {
+        username: String,
+        display_name: String,
+        role: Option<SiteRole>,
+        suspended: i64,
+    }
+    let users: Vec<UserRow> = sqlx::query_as(
+        "SELECT u.username, u.display_name, s.role, \
+         CAST(CASE WHEN EXISTS (SELECT 1 FROM suspensions p WHERE p.user_id = u.id \
+                 AND (p.ends_at IS NULL OR p.ends_at > $3)) THEN 1 ELSE 0 END AS BIGINT) AS suspended \
+         FROM users u LEFT JOIN site_roles s ON s.user_id = u.id \
+         WHERE u.username LIKE $1 ESCAPE '\\' OR LOWER(u.display_name) LIKE $2 ESCAPE '\\' \
+         ORDER BY u.username LIMIT $4",
+    )
+    .bind(&prefix)
+    .bind(&inside)
+    .bind(now)
+    .bind(STAFF_LIST_MAX)
+    .fetch_all(pool)
+    .await?;
+    let teams: Vec<(String, String)> = sqlx::query_as(
+        "SELECT name, title FROM teams \
+         WHERE name LIKE $1 ESCAPE '\\' OR LOWER(title) LIKE $2 ESCAPE '\\' ORDER BY name LIMIT $3",
+    )
+    .bind(&prefix)
+    .bind(&inside)
+    .bind(STAFF_LIST_MAX)
+    .fetch_all(pool)
+    .await?;
+    #[derive(sqlx::FromRow)]
+    struct ResourceRow {
+        #[sqlx(try_from = "crate::db::Text<Kind>")]
+        kind: Kind,
+        name: String,
+        title: String,
+        team: String,
+        taken_down: i64,
+    }
+    let resources: Vec<ResourceRow> = sqlx::query_as(
+        "SELECT r.kind, r.name, r.title, t.name AS team, \
+         CAST(CASE WHEN r.takedown IS NOT NULL THEN 1 ELSE 0 END AS BIGINT) AS taken_down \
+         FROM resources r JOIN teams t ON t.id = r.team_id \
+         WHERE r.name LIKE $1 ESCAPE '\\' OR LOWER(r.title) LIKE $2 ESCAPE '\\' \
+         ORDER BY r.name, r.kind LIMIT $3",
+    )
+    .bind(&prefix)
+    .bind(&inside)
+    .bind(STAFF_LIST_MAX)
+    .fetch_all(pool)
+    .await?;
+    Ok(StaffSearch {
+        users: users
+            .into_iter()
+            .map(|u| FoundUser {
+                username: u.username,
+                display_name: u.display_name,
+                site_role: u.role,
+                suspended: u.suspended != 0,
+            })
+            .collect(),
+        teams: teams
+            .into_iter()
+            .map(|(name, title)| FoundTeam { name, title })
+            .collect(),
+        resources: resources
+            .into_iter()
+            .map(|r| FoundResource {
+                kind: path_of_kind(r.kind).to_string(),
+                name: r.name,
+                title: r.title,
+                team: r.team,
+                taken_down: r.taken_down != 0,
+            })
+            .collect(),
+    })
 }
 
 #[cfg(test)]

@@ -6,7 +6,8 @@ use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use super::{
-    Facets, NewResourceDetails, Page, Related, ReleaseInfo, ResourceInfo, Screenshot, UploadLimits,
+    BulkOutcome, Facets, NewResourceDetails, Page, Related, ReleaseInfo, ResourceInfo, Screenshot,
+    UploadLimits,
 };
 use crate::error::ErrorBody;
 use crate::teams::{Member, Role};
@@ -39,6 +40,10 @@ pub struct ResourcePageData {
     pub releases: Vec<ReleaseView>,
     /// The viewer's role in the resource's team.
     pub viewer_role: Option<Role>,
+    /// The viewer's site role: the store's staff get the moderation panel.
+    pub viewer_staff: Option<crate::moderation::SiteRole>,
+    /// Whether the viewer is signed in (and may report the resource).
+    pub signed_in: bool,
     /// The public releases the staff took down, with why: left out of `releases` for everyone
     /// but the team and the staff, whose release pages then say so.
     pub taken_down: Vec<(String, crate::moderation::Takedown)>,
@@ -105,6 +110,7 @@ pub async fn resource_page(
     };
     let private = access::sees_private(&state.pool, viewer.as_ref(), &resource.team_id).await?;
     resource.refuse_if_taken_down(private)?;
+    let viewer_staff = access::staff_role(&state.pool, viewer.as_ref()).await?;
     let all = releases::list(&state.pool, &resource, true).await?;
     let taken_down = all
         .iter()
@@ -154,6 +160,8 @@ pub async fn resource_page(
         resource: info,
         releases,
         viewer_role,
+        viewer_staff,
+        signed_in: viewer.is_some(),
         taken_down,
     }))
 }
@@ -454,4 +462,34 @@ pub async fn delete_release(kind: String, name: String, version: String) -> Resu
     )
     .await?;
     Ok(())
+}
+
+/// Yanks, takes back the yanks of, or deletes (drafts) the releases chosen on the resource page
+/// (`action`: `yank`, `unyank` or `delete`); says what happened to each.
+#[server(prefix = "/api/resources", endpoint = "bulk-releases")]
+pub async fn bulk_releases(
+    kind: String,
+    name: String,
+    action: String,
+    #[server(default)] versions: Vec<String>,
+    #[server(default)] reason: String,
+) -> Result<Vec<BulkOutcome>, ErrorBody> {
+    use server::*;
+    let state = state()?;
+    let caller = session::authorize(&state, Need::Manage).await?;
+    let action = super::BulkAction::parse(action.trim())
+        .map_err(|e| AppError::field(ErrorCode::InvalidBulk, "action", e))?;
+    let resource = service::find_or_404(&state.pool, parse_kind(&kind)?, &name).await?;
+    Ok(releases::bulk(
+        &state.pool,
+        &state.blobs,
+        caller.actor(),
+        None,
+        &resource,
+        action,
+        &versions,
+        &reason,
+        db::now(),
+    )
+    .await?)
 }

@@ -224,6 +224,36 @@ pub struct ReleaseInfo {
     pub review: Option<crate::moderation::Review>,
 }
 
+/// What a bulk action of the release management page does to each release chosen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub enum BulkAction {
+    /// Yank published releases (installs no longer choose them).
+    Yank,
+    /// Take their yanks back.
+    Unyank,
+    /// Delete drafts, with each file no other release shares.
+    Delete,
+}
+
+crate::validate::enum_names!(BulkAction, "bulk action", {
+    Yank => "yank",
+    Unyank => "unyank",
+    Delete => "delete",
+});
+
+/// Most releases one bulk action takes.
+pub const BULK_MAX: usize = 100;
+
+/// What a bulk action did to one release: `error` says why it was refused (the others go on).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct BulkOutcome {
+    pub version: String,
+    pub error: Option<crate::error::ErrorBody>,
+}
+
 /// A release waiting for review, in the staff's queue.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]

@@ -7,13 +7,15 @@ use leptos_router::hooks::use_query_map;
 use leptos_router::params::ParamsMap;
 
 use super::api::{
-    browse, browse_facets, resource_page, DeleteRelease, MoveScreenshot, PublishRelease,
-    ReleaseView, RemoveIcon, RemoveScreenshot, ResourcePageData, UpdateRelease, UpdateResource,
+    browse, browse_facets, resource_page, BulkReleases, DeleteRelease, MoveScreenshot,
+    PublishRelease, ReleaseView, RemoveIcon, RemoveScreenshot, ResourcePageData, UpdateRelease,
+    UpdateResource,
 };
 use super::manage::DeleteResourceSection;
 use super::{path_of_kind, Channel, Icon, Related, ReleaseState, ResourceInfo, Screenshot};
 use crate::dates::format_date;
 use crate::error::{ErrorBody, ErrorCode};
+use crate::moderation::pages::{ReportForm, StaffActions, StaffPanel};
 use crate::teams::Role;
 use crate::ui::{action_error, field_error, route_param, FormAlert, NotFound, PageError, TextArea};
 use crate::validate::{human_size, Kind};
@@ -403,19 +405,23 @@ pub fn ResourcePage(kind: Kind) -> impl IntoView {
     let update_release = ServerAction::<UpdateRelease>::new();
     let publish = ServerAction::<PublishRelease>::new();
     let delete = ServerAction::<DeleteRelease>::new();
+    let bulk = ServerAction::<BulkReleases>::new();
     let media = MediaActions {
         remove_icon: ServerAction::<RemoveIcon>::new(),
         remove_screenshot: ServerAction::<RemoveScreenshot>::new(),
         move_screenshot: ServerAction::<MoveScreenshot>::new(),
     };
+    let staff = StaffActions::new();
     let data = Resource::new(
         move || {
             (
                 name(),
+                staff.versions(),
                 update.version().get(),
                 update_release.version().get(),
                 publish.version().get(),
                 delete.version().get(),
+                bulk.version().get(),
                 media.remove_icon.version().get(),
                 media.remove_screenshot.version().get(),
                 media.move_screenshot.version().get(),
@@ -427,12 +433,13 @@ pub fn ResourcePage(kind: Kind) -> impl IntoView {
         update: update_release,
         publish,
         delete,
+        bulk,
     };
     view! {
         <Suspense fallback=|| view! { <p>"Loading…"</p> }>
             {move || Suspend::new(async move {
                 match data.await {
-                    Ok(Some(page)) => view! { <ResourceView page update actions media /> }.into_any(),
+                    Ok(Some(page)) => view! { <ResourceView page update actions media staff /> }.into_any(),
                     Ok(None) => view! { <NotFound /> }.into_any(),
                     Err(error) => view! { <PageError error /> }.into_any(),
                 }
@@ -447,6 +454,7 @@ struct ReleaseActions {
     update: ServerAction<UpdateRelease>,
     publish: ServerAction<PublishRelease>,
     delete: ServerAction<DeleteRelease>,
+    bulk: ServerAction<BulkReleases>,
 }
 
 /// The icon and gallery actions of a resource page (uploads are plain form posts).
@@ -475,8 +483,15 @@ fn ResourceView(
     update: ServerAction<UpdateResource>,
     actions: ReleaseActions,
     media: MediaActions,
+    staff: StaffActions,
 ) -> impl IntoView {
     let r = page.resource.clone();
+    let reportable: Vec<String> = page
+        .releases
+        .iter()
+        .filter(|release| release.info.state == ReleaseState::Published)
+        .map(|release| release.info.version.clone())
+        .collect();
     let developer = page.viewer_role.is_some_and(|role| role >= Role::Developer);
     let base = format!("/{}/{}", path_of_kind(r.kind), r.name);
     let folder = match r.kind {
@@ -524,14 +539,21 @@ fn ResourceView(
                         {if page.releases.is_empty() {
                             view! { <p class="muted">"No releases yet."</p> }.into_any()
                         } else {
-                            page.releases.clone().into_iter().map(|release| view! {
-                                <ReleaseCard base=base.clone() release developer kind=r.kind name=r.name.clone() actions />
-                            }.into_any()).collect_view().into_any()
+                            view! {
+                                {developer.then(|| view! { <BulkReleasesForm kind=r.kind name=r.name.clone() action=actions.bulk /> })}
+                                {page.releases.clone().into_iter().enumerate().map(|(index, release)| view! {
+                                    <ReleaseCard base=base.clone() release developer index kind=r.kind name=r.name.clone() actions />
+                                }.into_any()).collect_view()}
+                            }.into_any()
                         }}
                     </section>
                     {developer.then(|| view! { <ManageMedia resource=page.resource.clone() screenshots=page.screenshots.clone() media /> }.into_any())}
                     {developer.then(|| view! { <EditResource resource=page.resource.clone() update /> }.into_any())}
                     {page.viewer_role.is_some_and(|role| role >= Role::Admin).then(|| view! { <DeleteResourceSection kind=r.kind name=r.name.clone() /> })}
+                    {page.viewer_staff.map(|role| view! {
+                        <StaffPanel kind=path_of_kind(r.kind) name=r.name.clone() version=None takedown=r.takedown.clone() review_pending=false role actions=staff />
+                    })}
+                    <ReportForm kind=path_of_kind(r.kind) name=r.name.clone() versions=reportable signed_in=page.signed_in />
                 </div>
                 <Sidebar page=page.clone() />
             </div>
@@ -840,6 +862,8 @@ fn ReleaseCard(
     base: String,
     release: ReleaseView,
     developer: bool,
+    /// The release's place on the page, which names its box in the bulk form.
+    index: usize,
     kind: Kind,
     name: String,
     actions: ReleaseActions,
@@ -855,6 +879,12 @@ fn ReleaseCard(
     let draft = info.state == ReleaseState::Draft;
     view! {
         <div class="release panel" data-testid=format!("release-{version}")>
+            {developer.then(|| view! {
+                <label class="check bulk-choice">
+                    <input type="checkbox" form=BULK_FORM_ID name=format!("versions[{index}]") value=version.clone() />
+                    {format!(" Choose v{version}")}
+                </label>
+            })}
             <h3>
                 <a href=format!("{base}/releases/{version}")>{format!("v{version}")}</a> " "
                 <span class=format!("badge channel-{}", info.channel.as_str())>{info.channel.as_str()}</span>
@@ -864,11 +894,50 @@ fn ReleaseCard(
                 <ReviewBadge review=info.review.clone() />
             </h3>
             <ModerationNotes yanked=info.yanked.clone() takedown=info.takedown.clone() />
+            <ReviewNote review=info.review.clone() />
             <p class="muted">{format!("{} · {} · by {}", format_date(info.created_at), human_size(info.size as u64), info.uploaded_by)}</p>
             <div class="markdown" inner_html=release.changelog_html></div>
             <p><a class="button small" href=download rel="external" download="">"Download"</a></p>
             {developer.then(|| view! { <ManageRelease kind name=name.clone() release=info.clone() actions /> }.into_any())}
         </div>
+    }
+}
+
+/// The id of the bulk form, which each release's box names (`form=`) from inside its card.
+const BULK_FORM_ID: &str = "bulk-releases";
+
+/// The release management page's bulk actions: yank, take back yanks, or delete the drafts among
+/// the releases whose boxes are ticked; then what happened to each.
+#[component]
+fn BulkReleasesForm(kind: Kind, name: String, action: ServerAction<BulkReleases>) -> impl IntoView {
+    let error = action_error(action);
+    let outcomes = move || action.value().get().and_then(Result::ok);
+    view! {
+        <ActionForm action=action attr:id=BULK_FORM_ID attr:class="panel stack bulk-form" attr:aria-label="Act on the chosen releases">
+            <FormAlert error=error />
+            <p class="field-error" aria-live="polite">{move || field_error(error, "versions").get()}</p>
+            <input type="hidden" name="kind" value=path_of_kind(kind) />
+            <input type="hidden" name="name" value=name />
+            <div class="inline-form">
+                <label for="bulk-action">"With the chosen releases"</label>
+                <select id="bulk-action" name="action">
+                    <option value="yank">"Yank them"</option>
+                    <option value="unyank">"Take their yanks back"</option>
+                    <option value="delete">"Delete them (drafts only)"</option>
+                </select>
+                <label for="bulk-reason" class="visually-hidden">"Why (shown beside a yanked release)"</label>
+                <input id="bulk-reason" name="reason" type="text" maxlength=crate::moderation::REASON_MAX placeholder="Why (optional)" />
+                <button type="submit" class="button small" disabled=action.pending()>"Apply"</button>
+            </div>
+            {move || outcomes().map(|outcomes| view! {
+                <ul class="bulk-outcomes" role="status" data-testid="bulk-outcomes">
+                    {outcomes.into_iter().map(|o| match o.error {
+                        None => view! { <li>{format!("v{}: done", o.version)}</li> }.into_any(),
+                        Some(error) => view! { <li class="field-error">{format!("v{}: {}", o.version, error.message)}</li> }.into_any(),
+                    }).collect_view()}
+                </ul>
+            })}
+        </ActionForm>
     }
 }
 
@@ -896,6 +965,20 @@ pub fn ModerationNotes(
             </p>
         })}
     }
+}
+
+/// What a release waiting for review means, for its team (beside [`ReviewBadge`]).
+#[component]
+fn ReviewNote(review: Option<crate::moderation::Review>) -> impl IntoView {
+    review
+        .filter(|review| review.state == crate::moderation::ReviewState::Pending)
+        .map(|_| {
+            view! {
+                <p class="alert warning" data-testid="review-note">
+                    "Waiting for review by the store's staff: it is published once they approve it."
+                </p>
+            }
+        })
 }
 
 /// "in review", or "declined" with the staff's reason, for a release its team sees.
@@ -1046,16 +1129,20 @@ fn EditResource(resource: ResourceInfo, update: ServerAction<UpdateResource>) ->
 pub fn ReleasePage(kind: Kind) -> impl IntoView {
     let name = route_param("name");
     let version = route_param("version");
-    let data = Resource::new(name, move |name| {
-        resource_page(path_of_kind(kind).to_string(), name)
-    });
+    let staff = StaffActions::new();
+    let data = Resource::new(
+        move || (name(), staff.versions()),
+        move |(name, _)| resource_page(path_of_kind(kind).to_string(), name),
+    );
     view! {
         <Suspense fallback=|| view! { <p>"Loading…"</p> }>
             {move || Suspend::new(async move {
                 let wanted = version();
                 match data.await {
                     Ok(Some(page)) => match page.releases.iter().find(|r| r.info.version == wanted).cloned() {
-                        Some(release) => view! { <ReleaseDetails resource=page.resource release /> }.into_any(),
+                        Some(release) => view! {
+                            <ReleaseDetails resource=page.resource release staff=page.viewer_staff.map(|role| (role, staff)) signed_in=page.signed_in />
+                        }.into_any(),
                         None => match page.taken_down.iter().find(|(v, _)| *v == wanted) {
                             Some((v, takedown)) => {
                                 let error = takedown.notice(&format!("{} {v}", page.resource.name));
@@ -1073,8 +1160,18 @@ pub fn ReleasePage(kind: Kind) -> impl IntoView {
 }
 
 #[component]
-fn ReleaseDetails(resource: ResourceInfo, release: ReleaseView) -> impl IntoView {
+fn ReleaseDetails(
+    resource: ResourceInfo,
+    release: ReleaseView,
+    /// The viewer's site role and the staff's actions, for the staff only.
+    staff: Option<(crate::moderation::SiteRole, StaffActions)>,
+    signed_in: bool,
+) -> impl IntoView {
     let info = release.info;
+    let review_pending = info
+        .review
+        .as_ref()
+        .is_some_and(|review| review.state == crate::moderation::ReviewState::Pending);
     let manifest = info.manifest.clone();
     let download = format!(
         "/store/v1/{}/{}/releases/{}/download",
@@ -1099,6 +1196,7 @@ fn ReleaseDetails(resource: ResourceInfo, release: ReleaseView) -> impl IntoView
                     <ReviewBadge review=info.review.clone() />
                 </p>
                 <ModerationNotes yanked=info.yanked.clone() takedown=info.takedown.clone() />
+                <ReviewNote review=info.review.clone() />
                 <p><a class="button" href=download rel="external" download="">"Download"</a></p>
             </header>
             <div class="markdown" inner_html=release.changelog_html></div>
@@ -1114,6 +1212,12 @@ fn ReleaseDetails(resource: ResourceInfo, release: ReleaseView) -> impl IntoView
                 <dt>"Published"</dt><dd>{info.published_at.map(format_date).unwrap_or_else(|| "not yet".into())}</dd>
                 <dt>"Downloads"</dt><dd>{info.download_count}</dd>
             </dl>
+            {staff.map(|(role, actions)| view! {
+                <StaffPanel kind=path_of_kind(resource.kind) name=resource.name.clone() version=Some(info.version.clone()) takedown=info.takedown.clone() review_pending role actions />
+            })}
+            {(info.state == ReleaseState::Published).then(|| view! {
+                <ReportForm kind=path_of_kind(resource.kind) name=resource.name.clone() versions=vec![info.version.clone()] signed_in />
+            })}
         </article>
     }
 }

@@ -5,7 +5,10 @@
 use std::collections::BTreeSet;
 
 use super::service::{self, authorize, CheckedResource, Resource};
-use super::{path_of_kind, Channel, ReleaseInfo, ReleaseState, ReviewItem, UploadLimits};
+use super::{
+    path_of_kind, BulkAction, BulkOutcome, Channel, ReleaseInfo, ReleaseState, ReviewItem,
+    UploadLimits, BULK_MAX,
+};
 use crate::access::Staff;
 use crate::config::ReviewPolicy;
 use crate::db::{is_unique_violation, new_id, Pool};
@@ -870,6 +873,146 @@ pub async fn delete_resource(
     })
     .await
     .map_err(|e| AppError::Internal(format!("the removal failed: {e}")))?
+}
+
+/// Applies `action` to each of `versions` (the release management page's bulk actions), one
+/// after the other, each as its own action would: a release it cannot apply to is refused with
+/// its reason and the others go on. Yanks are the staff's when `staff` is given (see
+/// [`set_yanked`]); deleting drafts is the team's. `422 invalid-bulk` for no version or more than
+/// [`BULK_MAX`].
+#[allow(clippy::too_many_arguments)]
+pub async fn bulk(
+    pool: &Pool,
+    blobs: &BlobStore,
+    actor: Actor<'_>,
+    staff: Option<&Staff>,
+    resource: &Resource,
+    action: BulkAction,
+    versions: &[String],
+    reason: &str,
+    now: i64,
+) -> Result<Vec<BulkOutcome>, AppError> {
+    let chosen: BTreeSet<&str> = versions
+        .iter()
+        .map(|v| v.trim())
+        .filter(|v| !v.is_empty())
+        .collect();
+    if chosen.is_empty() || chosen.len() > BULK_MAX {
+        return Err(AppError::field(
+            ErrorCode::InvalidBulk,
+            "versions",
+            format!("Choose from 1 to {BULK_MAX} releases."),
+        ));
+    }
+    let by = match staff {
+        Some(staff) => YankBy::Staff(staff),
+        None => {
+            // One answer for the whole request when the caller may not change releases at all.
+            authorize(pool, actor, &resource.team_id, "change releases").await?;
+            YankBy::Team(actor)
+        }
+    };
+    let mut outcomes = Vec::with_capacity(chosen.len());
+    for version in chosen {
+        let done = match action {
+            BulkAction::Yank => set_yanked(pool, by, resource, version, Some(reason), now)
+                .await
+                .map(|_| ()),
+            BulkAction::Unyank => set_yanked(pool, by, resource, version, None, now)
+                .await
+                .map(|_| ()),
+            BulkAction::Delete => delete_draft(pool, blobs, actor, resource, version).await,
+        };
+        outcomes.push(BulkOutcome {
+            version: version.to_string(),
+            error: done.err().map(crate::error::ErrorBody::from),
+        });
+    }
+    Ok(outcomes)
+}
+
+/// Purges what the staff took down (admins): the release `version`, or with `None` every release
+/// of the resource, is deleted with each file no other release shares. A purged resource stays,
+/// taken down, so that its name is not free for the same upload again. Written to the moderation
+/// log with `reason`. Returns how many releases were purged; `409 not-taken-down` unless the
+/// resource, or that release, is taken down.
+pub async fn purge(
+    pool: &Pool,
+    blobs: &BlobStore,
+    staff: &Staff,
+    resource: &Resource,
+    version: Option<&str>,
+    reason: &str,
+    now: i64,
+) -> Result<usize, AppError> {
+    if staff.role() < crate::moderation::SiteRole::Admin {
+        return Err(AppError::forbidden(
+            "Only the store's admins may purge files.",
+        ));
+    }
+    let reason = moderation::check_reason(reason, false)?;
+    let (targets, subject) = match version {
+        Some(version) => {
+            let release = find(pool, resource, version, true).await?;
+            if release.takedown.is_none() && resource.takedown.is_none() {
+                return Err(not_taken_down(&format!("{} {version}", resource.name)));
+            }
+            let subject = format!(
+                "{}/{} {version}",
+                path_of_kind(resource.kind),
+                resource.name
+            );
+            (vec![release], subject)
+        }
+        None => {
+            if resource.takedown.is_none() {
+                return Err(not_taken_down(&resource.name));
+            }
+            let all: Vec<Release> = sqlx::query_as(&format!(
+                "SELECT {COLUMNS} FROM releases WHERE resource_id = $1"
+            ))
+            .bind(&resource.id)
+            .fetch_all(pool)
+            .await?;
+            let subject = format!("{}/{}", path_of_kind(resource.kind), resource.name);
+            (all, subject)
+        }
+    };
+    let count = targets.len();
+    let (pool, blobs, staff, team) = (
+        pool.clone(),
+        blobs.clone(),
+        staff.clone(),
+        resource.team_id.clone(),
+    );
+    // Run to the end even if the request is dropped (as in `delete_draft`).
+    tokio::spawn(async move {
+        let mut tx = pool.begin().await?;
+        let mut detached = Vec::new();
+        let removed = async {
+            remove_releases(&mut tx, &blobs, &targets, &mut detached).await?;
+            let line = format!(
+                "{count} release{}{}{reason}",
+                if count == 1 { "" } else { "s" },
+                if reason.is_empty() { "" } else { ": " }
+            );
+            moderation::record(&mut *tx, &staff, "purge", &subject, Some(&team), &line, now).await
+        }
+        .await;
+        settle(tx, detached, removed).await
+    })
+    .await
+    .map_err(|e| AppError::Internal(format!("the purge failed: {e}")))??;
+    Ok(count)
+}
+
+/// `409 not-taken-down` for `what` (a resource's name, or a name and version).
+fn not_taken_down(what: &str) -> AppError {
+    AppError::Conflict {
+        code: ErrorCode::NotTakenDown,
+        field: None,
+        message: format!("{what} is not taken down: only what the staff took down can be purged."),
+    }
 }
 
 /// Deletes release rows in `tx` and, for each of their files that no other release shares, its

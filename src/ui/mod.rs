@@ -48,6 +48,7 @@ pub fn Header() -> impl IntoView {
                             match auth.user.await {
                                 Ok(Some(user)) => {
                                     view! {
+                                        {user.site_role.map(|_| view! { <a href="/admin" data-testid="admin-link">"Moderation"</a> })}
                                         <span class="signed-in">
                                             "Signed in as "
                                             <a href=format!("/u/{}", user.username) data-testid="current-user">
@@ -267,6 +268,13 @@ pub fn LoadError(
     /// What logging in lets the user do, e.g. "manage your tokens".
     to: &'static str,
 ) -> impl IntoView {
+    // A page the visitor may not see answers 403, not 200 (the body says why).
+    #[cfg(feature = "ssr")]
+    if let (ErrorCode::Forbidden, Some(response)) =
+        (error.code, use_context::<leptos_axum::ResponseOptions>())
+    {
+        response.set_status(axum::http::StatusCode::FORBIDDEN);
+    }
     if error.code == ErrorCode::LoginRequired {
         view! { <p>"You are not logged in. " <a href="/login">"Log in"</a> {format!(" to {to}.")}</p> }
             .into_any()

@@ -156,6 +156,9 @@ const ROUTES: &[Route] = &[
     route("DELETE", "/store/v1/admin/{kind}/{name}/takedown", Need::Staff, Team::Unrestricted, "/store/v1/admin/packages/sandbox/takedown", None),
     route("PUT", "/store/v1/admin/{kind}/{name}/releases/{version}/takedown", Need::Staff, Team::Unrestricted, "/store/v1/admin/packages/sandbox/releases/1.0.0/takedown", Some(r#"{"reason": "a test"}"#)),
     route("DELETE", "/store/v1/admin/{kind}/{name}/releases/{version}/takedown", Need::Staff, Team::Unrestricted, "/store/v1/admin/packages/sandbox/releases/1.0.0/takedown", None),
+    route("POST", "/store/v1/admin/{kind}/{name}/purge", Need::Admin, Team::Unrestricted, "/store/v1/admin/packages/sandbox/purge", Some("{}")),
+    route("POST", "/store/v1/admin/{kind}/{name}/releases/{version}/purge", Need::Admin, Team::Unrestricted, "/store/v1/admin/packages/sandbox/releases/1.0.0/purge", Some("{}")),
+    route("POST", "/store/v1/{kind}/{name}/releases/bulk", Need::Manage, Team::Studio, "/store/v1/packages/sandbox/releases/bulk", Some(r#"{"action": "unyank", "versions": ["1.0.0"]}"#)),
 ];
 
 /// The route the OpenAPI document is served at; the document may or may not list itself.
@@ -323,6 +326,8 @@ async fn every_route_needs_what_the_table_says(app: &TestApp) {
     let download = app
         .create_token(&owner, &[Scope::Download], Some("studio"))
         .await;
+    // One token per set of scopes and team, made once: a user holds at most 100 active tokens.
+    let mut tokens: std::collections::HashMap<(String, Option<&str>), String> = Default::default();
     // Refusals and reads first: they change nothing.
     for route in ROUTES {
         let what = format!("{} {}", route.method, route.route);
@@ -351,7 +356,12 @@ async fn every_route_needs_what_the_table_says(app: &TestApp) {
             }
         }
         if let Some(scope) = route.need.scope() {
-            let lacking = lacking(app, &owner, scope).await;
+            let key = (format!("all but {}", scope.as_str()), None);
+            let lacking = match tokens.get(&key) {
+                Some(token) => token.clone(),
+                None => lacking(app, &owner, scope).await,
+            };
+            tokens.insert(key, lacking.clone());
             let response = send(app, route, Some(&lacking)).await;
             refused_or_public(
                 route,
@@ -392,7 +402,12 @@ async fn every_route_needs_what_the_table_says(app: &TestApp) {
         let what = format!("{} {}", route.method, route.route);
         let scopes = vec![route.need.scope().unwrap_or(Scope::Download)];
         let team = (route.team == Team::Studio).then_some("studio");
-        let token = app.create_token(&owner, &scopes, team).await;
+        let key = (scopes[0].as_str().to_string(), team);
+        let token = match tokens.get(&key) {
+            Some(token) => token.clone(),
+            None => app.create_token(&owner, &scopes, team).await,
+        };
+        tokens.insert(key, token.clone());
         // The staff's routes refuse a team owner, and let them through once they are staff.
         let staff = match route.need {
             Need::Staff => Some(SiteRole::Moderator),
@@ -490,6 +505,20 @@ const SESSION_FUNCTIONS: &[(&str, &[(&str, &str)])] = &[
     ("/api/resources/update-release", &[("kind", "packages"), ("name", "sandbox"), ("version", "1.0.0"), ("changelog", ""), ("channel", "stable")]),
     ("/api/resources/publish", &[("kind", "packages"), ("name", "sandbox"), ("version", "2.0.0")]),
     ("/api/resources/delete-release", &[("kind", "packages"), ("name", "sandbox"), ("version", "2.0.0")]),
+    ("/api/resources/bulk-releases", &[("kind", "packages"), ("name", "sandbox"), ("action", "yank"), ("versions[0]", "1.0.0")]),
+    ("/api/moderation/overview", &[]),
+    ("/api/moderation/log", &[]),
+    ("/api/moderation/report", &[("kind", "packages"), ("name", "sandbox"), ("reason", "broken")]),
+    ("/api/moderation/my-reports", &[]),
+    ("/api/moderation/change-report", &[("id", "x"), ("take", "yes")]),
+    ("/api/moderation/review", &[("kind", "packages"), ("name", "sandbox"), ("version", "2.0.0"), ("decision", "approve")]),
+    ("/api/moderation/take-down", &[("kind", "packages"), ("name", "sandbox"), ("reason", "r")]),
+    ("/api/moderation/restore", &[("kind", "packages"), ("name", "sandbox")]),
+    ("/api/moderation/purge", &[("kind", "packages"), ("name", "sandbox")]),
+    ("/api/moderation/suspend", &[("username", "member"), ("reason", "r")]),
+    ("/api/moderation/lift-suspension", &[("username", "member")]),
+    ("/api/moderation/grant-role", &[("username", "member"), ("role", "moderator")]),
+    ("/api/moderation/revoke-role", &[("username", "member")]),
 ];
 
 /// Server functions open to everyone (logging in, public pages, previews).
@@ -507,6 +536,8 @@ const PUBLIC_FUNCTIONS: &[&str] = &[
     "/api/resources/preview",
     "/api/resources/version-exists",
     "/api/resources/upload-limits",
+    // Answers `None` to everyone but the staff.
+    "/api/moderation/standing",
     // Needs the session only when the new-token cookie is there; asked below with that cookie.
     "/api/tokens/take-new",
 ];

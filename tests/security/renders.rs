@@ -27,6 +27,16 @@ async fn every_route_renders_whole_many_times_at_once() {
         )
         .await;
     assert_eq!(created.status, 200, "{}", created.body);
+    // A moderator, so that the staff's pages and panels render whole too.
+    nanos_store::moderation::service::grant(
+        &app.state.pool,
+        &nanos_store::access::Staff::operator(),
+        "renderer",
+        nanos_store::moderation::SiteRole::Moderator,
+        nanos_store::db::now(),
+    )
+    .await
+    .expect("grant");
     let pages = [
         "/",
         "/packages",
@@ -42,6 +52,9 @@ async fn every_route_renders_whole_many_times_at_once() {
         "/teams",
         "/teams/crew",
         "/teams/crew/settings",
+        "/admin",
+        "/admin?status=open&q=ren",
+        "/admin/log",
     ];
     let mut renders = Vec::new();
     for round in 0..ROUNDS {

@@ -221,6 +221,82 @@ async fn hostile_text_is_shown_as_text_on_every_page(app: &TestApp) {
         team_settings.contains(&format!("&lt;&#x2F;textarea&gt;&lt;&#x2F;title&gt;{SHOWN}")),
         "the description field holds the text"
     );
+
+    // The staff's texts (issue #16): mallory, now a moderator, reports the package twice,
+    // resolves one report, suspends a user and takes the package down, the payload as each text.
+    nanos_store::moderation::service::grant(
+        &app.state.pool,
+        &nanos_store::access::Staff::operator(),
+        "mallory",
+        nanos_store::moderation::SiteRole::Moderator,
+        db::now(),
+    )
+    .await
+    .expect("grant");
+    app.create_user("victim").await;
+    let mut reports = Vec::new();
+    for reason in ["other", "spam"] {
+        let report = app
+            .api(
+                "POST",
+                "/store/v1/packages/evilpkg/reports",
+                Some(&auth),
+                Some(json!({"reason": reason, "details": PAYLOAD})),
+            )
+            .await;
+        assert_eq!(report.status, 201, "{}", report.body);
+        reports.push(report.json()["id"].as_str().unwrap_or_default().to_string());
+    }
+    let staff_acts = [
+        (
+            "PATCH",
+            format!("/store/v1/admin/reports/{}", reports[0]),
+            json!({"status": "dismissed", "note": PAYLOAD}),
+        ),
+        (
+            "PUT",
+            "/store/v1/admin/users/victim/suspension".to_string(),
+            json!({"reason": PAYLOAD}),
+        ),
+        (
+            "PUT",
+            "/store/v1/admin/packages/evilpkg/takedown".to_string(),
+            json!({"reason": PAYLOAD}),
+        ),
+    ];
+    for (method, path, body) in staff_acts {
+        let done = app.api(method, &path, Some(&auth), Some(body)).await;
+        assert_eq!(done.status, 200, "{method} {path}: {}", done.body);
+    }
+    for (page, cookie) in [
+        ("/admin", Some(cookie.as_str())),
+        ("/admin?q=mallory", Some(cookie.as_str())),
+        ("/admin/log", Some(cookie.as_str())),
+        ("/settings", Some(cookie.as_str())),
+        ("/u/victim", Some(cookie.as_str())),
+        ("/packages/evilpkg", Some(cookie.as_str())),
+        ("/packages/evilpkg", None),
+        ("/packages/evilpkg/releases/1.0.0", None),
+    ] {
+        let body = app.get(page, cookie).await.body;
+        let who = if cookie.is_some() {
+            "the moderator"
+        } else {
+            "a visitor"
+        };
+        assert!(
+            !body.contains(LIVE),
+            "{page} as {who}: the payload is live markup:\n{body}"
+        );
+        assert!(
+            !body.contains("</textarea></title>"),
+            "{page} as {who}: the payload ends an element"
+        );
+        assert!(
+            body.contains(SHOWN),
+            "{page} as {who}: the staff's text is not shown"
+        );
+    }
 }
 
 /// Adds a screenshot (a small PNG) with this caption to `evilpkg`.
