@@ -186,6 +186,15 @@ test('staff review an upload, act on a report, take a resource down and restore 
     // The log says who did what, and why.
     await moderator.getByRole('link', { name: 'The moderation log' }).click();
     await expect(moderator.getByTestId('moderation-log')).toContainText('It steals passwords');
+    // The staff's pages pass the checks of every page (axe, no overflow) at phone width too.
+    await checkPage(moderator, testInfo, 'moderation log');
+    await moderator.setViewportSize({ width: 390, height: 844 });
+    for (const [path, label] of [['/admin/log', 'moderation log, phone'], ['/admin?q=heist', 'admin search, phone'], [`/packages/${name}`, 'staff panel, phone']]) {
+      await moderator.goto(path);
+      await hydrated(moderator);
+      await checkPage(moderator, testInfo, label);
+    }
+    await moderator.setViewportSize({ width: 1280, height: 800 });
 
     // The moderator restores it; everyone sees it again.
     await moderator.goto(`/packages/${name}`);

@@ -14,7 +14,7 @@ use crate::access::{self, Staff};
 use crate::db;
 use crate::error::{AppError, ErrorBody, ErrorCode};
 use crate::moderation::reports::{self, NewReport, ReportChange, ReportFilter};
-use crate::moderation::service as moderation;
+use crate::moderation::service::{self as moderation, LogReader};
 use crate::moderation::{
     LogEntry, Report, ReportReason, ReportStatus, SiteRole, Suspension, Takedown, TakedownKind,
 };
@@ -53,8 +53,13 @@ pub async fn team_moderation_log(
     caller: Authorized<Manage>,
     Path(name): Path<String>,
 ) -> Result<Json<Vec<LogEntry>>, AppError> {
+    let staff = access::require_staff(&state.pool, caller.permit(), SiteRole::Moderator).await;
+    let reader = match &staff {
+        Ok(staff) => LogReader::Staff(staff),
+        Err(_) => LogReader::Member(caller.actor()),
+    };
     Ok(Json(
-        moderation::team_log(&state.pool, caller.actor(), &name).await?,
+        moderation::team_log(&state.pool, reader, &name).await?,
     ))
 }
 

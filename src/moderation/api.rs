@@ -36,7 +36,7 @@ mod server {
     pub use crate::error::{AppError, ErrorCode};
     pub use crate::form_posts::keep_on_error;
     pub use crate::moderation::reports::{self, NewReport, ReportChange, ReportFilter};
-    pub use crate::moderation::service as moderation;
+    pub use crate::moderation::service::{self as moderation, LogReader};
     pub use crate::moderation::{ReportReason, ReportStatus, SiteRole, Takedown, TakedownKind};
     pub use crate::resources::service::{self as resources, Resource};
     pub use crate::resources::{parse_kind, releases};
@@ -64,6 +64,11 @@ mod server {
             .filter(|v| !v.is_empty())
     }
 
+    pub fn parse_status(status: &str) -> Result<ReportStatus, AppError> {
+        ReportStatus::parse(status.trim())
+            .map_err(|e| AppError::field(ErrorCode::InvalidReportReason, "status", e))
+    }
+
     pub fn parse_reason(reason: &str) -> Result<ReportReason, AppError> {
         ReportReason::parse(reason.trim())
             .map_err(|e| AppError::field(ErrorCode::InvalidReportReason, "reason", e))
@@ -83,12 +88,7 @@ pub async fn load_admin(
     let state = state()?;
     let staff = staff(&state, SiteRole::Moderator).await?;
     let filter = ReportFilter {
-        status: given(status)
-            .map(|s| {
-                ReportStatus::parse(&s)
-                    .map_err(|e| AppError::field(ErrorCode::InvalidReportReason, "status", e))
-            })
-            .transpose()?,
+        status: given(status).map(|s| parse_status(&s)).transpose()?,
         reason: given(reason).map(|r| parse_reason(&r)).transpose()?,
         assignee: given(mine).map(|_| staff.name().to_string()),
     };
@@ -111,6 +111,28 @@ pub async fn moderation_log() -> Result<Vec<LogEntry>, ErrorBody> {
     let state = state()?;
     staff(&state, SiteRole::Moderator).await?;
     Ok(moderation::log(&state.pool).await?)
+}
+
+/// The moderation log's entries about the team `team` (its resources and releases), for its
+/// members and the staff; `None` for everyone else, who see no such section.
+#[server(prefix = "/api/moderation", endpoint = "team-log")]
+pub async fn load_team_log(team: String) -> Result<Option<Vec<LogEntry>>, ErrorBody> {
+    use server::*;
+    let state = state()?;
+    let Some(viewer) = session::caller(&state).await? else {
+        return Ok(None);
+    };
+    let permit = viewer.require(Need::Account)?;
+    let staff = access::require_staff(&state.pool, &permit, SiteRole::Moderator).await;
+    let reader = match &staff {
+        Ok(staff) => LogReader::Staff(staff),
+        Err(_) => LogReader::Member(permit.actor()),
+    };
+    match moderation::team_log(&state.pool, reader, &team).await {
+        Ok(entries) => Ok(Some(entries)),
+        Err(AppError::Forbidden { .. }) => Ok(None),
+        Err(e) => Err(e.into()),
+    }
 }
 
 /// Reports a resource, or one of its releases (`version`), to the staff (any signed-in user, a
@@ -170,12 +192,7 @@ pub async fn change_report(
         let staff = staff(&state, SiteRole::Moderator).await?;
         let change = ReportChange {
             assignee: given(take).map(|_| Some(staff.name().to_string())),
-            status: given(status)
-                .map(|s| {
-                    ReportStatus::parse(&s)
-                        .map_err(|e| AppError::field(ErrorCode::InvalidReportReason, "status", e))
-                })
-                .transpose()?,
+            status: given(status).map(|s| parse_status(&s)).transpose()?,
             note: note.clone(),
         };
         reports::update(&state.pool, &staff, &id, change, db::now()).await

@@ -454,17 +454,17 @@ fn AdminSections(
 
         <section class="panel stack" aria-labelledby="recent-heading">
             <h2 id="recent-heading">"Recent uploads"</h2>
-            <table class="table">
+            <table class="table stacked-table">
                 <thead><tr><th scope="col">"Release"</th><th scope="col">"Team"</th><th scope="col">"By"</th><th scope="col">"State"</th><th scope="col">"Uploaded"</th></tr></thead>
                 <tbody>
                     {overview.recent.into_iter().map(|u| view! {
                         <tr>
-                            <td><a href=format!("/{}/{}/releases/{}", u.kind, u.resource, u.version)>{format!("{} {}", u.resource, u.version)}</a>
+                            <td data-label="Release"><a href=format!("/{}/{}/releases/{}", u.kind, u.resource, u.version)>{format!("{} {}", u.resource, u.version)}</a>
                                 {u.taken_down.then(|| view! { " " <span class="badge taken-down">"taken down"</span> })}</td>
-                            <td>{u.team.clone()}</td>
-                            <td>{u.uploaded_by.clone()}</td>
-                            <td>{u.state.clone()}</td>
-                            <td>{format_date(u.created_at)}</td>
+                            <td data-label="Team">{u.team.clone()}</td>
+                            <td data-label="By">{u.uploaded_by.clone()}</td>
+                            <td data-label="State">{u.state.clone()}</td>
+                            <td data-label="Uploaded">{format_date(u.created_at)}</td>
                         </tr>
                     }).collect_view()}
                 </tbody>
@@ -558,16 +558,16 @@ pub fn LogTable(entries: Vec<super::LogEntry>) -> impl IntoView {
         return view! { <p class="muted">"Nothing yet."</p> }.into_any();
     }
     view! {
-        <table class="table" data-testid="moderation-log">
+        <table class="table stacked-table" data-testid="moderation-log">
             <thead><tr><th scope="col">"When"</th><th scope="col">"Who"</th><th scope="col">"What"</th><th scope="col">"Subject"</th><th scope="col">"Why"</th></tr></thead>
             <tbody>
                 {entries.into_iter().map(|e| view! {
                     <tr>
-                        <td>{format_date(e.created_at)}</td>
-                        <td>{e.actor}</td>
-                        <td>{e.action}</td>
-                        <td>{e.subject}</td>
-                        <td>{e.reason}</td>
+                        <td data-label="When">{format_date(e.created_at)}</td>
+                        <td data-label="Who">{e.actor}</td>
+                        <td data-label="What">{e.action}</td>
+                        <td data-label="Subject">{e.subject}</td>
+                        <td data-label="Why">{e.reason}</td>
                     </tr>
                 }).collect_view()}
             </tbody>

@@ -12,6 +12,8 @@ use super::api::{
 use super::{AuditEntry, Invitation, Member, Role, TeamPage};
 use crate::accounts::auth::use_auth;
 use crate::dates::format_date;
+use crate::moderation::api::load_team_log;
+use crate::moderation::pages::LogTable;
 use crate::resources::pages::ResourceIcon;
 use crate::ui::{
     action_error, field_error, route_param, Field, FormAlert, LoadError, NotFound, TextArea,
@@ -161,11 +163,23 @@ fn InvitationItem(
 pub fn TeamPublicPage() -> impl IntoView {
     let name = route_param("name");
     let team = Resource::new(name, load_team);
+    // The staff's entries about the team, for its members and the staff (`None` for others).
+    let moderation = Resource::new(name, load_team_log);
     view! {
         <Suspense fallback=|| view! { <p>"Loading…"</p> }>
             {move || Suspend::new(async move {
+                let moderation = moderation.await.ok().flatten();
                 match team.await {
-                    Ok(Some(page)) => view! { <TeamOverview page /> }.into_any(),
+                    Ok(Some(page)) => view! {
+                        <TeamOverview page />
+                        {moderation.map(|entries| view! {
+                            <section class="stack" aria-labelledby="team-moderation" data-testid="team-moderation">
+                                <h2 id="team-moderation">"What the store's staff did"</h2>
+                                <p class="hint">"Takedowns, reviews, yanks and purges of the team's resources, with why. Only the team and the staff see this."</p>
+                                <LogTable entries />
+                            </section>
+                        })}
+                    }.into_any(),
                     Ok(None) => view! { <NotFound /> }.into_any(),
                     Err(e) => view! { <p class="alert error" role="alert">{e.message}</p> }.into_any(),
                 }

@@ -175,7 +175,7 @@ fn NewTokenPanel(token: String, label: String) -> impl IntoView {
 #[component]
 fn TokenTable(tokens: Vec<TokenInfo>, revoke: ServerAction<RevokeToken>) -> impl IntoView {
     view! {
-        <table class="table token-table">
+        <table class="table stacked-table">
             <thead>
                 <tr>
                     <th scope="col">"Label"</th>

@@ -536,8 +536,9 @@ const PUBLIC_FUNCTIONS: &[&str] = &[
     "/api/resources/preview",
     "/api/resources/version-exists",
     "/api/resources/upload-limits",
-    // Answers `None` to everyone but the staff.
+    // Answer `None` to everyone but the staff (and the team's members).
     "/api/moderation/standing",
+    "/api/moderation/team-log",
     // Needs the session only when the new-token cookie is there; asked below with that cookie.
     "/api/tokens/take-new",
 ];

@@ -274,6 +274,7 @@ async fn hostile_text_is_shown_as_text_on_every_page(app: &TestApp) {
         ("/admin/log", Some(cookie.as_str())),
         ("/settings", Some(cookie.as_str())),
         ("/u/victim", Some(cookie.as_str())),
+        ("/teams/evil", Some(cookie.as_str())),
         ("/packages/evilpkg", Some(cookie.as_str())),
         ("/packages/evilpkg", None),
         ("/packages/evilpkg/releases/1.0.0", None),
