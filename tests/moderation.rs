@@ -1637,6 +1637,32 @@ async fn bulk_actions_and_purges(app: &TestApp) {
         "{}",
         form.body
     );
+    // One release refused (a draft cannot be yanked): the answer is still every outcome.
+    let mixed = app
+        .call(
+            "/api/resources/bulk-releases",
+            &[
+                ("kind", "packages"),
+                ("name", "sandbox"),
+                ("action", "yank"),
+                ("versions[0]", "2.0.0"),
+                ("versions[1]", "1.0.0"),
+            ],
+            Some(&people[2].session),
+        )
+        .await;
+    assert_eq!(mixed.status, 200, "{}", mixed.body);
+    let outcomes = mixed.json();
+    assert_eq!(outcomes[0]["version"], "2.0.0", "in the order given");
+    assert_eq!(outcomes[0]["error"]["error"], "release-not-published");
+    assert!(outcomes[1]["error"].is_null(), "{}", mixed.body);
+    let unyanked = bulk(
+        app,
+        &owner,
+        json!({"action": "unyank", "versions": ["1.0.0"]}),
+    )
+    .await;
+    assert_eq!(unyanked.status, 200, "{}", unyanked.body);
     let release = call(
         app,
         "GET",

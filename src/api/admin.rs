@@ -53,10 +53,15 @@ pub async fn team_moderation_log(
     caller: Authorized<Manage>,
     Path(name): Path<String>,
 ) -> Result<Json<Vec<LogEntry>>, AppError> {
-    let staff = access::require_staff(&state.pool, caller.permit(), SiteRole::Moderator).await;
+    let staff = match access::require_staff(&state.pool, caller.permit(), SiteRole::Moderator).await
+    {
+        Ok(staff) => Some(staff),
+        Err(AppError::Forbidden { .. }) => None,
+        Err(e) => return Err(e),
+    };
     let reader = match &staff {
-        Ok(staff) => LogReader::Staff(staff),
-        Err(_) => LogReader::Member(caller.actor()),
+        Some(staff) => LogReader::Staff(staff),
+        None => LogReader::Member(caller.actor()),
     };
     Ok(Json(
         moderation::team_log(&state.pool, reader, &name).await?,

@@ -6,15 +6,13 @@
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use super::{AccountStanding, LogEntry, RecentUpload, Report, SiteRole, StaffSearch};
+use super::{AccountStanding, LogEntry, RecentUpload, Report, StaffSearch};
 use crate::error::ErrorBody;
 use crate::resources::ReviewItem;
 
 /// Everything `/admin` shows: the queues, recent uploads, and what a search found.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AdminData {
-    /// The viewer's site role.
-    pub role: SiteRole,
     /// The viewer's username, to tell their own assignments apart.
     pub me: String,
     /// The reports under the page's filters.
@@ -24,8 +22,6 @@ pub struct AdminData {
     pub recent: Vec<RecentUpload>,
     /// What the search box found (empty without a query).
     pub found: StaffSearch,
-    /// The server's time (Unix seconds).
-    pub now: i64,
 }
 
 #[cfg(feature = "ssr")]
@@ -52,9 +48,7 @@ mod server {
     /// The resource `kind`/`name`, whatever its state (the staff see everything); `404` when
     /// there is none.
     pub async fn resource(state: &AppState, kind: &str, name: &str) -> Result<Resource, AppError> {
-        resources::find(&state.pool, parse_kind(kind)?, name)
-            .await?
-            .ok_or_else(|| AppError::NotFound(format!("There is no resource named {name}.")))
+        resources::find_or_404(&state.pool, parse_kind(kind)?, name).await
     }
 
     /// A form's optional text: `None` when blank.
@@ -94,13 +88,11 @@ pub async fn load_admin(
     };
     let now = db::now();
     Ok(AdminData {
-        role: staff.role(),
         me: staff.name().to_string(),
         reports: reports::queue(&state.pool, &filter).await?,
         reviews: releases::in_review(&state.pool).await?,
         recent: moderation::recent_uploads(&state.pool).await?,
         found: moderation::search(&state.pool, q.as_deref().unwrap_or_default(), now).await?,
-        now,
     })
 }
 
@@ -123,10 +115,14 @@ pub async fn load_team_log(team: String) -> Result<Option<Vec<LogEntry>>, ErrorB
         return Ok(None);
     };
     let permit = viewer.require(Need::Account)?;
-    let staff = access::require_staff(&state.pool, &permit, SiteRole::Moderator).await;
+    let staff = match access::require_staff(&state.pool, &permit, SiteRole::Moderator).await {
+        Ok(staff) => Some(staff),
+        Err(AppError::Forbidden { .. }) => None,
+        Err(e) => return Err(e.into()),
+    };
     let reader = match &staff {
-        Ok(staff) => LogReader::Staff(staff),
-        Err(_) => LogReader::Member(permit.actor()),
+        Some(staff) => LogReader::Staff(staff),
+        None => LogReader::Member(permit.actor()),
     };
     match moderation::team_log(&state.pool, reader, &team).await {
         Ok(entries) => Ok(Some(entries)),
@@ -161,11 +157,7 @@ pub async fn file_report(
         reports::create(&state.pool, permit.user(), &found, new, db::now()).await
     }
     .await;
-    keep_on_error(
-        <FileReport as ServerFn>::PATH,
-        &[("details", &details)],
-        filed,
-    )
+    keep_on_error(<FileReport as ServerFn>::PATH, &[], filed)
 }
 
 /// The signed-in user's reports, with their outcome.
@@ -198,11 +190,7 @@ pub async fn change_report(
         reports::update(&state.pool, &staff, &id, change, db::now()).await
     }
     .await;
-    keep_on_error(
-        <ChangeReport as ServerFn>::PATH,
-        &[("note", note.as_deref().unwrap_or_default())],
-        changed,
-    )
+    keep_on_error(<ChangeReport as ServerFn>::PATH, &[], changed)
 }
 
 /// Approves (`decision` = `approve`: publishes) or declines (with a `reason` the team reads) a
@@ -244,11 +232,7 @@ pub async fn review_release(
         .map(|_| ())
     }
     .await;
-    keep_on_error(
-        <ReviewRelease as ServerFn>::PATH,
-        &[("reason", &reason)],
-        decided,
-    )
+    keep_on_error(<ReviewRelease as ServerFn>::PATH, &[], decided)
 }
 
 /// Takes a resource, or one of its releases (`version`), down with a reason; `legal` (any value)
@@ -302,7 +286,7 @@ pub async fn take_down(
         }
     }
     .await;
-    keep_on_error(<TakeDown as ServerFn>::PATH, &[("reason", &reason)], done)
+    keep_on_error(<TakeDown as ServerFn>::PATH, &[], done)
 }
 
 /// Restores a taken-down resource, or one of its releases (`version`), saying why for the log
@@ -428,14 +412,7 @@ pub async fn suspend_user(
             .map(|_| ())
     }
     .await;
-    keep_on_error(
-        <SuspendUser as ServerFn>::PATH,
-        &[
-            ("reason", &reason),
-            ("days", days.as_deref().unwrap_or_default()),
-        ],
-        done,
-    )
+    keep_on_error(<SuspendUser as ServerFn>::PATH, &[], done)
 }
 
 /// Lifts `username`'s suspension (the staff who may suspend them).

@@ -85,6 +85,8 @@ pub fn StaffPanel(
     version: Option<String>,
     takedown: Option<Takedown>,
     review_pending: bool,
+    /// Whether it may be purged: it, or its resource, is taken down.
+    purgeable: bool,
     /// The viewer's site role.
     role: SiteRole,
     actions: StaffActions,
@@ -123,11 +125,18 @@ pub fn StaffPanel(
                         </div>
                         <div><button type="submit" class="button">{format!("Restore this {what}")}</button></div>
                     </ActionForm>
-                    {(role == SiteRole::Admin).then(|| view! {
+                }.into_any(),
+                None => ().into_any(),
+            }}
+            {(purgeable && role == SiteRole::Admin).then(|| view! {
                         <ActionForm action=actions.purge attr:class="stack" attr:aria-label="Purge the files">
                             <FormAlert error=purge_error />
                             {hidden()}
-                            <p class="hint">"Purging deletes the releases and every file no other release shares, for good. The resource stays taken down."</p>
+                            <p class="hint">{if what == "release" {
+                                "Purging deletes this release and its file (unless another release shares it), for good."
+                            } else {
+                                "Purging deletes every release and each file no other release shares, for good. The resource stays taken down, keeping its name."
+                            }}</p>
                             <div class="field">
                                 <label for="purge-reason">"Why purge (for the moderation log)"</label>
                                 <input id="purge-reason" name="reason" type="text" maxlength=REASON_MAX />
@@ -137,8 +146,9 @@ pub fn StaffPanel(
                                 {move || purged().map(|n| view! { <span class="saved" role="status">{format!(" Purged {n} release{}.", if n == 1 { "" } else { "s" })}</span> })}
                             </div>
                         </ActionForm>
-                    })}
-                }.into_any(),
+            })}
+            {match takedown {
+                Some(_) => ().into_any(),
                 None => view! {
                     <ActionForm action=actions.take_down attr:class="stack" attr:aria-label=format!("Take this {what} down")>
                         <FormAlert error=take_down_error />
@@ -202,7 +212,7 @@ pub fn ReportForm(
     }
     let single = versions.len() == 1;
     view! {
-        <details class="report" data-testid="report">
+        <details class="report" data-testid="report" open=move || error.get().is_some()>
             <summary>"Report this"</summary>
             <ActionForm action=report attr:class="stack" attr:aria-label="Report to the store's staff">
                 <FormAlert error=error />
@@ -223,7 +233,8 @@ pub fn ReportForm(
                 }}
                 <div class="field">
                     <label for="report-reason">"Why"</label>
-                    <select id="report-reason" name="reason">
+                    <select id="report-reason" name="reason" required=true>
+                        <option value="" selected=true disabled=true>"Choose a reason"</option>
                         {ReportReason::ALL.into_iter().map(|r| view! { <option value=r.as_str()>{reason_label(r)}</option> }).collect_view()}
                     </select>
                     <p class="field-error" aria-live="polite">{move || field_error(error, "reason").get()}</p>
@@ -403,7 +414,7 @@ fn AdminSections(
                 <label for="filter-reason">"Reason"</label>
                 <select id="filter-reason" name="reason">
                     <option value="" selected=reason.is_empty()>"Any"</option>
-                    {ReportReason::ALL.into_iter().map(|r| view! { <option value=r.as_str() selected=reason == r.as_str()>{r.as_str()}</option> }).collect_view()}
+                    {ReportReason::ALL.into_iter().map(|r| view! { <option value=r.as_str() selected=reason == r.as_str()>{reason_label(r)}</option> }).collect_view()}
                 </select>
                 <label class="check"><input type="checkbox" name="mine" value="yes" checked=!mine.is_empty() />" Assigned to me"</label>
                 <input type="hidden" name="q" value=q.clone() />
@@ -480,6 +491,7 @@ fn ReportItem(report: Report, me: String, change: ServerAction<ChangeReport>) ->
     let note_id = format!("note-{}", report.id);
     let open = report.status == ReportStatus::Open;
     let mine = report.assignee.as_deref() == Some(me.as_str());
+    let subject = report_subject(&report);
     view! {
         <li class="report-item" data-testid="report-item">
             <p>
@@ -494,13 +506,13 @@ fn ReportItem(report: Report, me: String, change: ServerAction<ChangeReport>) ->
             {if open {
                 view! {
                     {(!mine).then(|| view! {
-                        <ActionForm action=change attr:class="inline-form" attr:aria-label="Assign to me">
+                        <ActionForm action=change attr:class="inline-form" attr:aria-label=format!("Assign the report on {subject} to me")>
                             <input type="hidden" name="id" value=id.get_value() />
                             <input type="hidden" name="take" value="yes" />
                             <button type="submit" class="button small">"Assign to me"</button>
                         </ActionForm>
                     })}
-                    <ActionForm action=change attr:class="stack" attr:aria-label="Resolve the report">
+                    <ActionForm action=change attr:class="stack" attr:aria-label=format!("Resolve the report on {subject}")>
                         <input type="hidden" name="id" value=id.get_value() />
                         <div class="field">
                             <label for=note_id.clone()>"Outcome (the reporter reads it)"</label>
@@ -518,7 +530,7 @@ fn ReportItem(report: Report, me: String, change: ServerAction<ChangeReport>) ->
                 }.into_any()
             } else {
                 view! {
-                    <ActionForm action=change attr:class="inline-form" attr:aria-label="Reopen the report">
+                    <ActionForm action=change attr:class="inline-form" attr:aria-label=format!("Reopen the report on {subject}")>
                         <input type="hidden" name="id" value=id.get_value() />
                         <input type="hidden" name="status" value="open" />
                         <button type="submit" class="button small">"Reopen"</button>

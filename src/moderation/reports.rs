@@ -163,7 +163,14 @@ pub async fn mine(pool: &Pool, user_id: &str) -> Result<Vec<Report>, AppError> {
     .bind(user_id)
     .fetch_all(pool)
     .await?;
-    Ok(rows.into_iter().map(Report::from).collect())
+    // Which staff member handles a report is the staff's business.
+    Ok(rows
+        .into_iter()
+        .map(|row| Report {
+            assignee: None,
+            ..Report::from(row)
+        })
+        .collect())
 }
 
 /// The staff's queue under `filter`: open reports oldest first (the longest waiting on top),

@@ -224,6 +224,15 @@ pub struct ReleaseInfo {
     pub review: Option<crate::moderation::Review>,
 }
 
+impl ReleaseInfo {
+    /// Whether anyone may see it: published on a public channel, and not taken down.
+    pub fn is_public(&self) -> bool {
+        self.state == ReleaseState::Published
+            && self.channel != Channel::Private
+            && self.takedown.is_none()
+    }
+}
+
 /// What a bulk action of the release management page does to each release chosen.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]

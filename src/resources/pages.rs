@@ -489,7 +489,7 @@ fn ResourceView(
     let reportable: Vec<String> = page
         .releases
         .iter()
-        .filter(|release| release.info.state == ReleaseState::Published)
+        .filter(|release| release.info.is_public())
         .map(|release| release.info.version.clone())
         .collect();
     let developer = page.viewer_role.is_some_and(|role| role >= Role::Developer);
@@ -551,7 +551,7 @@ fn ResourceView(
                     {developer.then(|| view! { <EditResource resource=page.resource.clone() update /> }.into_any())}
                     {page.viewer_role.is_some_and(|role| role >= Role::Admin).then(|| view! { <DeleteResourceSection kind=r.kind name=r.name.clone() /> })}
                     {page.viewer_staff.map(|role| view! {
-                        <StaffPanel kind=path_of_kind(r.kind) name=r.name.clone() version=None takedown=r.takedown.clone() review_pending=false role actions=staff />
+                        <StaffPanel kind=path_of_kind(r.kind) name=r.name.clone() version=None takedown=r.takedown.clone() review_pending=false purgeable=r.takedown.is_some() role actions=staff />
                     })}
                     <ReportForm kind=path_of_kind(r.kind) name=r.name.clone() versions=reportable signed_in=page.signed_in />
                 </div>
@@ -1213,9 +1213,9 @@ fn ReleaseDetails(
                 <dt>"Downloads"</dt><dd>{info.download_count}</dd>
             </dl>
             {staff.map(|(role, actions)| view! {
-                <StaffPanel kind=path_of_kind(resource.kind) name=resource.name.clone() version=Some(info.version.clone()) takedown=info.takedown.clone() review_pending role actions />
+                <StaffPanel kind=path_of_kind(resource.kind) name=resource.name.clone() version=Some(info.version.clone()) takedown=info.takedown.clone() review_pending purgeable=info.takedown.is_some() || resource.takedown.is_some() role actions />
             })}
-            {(info.state == ReleaseState::Published).then(|| view! {
+            {info.is_public().then(|| view! {
                 <ReportForm kind=path_of_kind(resource.kind) name=resource.name.clone() versions=vec![info.version.clone()] signed_in />
             })}
         </article>

@@ -776,6 +776,17 @@ pub async fn delete_draft(
 ) -> Result<(), AppError> {
     authorize(pool, actor, &resource.team_id, "delete releases").await?;
     let release = find(pool, resource, version, true).await?;
+    // What the staff took down stays, as evidence, until they restore it or an admin purges it.
+    if resource.takedown.is_some() || release.takedown.is_some() {
+        return Err(AppError::Conflict {
+            code: ErrorCode::UnderTakedown,
+            field: None,
+            message: format!(
+                "{} {version} was taken down by the store's staff, so its team cannot delete it.",
+                resource.name
+            ),
+        });
+    }
     if release.state != ReleaseState::Draft {
         return Err(AppError::Conflict {
             code: ErrorCode::ReleasePublished,
@@ -892,10 +903,12 @@ pub async fn bulk(
     reason: &str,
     now: i64,
 ) -> Result<Vec<BulkOutcome>, AppError> {
-    let chosen: BTreeSet<&str> = versions
+    // In the order given, each once.
+    let mut seen = std::collections::HashSet::new();
+    let chosen: Vec<&str> = versions
         .iter()
         .map(|v| v.trim())
-        .filter(|v| !v.is_empty())
+        .filter(|v| !v.is_empty() && seen.insert(*v))
         .collect();
     if chosen.is_empty() || chosen.len() > BULK_MAX {
         return Err(AppError::field(
@@ -904,6 +917,8 @@ pub async fn bulk(
             format!("Choose from 1 to {BULK_MAX} releases."),
         ));
     }
+    // A bad reason is one answer too, not the same refusal for every release.
+    moderation::check_reason(reason, false)?;
     let by = match staff {
         Some(staff) => YankBy::Staff(staff),
         None => {
@@ -925,7 +940,9 @@ pub async fn bulk(
         };
         outcomes.push(BulkOutcome {
             version: version.to_string(),
-            error: done.err().map(crate::error::ErrorBody::from),
+            // `body()`, not `ErrorBody::from`: that would also set the status of the whole
+            // answer (in a server function), which holds every release's outcome.
+            error: done.err().map(|e| e.body()),
         });
     }
     Ok(outcomes)
@@ -951,45 +968,59 @@ pub async fn purge(
         ));
     }
     let reason = moderation::check_reason(reason, false)?;
-    let (targets, subject) = match version {
-        Some(version) => {
-            let release = find(pool, resource, version, true).await?;
-            if release.takedown.is_none() && resource.takedown.is_none() {
-                return Err(not_taken_down(&format!("{} {version}", resource.name)));
-            }
-            let subject = format!(
-                "{}/{} {version}",
-                path_of_kind(resource.kind),
-                resource.name
-            );
-            (vec![release], subject)
-        }
-        None => {
-            if resource.takedown.is_none() {
-                return Err(not_taken_down(&resource.name));
-            }
-            let all: Vec<Release> = sqlx::query_as(&format!(
-                "SELECT {COLUMNS} FROM releases WHERE resource_id = $1"
-            ))
-            .bind(&resource.id)
-            .fetch_all(pool)
-            .await?;
-            let subject = format!("{}/{}", path_of_kind(resource.kind), resource.name);
-            (all, subject)
-        }
+    // The release asked for (404 when there is none); the rest is decided in the transaction.
+    let release = match version {
+        Some(version) => Some(find(pool, resource, version, true).await?),
+        None => None,
     };
-    let count = targets.len();
-    let (pool, blobs, staff, team) = (
+    let what = match version {
+        Some(version) => format!("{} {version}", resource.name),
+        None => resource.name.clone(),
+    };
+    let subject = format!("{}/{what}", path_of_kind(resource.kind));
+    let (pool, blobs, staff, resource_id, team) = (
         pool.clone(),
         blobs.clone(),
         staff.clone(),
+        resource.id.clone(),
         resource.team_id.clone(),
     );
     // Run to the end even if the request is dropped (as in `delete_draft`).
     tokio::spawn(async move {
         let mut tx = pool.begin().await?;
         let mut detached = Vec::new();
+        let mut count = 0;
         let removed = async {
+            // Still taken down, checked with a write that holds the row until the end, so that
+            // a restore meanwhile either comes first (and nothing is purged) or waits.
+            let still_down = match &release {
+                Some(release) => sqlx::query(
+                    "UPDATE releases SET takedown = takedown WHERE id = $1 AND (takedown IS NOT NULL \
+                     OR EXISTS (SELECT 1 FROM resources WHERE id = $2 AND takedown IS NOT NULL))",
+                )
+                .bind(&release.id)
+                .bind(&resource_id),
+                None => sqlx::query(
+                    "UPDATE resources SET takedown = takedown WHERE id = $1 AND takedown IS NOT NULL",
+                )
+                .bind(&resource_id),
+            }
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+            if still_down == 0 {
+                return Err(not_taken_down(&what));
+            }
+            let targets: Vec<Release> = match release {
+                Some(release) => vec![release],
+                None => {
+                    sqlx::query_as(&format!("SELECT {COLUMNS} FROM releases WHERE resource_id = $1"))
+                        .bind(&resource_id)
+                        .fetch_all(&mut *tx)
+                        .await?
+                }
+            };
+            count = targets.len();
             remove_releases(&mut tx, &blobs, &targets, &mut detached).await?;
             let line = format!(
                 "{count} release{}{}{reason}",
@@ -999,11 +1030,10 @@ pub async fn purge(
             moderation::record(&mut *tx, &staff, "purge", &subject, Some(&team), &line, now).await
         }
         .await;
-        settle(tx, detached, removed).await
+        settle(tx, detached, removed).await.map(|()| count)
     })
     .await
-    .map_err(|e| AppError::Internal(format!("the purge failed: {e}")))??;
-    Ok(count)
+    .map_err(|e| AppError::Internal(format!("the purge failed: {e}")))?
 }
 
 /// `409 not-taken-down` for `what` (a resource's name, or a name and version).
