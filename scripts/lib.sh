@@ -121,9 +121,18 @@ TOML
     g layout assign -z local -c 10G "$(g node id -q | cut -d@ -f1)" >/dev/null
     g layout apply --version 1 >/dev/null
   fi
-  g key info "$GARAGE_KEY_ID" >/dev/null 2>&1 ||
-    g key import --yes -n nanos-store-test "$GARAGE_KEY_ID" "$GARAGE_SECRET" >/dev/null
-  g bucket info "$GARAGE_BUCKET" >/dev/null 2>&1 || g bucket create "$GARAGE_BUCKET" >/dev/null
+  # A layout just applied takes a moment to be ready (a first start answers "Layout not ready").
+  local _ready=""
+  for _ in $(seq 100); do
+    if { g key info "$GARAGE_KEY_ID" >/dev/null 2>&1 ||
+      g key import --yes -n nanos-store-test "$GARAGE_KEY_ID" "$GARAGE_SECRET" >/dev/null 2>&1; } &&
+      { g bucket info "$GARAGE_BUCKET" >/dev/null 2>&1 || g bucket create "$GARAGE_BUCKET" >/dev/null 2>&1; }; then
+      _ready=1
+      break
+    fi
+    sleep 0.2
+  done
+  [ -n "$_ready" ] || { tail -n 20 "$GARAGE_DIR/server.log"; die "Garage's layout did not become ready"; }
   g bucket allow --read --write --owner "$GARAGE_BUCKET" --key "$GARAGE_KEY_ID" >/dev/null
   export NANOS_STORE_TEST_S3="s3://$GARAGE_BUCKET" AWS_ENDPOINT_URL="http://127.0.0.1:$GARAGE_PORT" \
     AWS_REGION=garage AWS_ACCESS_KEY_ID="$GARAGE_KEY_ID" AWS_SECRET_ACCESS_KEY="$GARAGE_SECRET"
