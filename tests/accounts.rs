@@ -37,7 +37,7 @@ async fn register_log_out_and_log_in(app: &TestApp) {
     let cookie = response.session_cookie().unwrap();
     assert_eq!(
         me(app, &cookie).await,
-        serde_json::json!({"username": "mapmaker", "display_name": "Map Maker"})
+        serde_json::json!({"username": "mapmaker", "display_name": "Map Maker", "site_role": null})
     );
 
     // The session is stored hashed: the cookie's secret is nowhere in the database.
