@@ -357,7 +357,10 @@ pub fn ResourceIcon(
     match icon {
         Some(icon) => {
             let src = if large { icon.large } else { icon.small };
-            view! { <img class="resource-icon" class:large=large src=src width=size height=size alt="" loading="lazy" /> }
+            // The resource page's own icon is at the top: loaded at once. (Lazily, a phone
+            // scrolled down to the upload form never loaded the new icon.) Cards load lazily.
+            let loading = if large { "eager" } else { "lazy" };
+            view! { <img class="resource-icon" class:large=large src=src width=size height=size alt="" loading=loading /> }
                 .into_any()
         }
         None => {
