@@ -258,32 +258,18 @@ pub async fn take_down(
             },
             reason: reason.trim().to_string(),
         };
-        let now = db::now();
-        match given(version) {
-            Some(version) => {
-                moderation::set_release_takedown(
-                    &state.pool,
-                    &staff,
-                    &found,
-                    &version,
-                    Some(&takedown),
-                    &reason,
-                    now,
-                )
-                .await
-            }
-            None => {
-                moderation::set_resource_takedown(
-                    &state.pool,
-                    &staff,
-                    &found,
-                    Some(&takedown),
-                    &reason,
-                    now,
-                )
-                .await
-            }
-        }
+        let version = given(version);
+        let (pool, now) = (&state.pool, db::now());
+        moderation::set_takedown(
+            pool,
+            &staff,
+            &found,
+            version.as_deref(),
+            Some(&takedown),
+            &reason,
+            now,
+        )
+        .await
     }
     .await;
     keep_on_error(<TakeDown as ServerFn>::PATH, &[], done)
@@ -302,25 +288,9 @@ pub async fn restore(
     let state = state()?;
     let staff = staff(&state, SiteRole::Moderator).await?;
     let found = resource(&state, &kind, &name).await?;
-    let now = db::now();
-    match given(version) {
-        Some(version) => {
-            moderation::set_release_takedown(
-                &state.pool,
-                &staff,
-                &found,
-                &version,
-                None,
-                &reason,
-                now,
-            )
-            .await?
-        }
-        None => {
-            moderation::set_resource_takedown(&state.pool, &staff, &found, None, &reason, now)
-                .await?
-        }
-    }
+    let version = given(version);
+    let (pool, now) = (&state.pool, db::now());
+    moderation::set_takedown(pool, &staff, &found, version.as_deref(), None, &reason, now).await?;
     Ok(())
 }
 

@@ -374,6 +374,26 @@ pub async fn set_resource_takedown(
     Ok(())
 }
 
+/// Takes down (`Some`) or restores (`None`) the resource, or its release `version` when given:
+/// [`set_release_takedown`] or [`set_resource_takedown`].
+#[allow(clippy::too_many_arguments)]
+pub async fn set_takedown(
+    pool: &Pool,
+    staff: &Staff,
+    resource: &Resource,
+    version: Option<&str>,
+    takedown: Option<&Takedown>,
+    reason: &str,
+    now: i64,
+) -> Result<(), AppError> {
+    match version {
+        Some(version) => {
+            set_release_takedown(pool, staff, resource, version, takedown, reason, now).await
+        }
+        None => set_resource_takedown(pool, staff, resource, takedown, reason, now).await,
+    }
+}
+
 /// The log's name for taking down (`Some`) or restoring (`None`).
 fn takedown_action(takedown: Option<&Takedown>) -> &'static str {
     match takedown.map(|t| t.kind) {
