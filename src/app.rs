@@ -9,6 +9,7 @@ use leptos_router::{path, SsrMode};
 use crate::accounts::api::{current_user, Login, Logout, Register};
 use crate::accounts::auth::Auth;
 use crate::accounts::pages::{LoginPage, ProfilePage, RegisterPage, RequireSignIn, SettingsPage};
+use crate::files::pages::{ComparePage, FilesPage};
 use crate::moderation::pages::{AdminPage, ModerationLogPage};
 use crate::resources::pages::{
     AssetsPage, HomeBrowsePage, PackagesPage, ReleasePage, ResourcePage,
@@ -105,6 +106,12 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/assets/:name") view=|| view! { <ResourcePage kind=Kind::AssetPack /> } ssr=SsrMode::Async />
                     <Route path=path!("/packages/:name/releases/:version") view=|| view! { <ReleasePage kind=Kind::Package /> } ssr=SsrMode::Async />
                     <Route path=path!("/assets/:name/releases/:version") view=|| view! { <ReleasePage kind=Kind::AssetPack /> } ssr=SsrMode::Async />
+                    <Route path=path!("/packages/:name/releases/:version/files") view=|| view! { <FilesPage kind=Kind::Package /> } ssr=SsrMode::Async />
+                    <Route path=path!("/assets/:name/releases/:version/files") view=|| view! { <FilesPage kind=Kind::AssetPack /> } ssr=SsrMode::Async />
+                    <Route path=path!("/packages/:name/releases/:version/files/*path") view=|| view! { <FilesPage kind=Kind::Package /> } ssr=SsrMode::Async />
+                    <Route path=path!("/assets/:name/releases/:version/files/*path") view=|| view! { <FilesPage kind=Kind::AssetPack /> } ssr=SsrMode::Async />
+                    <Route path=path!("/packages/:name/compare/:range") view=|| view! { <ComparePage kind=Kind::Package /> } ssr=SsrMode::Async />
+                    <Route path=path!("/assets/:name/compare/:range") view=|| view! { <ComparePage kind=Kind::AssetPack /> } ssr=SsrMode::Async />
                     // Pages for members: a visitor who is not logged in is sent to log in first
                     // (a redirect decided before the page is sent, hence `SsrMode::Async`).
                     <Route path=path!("/upload") view=|| view! { <RequireSignIn><UploadPage /></RequireSignIn> } ssr=SsrMode::Async />

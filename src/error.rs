@@ -141,6 +141,11 @@ pub enum ErrorCode {
     InvalidScopes,
     /// A bulk action on releases that is unknown, or chooses no release or too many.
     InvalidBulk,
+    /// A file path in a release that is not one: empty, `.` or `..` parts, `\` or control
+    /// characters (nothing can be read from outside a release's zip).
+    InvalidPath,
+    /// A comparison of releases not written `{a}...{b}` with two versions.
+    InvalidComparison,
     /// Restricting a token to a team the user is not a member of.
     InvalidTeam,
     /// An image that is not a JPEG, PNG or WebP file.

@@ -19,7 +19,14 @@ const LAYERS: &[(&str, &[&str])] = &[
     // Each domain's types and rules, shared by the server and the browser.
     (
         "models",
-        &["accounts", "moderation", "resources", "teams", "tokens"],
+        &[
+            "accounts",
+            "files",
+            "moderation",
+            "resources",
+            "teams",
+            "tokens",
+        ],
     ),
     // Plain async functions over the database: the operations and the access policy.
     (
@@ -27,6 +34,8 @@ const LAYERS: &[(&str, &[&str])] = &[
         &[
             "access",
             "markdown",
+            "files::service",
+            "files::highlight",
             "moderation::service",
             "moderation::reports",
             "accounts::service",
@@ -55,6 +64,7 @@ const LAYERS: &[(&str, &[&str])] = &[
             "observability",
             "security",
             "accounts::api",
+            "files::api",
             "moderation::api",
             "accounts::session",
             "accounts::client_address",
@@ -70,6 +80,7 @@ const LAYERS: &[(&str, &[&str])] = &[
             "ui",
             "accounts::auth",
             "accounts::pages",
+            "files::pages",
             "moderation::pages",
             "resources::pages",
             "resources::wizard",

@@ -30,6 +30,7 @@ pub mod db;
 #[cfg(feature = "ssr")]
 pub mod download_counts;
 pub mod error;
+pub mod files;
 #[cfg(feature = "ssr")]
 pub mod form_posts;
 #[cfg(test)]

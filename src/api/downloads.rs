@@ -112,7 +112,7 @@ impl DownloadRequest {
 }
 
 /// A byte range of a file of `size` bytes, from a `Range` header; `Err` when unsatisfiable.
-fn parse_range(value: &str, size: u64) -> Option<Result<(u64, u64), ()>> {
+pub(super) fn parse_range(value: &str, size: u64) -> Option<Result<(u64, u64), ()>> {
     let spec = value.trim().strip_prefix("bytes=")?;
     if spec.contains(',') {
         return None; // several ranges: answer with the whole file

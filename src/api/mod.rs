@@ -27,6 +27,7 @@
 //! | `GET /{type}/{name}/releases`, `GET …/releases/{version}` | `MaybeAuthorized<Download>` | public releases |
 //! | `PATCH`, `DELETE …/releases/{version}`, `POST …/publish` | `Authorized<Manage>` | `401` |
 //! | `GET …/releases/{version}/download`, `GET /{type}/{name}/download` | `MaybeAuthorized<Download>` | public releases |
+//! | `GET …/releases/{version}/files`, `…/files/{path}`, `GET /{type}/{name}/compare/{a}...{b}` | `MaybeAuthorized<Download>` | public releases |
 //! | `GET /{type}/{name}/screenshots` | none | public |
 //! | `POST`, `DELETE /{type}/{name}/icon`, `POST /{type}/{name}/screenshots`, `DELETE …/screenshots/{id}` | `Authorized<Manage>` | `401` |
 //! | `GET /teams/{name}/moderation` | `Authorized<Manage>`; the team's members | `401` |
@@ -47,6 +48,7 @@ mod admin;
 pub mod auth;
 pub mod docs;
 mod downloads;
+mod files;
 pub mod health;
 pub mod media;
 mod resources;
@@ -170,4 +172,32 @@ fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(admin::bulk_releases))
         .routes(routes!(admin::purge_resource))
         .routes(routes!(admin::purge_release))
+        .routes(routes!(files::list_files))
+        .merge(rest_of_path(routes!(files::get_file)))
+        .routes(routes!(files::compare_releases))
+}
+
+/// A documented route whose last parameter, `{path}`, takes the rest of the path, `/` included
+/// (`…/files/Server/Index.lua`): axum serves it as `{*path}`, and the document names it `{path}`
+/// (OpenAPI has no such parameter).
+fn rest_of_path(
+    (schemas, paths, method_router): utoipa_axum::router::UtoipaMethodRouter<AppState>,
+) -> OpenApiRouter<AppState> {
+    let served: Vec<String> = paths
+        .paths
+        .keys()
+        .map(|path| path.replace("{path}", "{*path}"))
+        .collect();
+    let (_, document) = OpenApiRouter::<AppState>::default()
+        .routes((
+            schemas,
+            paths,
+            axum::routing::MethodRouter::<AppState>::new(),
+        ))
+        .split_for_parts();
+    served
+        .iter()
+        .fold(OpenApiRouter::with_openapi(document), |router, path| {
+            router.route(path, method_router.clone())
+        })
 }

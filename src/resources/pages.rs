@@ -1143,9 +1143,12 @@ pub fn ReleasePage(kind: Kind) -> impl IntoView {
                 let wanted = version();
                 match data.await {
                     Ok(Some(page)) => match page.releases.iter().find(|r| r.info.version == wanted).cloned() {
-                        Some(release) => view! {
-                            <ReleaseDetails resource=page.resource release staff=page.viewer_staff.map(|role| (role, staff)) signed_in=page.signed_in />
-                        }.into_any(),
+                        Some(release) => {
+                            let previous = previous_on_channel(&page.releases, &release.info);
+                            view! {
+                                <ReleaseDetails resource=page.resource release previous staff=page.viewer_staff.map(|role| (role, staff)) signed_in=page.signed_in />
+                            }.into_any()
+                        }
                         None => match page.taken_down.iter().find(|(v, _)| *v == wanted) {
                             Some((v, takedown)) => {
                                 let error = takedown.notice(&format!("{} {v}", page.resource.name));
@@ -1162,10 +1165,23 @@ pub fn ReleasePage(kind: Kind) -> impl IntoView {
     }
 }
 
+/// The release before `release` on its channel (the next older one among `releases`, newest
+/// first), to compare it with.
+fn previous_on_channel(releases: &[ReleaseView], release: &super::ReleaseInfo) -> Option<String> {
+    releases
+        .iter()
+        .skip_while(|r| r.info.version != release.version)
+        .skip(1)
+        .find(|r| r.info.channel == release.channel)
+        .map(|r| r.info.version.clone())
+}
+
 #[component]
 fn ReleaseDetails(
     resource: ResourceInfo,
     release: ReleaseView,
+    /// The previous release on the same channel, to compare with.
+    previous: Option<String>,
     /// The viewer's site role and the staff's actions, for the staff only.
     staff: Option<(crate::moderation::SiteRole, StaffActions)>,
     signed_in: bool,
@@ -1200,7 +1216,13 @@ fn ReleaseDetails(
                 </p>
                 <ModerationNotes yanked=info.yanked.clone() takedown=info.takedown.clone() />
                 <ReviewNote review=info.review.clone() />
-                <p><a class="button" href=download rel="external" download="">"Download"</a></p>
+                <p class="actions">
+                    <a class="button" href=download rel="external" download="">"Download"</a> " "
+                    <a class="button secondary" href=format!("/{}/{}/releases/{}/files", path_of_kind(resource.kind), resource.name, info.version)>"Browse files"</a> " "
+                    {previous.map(|previous| view! {
+                        <a class="button secondary" href=format!("/{}/{}/compare/{previous}...{}", path_of_kind(resource.kind), resource.name, info.version)>{format!("Compare with v{previous}")}</a>
+                    })}
+                </p>
             </header>
             <div class="markdown" inner_html=release.changelog_html></div>
             <dl class="facts">

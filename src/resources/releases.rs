@@ -100,6 +100,16 @@ impl Release {
         }
     }
 
+    /// Its zip, to read its files from.
+    pub fn zip(&self) -> crate::files::service::ReleaseZip {
+        crate::files::service::ReleaseZip {
+            release_id: self.id.clone(),
+            version: self.version.clone(),
+            sha256: self.sha256.clone(),
+            size: self.size as u64,
+        }
+    }
+
     /// Whether anyone may see it: published on a public channel, and not taken down.
     pub fn is_public(&self) -> bool {
         self.state == ReleaseState::Published
@@ -288,6 +298,12 @@ async fn record(
         .manifest
         .clone()
         .ok_or_else(|| AppError::Internal("valid zip without manifest".into()))?;
+    let files = crate::files::service::read_files(
+        blob.reader()
+            .await
+            .map_err(|e| AppError::Internal(format!("cannot read the upload: {e}")))?,
+    )
+    .await?;
     let version = manifest.version.clone().unwrap_or_default();
     let numbers: Vec<i64> = version.split('.').filter_map(|p| p.parse().ok()).collect();
     let [major, minor, patch] = numbers[..] else {
@@ -395,6 +411,7 @@ async fn record(
         });
     }
     super::facts::record_requirements(&mut tx, &release.id, &manifest).await?;
+    crate::files::service::store(&mut tx, &release.id, &files).await?;
     if release.is_public() {
         touch_resource(&mut *tx, &resource, now).await?;
     }
@@ -448,6 +465,19 @@ pub async fn find(
     Some(release)
         .filter(Release::is_public)
         .ok_or_else(not_found)
+}
+
+/// The newest release the viewer sees (drafts and private ones with `include_private`) that is
+/// not taken down: what an upload is compared with.
+pub async fn newest_visible(
+    pool: &Pool,
+    resource: &Resource,
+    include_private: bool,
+) -> Result<Option<Release>, AppError> {
+    Ok(list(pool, resource, include_private)
+        .await?
+        .into_iter()
+        .find(|r| r.takedown.is_none()))
 }
 
 /// The newest published release on `channel` or a more stable one, never a yanked or taken-down

@@ -20,9 +20,11 @@ use super::api::{
 };
 use super::{kind_from_path, path_of_kind, Channel, NewResourceDetails, ReleaseInfo, UploadLimits};
 use crate::error::{ErrorBody, ErrorCode};
+use crate::files::api::latest_files;
+use crate::files::Changes;
 use crate::teams::api::my_teams;
 use crate::teams::pages::CreateTeamForm;
-use crate::validate::{human_size, Diagnostic, Kind, PackageType, Report, Severity};
+use crate::validate::{human_size, Diagnostic, Kind, Limits, PackageType, Report, Severity};
 
 /// Where the wizard is. The upload itself runs on the Release step's page.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -88,6 +90,8 @@ pub struct WizardState {
     limits: RwSignal<Option<UploadLimits>>,
     /// The zip's version when the resource already has it.
     duplicate: RwSignal<Option<String>>,
+    /// What the chosen zip changes from the resource's latest release.
+    changes: RwSignal<Option<ChangesSinceLatest>>,
     /// Why the page shows another step than its address asked for.
     notice: RwSignal<Option<String>>,
     /// Set when an upload succeeded: the next visit starts afresh.
@@ -135,6 +139,7 @@ impl WizardState {
             choose_error: RwSignal::new(None),
             limits: RwSignal::new(None),
             duplicate: RwSignal::new(None),
+            changes: RwSignal::new(None),
             notice: RwSignal::new(None),
             completed: RwSignal::new(false),
             continued_into: RwSignal::new(0),
@@ -167,6 +172,7 @@ impl WizardState {
         self.checked_ms.set(None);
         self.choose_error.set(None);
         self.duplicate.set(None);
+        self.changes.set(None);
         self.notice.set(None);
         self.completed.set(false);
         self.continued_into.set(0);
@@ -276,6 +282,94 @@ fn duplicate_message(version: &str, kind: Kind) -> String {
         "{version} already exists; raise the version in {} and choose the zip again.",
         kind.manifest_name()
     )
+}
+
+/// What a chosen zip changes from the resource's latest release, found in the browser before
+/// anything is uploaded.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ChangesSinceLatest {
+    /// The latest release's version.
+    version: String,
+    changes: Changes,
+    /// What the author should look at (an entry script gone, a pack grown a lot).
+    warnings: Vec<String>,
+}
+
+/// Compares the chosen zip's files (its central directory, read in the browser) with the files of
+/// the resource's latest release (their sizes and CRCs, from the store), and keeps the answer.
+/// Nothing is shown when either cannot be read: the upload does not depend on it.
+async fn compare_with_latest(
+    state: WizardState,
+    picked: &send_wrapper_file::FileHandle,
+    kind: Kind,
+    name: String,
+    limits: Limits,
+) {
+    let Ok(Some(latest)) = latest_files(path_of_kind(kind).to_string(), name).await else {
+        return;
+    };
+    let Ok(files) = picked.file_list(&limits).await else {
+        return;
+    };
+    // Another zip may have been chosen meanwhile: this answer is for this one only.
+    let still_chosen = state
+        .file
+        .with_value(|chosen| chosen.as_ref().is_some_and(|f| f.is_same(picked)));
+    if !still_chosen {
+        return;
+    }
+    let changes = crate::files::compare(&latest.files, &files);
+    state.changes.set(Some(ChangesSinceLatest {
+        version: latest.version,
+        warnings: crate::files::warnings(&changes),
+        changes,
+    }));
+}
+
+/// The chosen zip's changes since the latest release, with the warnings first.
+#[component]
+fn ChangesPanel(state: WizardState) -> impl IntoView {
+    move || {
+        state.changes.get().map(|found| {
+            let changes = found.changes;
+            let list = |title: &'static str, paths: Vec<String>| {
+                (!paths.is_empty()).then(|| view! {
+                    <details>
+                        <summary>{format!("{title} ({})", paths.len())}</summary>
+                        <ul class="change-list">{paths.into_iter().map(|p| view! { <li class="mono">{p}</li> }).collect_view()}</ul>
+                    </details>
+                })
+            };
+            let added = changes.added.iter().map(|f| f.path.clone()).collect();
+            let removed = changes.removed.iter().map(|f| f.path.clone()).collect();
+            let changed = changes.changed.iter().map(|f| f.path.clone()).collect();
+            let renamed = changes.renamed.iter().map(|r| format!("{} → {}", r.from, r.to)).collect();
+            let counts = format!(
+                "{} added, {} removed, {} changed, {} renamed; {} → {} unpacked.",
+                changes.added.len(),
+                changes.removed.len(),
+                changes.changed.len(),
+                changes.renamed.len(),
+                human_size(changes.old_size),
+                human_size(changes.new_size)
+            );
+            view! {
+                <section class="stack" data-testid="changes-since-latest" aria-labelledby="changes-heading">
+                    <h3 id="changes-heading">{format!("Changes since v{}", found.version)}</h3>
+                    {found.warnings.into_iter().map(|w| view! { <p class="alert warning" role="alert">{w}</p> }).collect_view()}
+                    {if changes.is_empty() {
+                        view! { <p>"The same files as the latest release."</p> }.into_any()
+                    } else {
+                        view! { <p>{counts}</p> }.into_any()
+                    }}
+                    {list("Added", added)}
+                    {list("Removed", removed)}
+                    {list("Changed", changed)}
+                    {list("Renamed", renamed)}
+                </section>
+            }
+        })
+    }
 }
 
 /// Asks the store whether the existing resource already has `version`, and keeps the answer.
@@ -429,6 +523,7 @@ pub fn UploadPage() -> impl IntoView {
         state.checked_ms.set(None);
         state.choose_error.set(None);
         state.duplicate.set(None);
+        state.changes.set(None);
         state.file.set_value(None);
         let expected = existing.get_untracked().map(|(k, _)| k);
         leptos::task::spawn_local(async move {
@@ -471,8 +566,12 @@ pub fn UploadPage() -> impl IntoView {
                     ) {
                         check_duplicate(state, kind, name, version);
                     }
-                    state.file.set_value(Some(picked));
+                    let valid = r.valid;
+                    state.file.set_value(Some(picked.clone()));
                     state.report.set(Some(r));
+                    if let (Some((kind, name)), true) = (existing.get_untracked(), valid) {
+                        compare_with_latest(state, &picked, kind, name, limits.validator).await;
+                    }
                 }
                 Err(message) => state.choose_error.set(Some(message)),
             }
@@ -645,6 +744,7 @@ pub fn UploadPage() -> impl IntoView {
                                 view! { <p class="verdict bad" role="alert">"✗ This zip cannot be uploaded. Fix the errors below and choose it again."</p> }.into_any()
                             }}
                             <DuplicateAlert state kind />
+                            <ChangesPanel state />
                             {r.manifest.clone().map(|m| view! {
                                 <dl class="facts" data-testid="manifest">
                                     <dt>"Kind"</dt><dd>{m.kind.as_str()}</dd>
@@ -1101,6 +1201,23 @@ mod send_wrapper_file {
                 self.file.size() as u64
             }
 
+            /// Whether both name the same chosen file.
+            pub fn is_same(&self, other: &FileHandle) -> bool {
+                self.file == other.file
+            }
+
+            /// The zip's files, from its central directory (one read near the file's end).
+            pub async fn file_list(
+                &self,
+                limits: &Limits,
+            ) -> Result<Vec<crate::files::FileEntry>, String> {
+                let source = crate::validate::source::BlobSource::new(self.file.clone().into());
+                crate::validate::archive::read_central_directory(&source, limits)
+                    .await
+                    .map(|directory| crate::files::file_list(&directory))
+                    .map_err(|e| e.to_string())
+            }
+
             /// Validates in metadata mode with the store's `limits`, reading slices of the file;
             /// returns the time it took.
             pub async fn validate(
@@ -1253,6 +1370,15 @@ mod send_wrapper_file {
                 _: Limits,
             ) -> (Result<Report, String>, f64) {
                 (Err("validation runs in the browser".into()), 0.0)
+            }
+            pub async fn file_list(
+                &self,
+                _: &Limits,
+            ) -> Result<Vec<crate::files::FileEntry>, String> {
+                Err("files are read in the browser".into())
+            }
+            pub fn is_same(&self, _: &FileHandle) -> bool {
+                false
             }
             pub fn upload(
                 &self,

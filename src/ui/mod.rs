@@ -117,14 +117,21 @@ pub fn PageError(error: ErrorBody) -> impl IntoView {
         ErrorCode::UnavailableForLegalReasons => Some(("Unavailable for legal reasons", 451)),
         _ => None,
     };
+    // Not found and bad addresses answer their status too, as the API does.
+    let status = gone.map(|(_, status)| status).or(match error.code {
+        ErrorCode::NotFound => Some(404),
+        ErrorCode::InvalidPath | ErrorCode::InvalidComparison => Some(422),
+        _ => None,
+    });
     #[cfg(feature = "ssr")]
-    if let (Some((_, status)), Some(response)) =
-        (gone, use_context::<leptos_axum::ResponseOptions>())
+    if let (Some(status), Some(response)) = (status, use_context::<leptos_axum::ResponseOptions>())
     {
         if let Ok(status) = axum::http::StatusCode::from_u16(status) {
             response.set_status(status);
         }
     }
+    #[cfg(not(feature = "ssr"))]
+    let _ = status;
     match gone {
         Some((title, _)) => view! {
             <Title text=title />

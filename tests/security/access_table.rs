@@ -130,6 +130,9 @@ const ROUTES: &[Route] = &[
     route("POST", "/store/v1/{kind}/{name}/releases/{version}/publish", Need::Manage, Team::Studio, "/store/v1/packages/sandbox/releases/2.0.0/publish", None),
     route("GET", "/store/v1/{kind}/{name}/releases/{version}/download", Need::Download, Team::Studio, "/store/v1/packages/sandbox/releases/1.1.0/download", None),
     route("GET", "/store/v1/{kind}/{name}/download", Need::Download, Team::Studio, "/store/v1/packages/sandbox/download?channel=private", None),
+    route("GET", "/store/v1/{kind}/{name}/releases/{version}/files", Need::Download, Team::Studio, "/store/v1/packages/sandbox/releases/1.1.0/files", None),
+    route("GET", "/store/v1/{kind}/{name}/releases/{version}/files/{path}", Need::Download, Team::Studio, "/store/v1/packages/sandbox/releases/1.1.0/files/Package.toml", None),
+    route("GET", "/store/v1/{kind}/{name}/compare/{range}", Need::Download, Team::Studio, "/store/v1/packages/sandbox/compare/1.0.0...1.1.0", None),
     // Images.
     route("POST", "/store/v1/{kind}/{name}/icon", Need::Manage, Team::Studio, "/store/v1/packages/sandbox/icon", None),
     route("DELETE", "/store/v1/{kind}/{name}/icon", Need::Manage, Team::Studio, "/store/v1/packages/sandbox/icon", None),
@@ -536,6 +539,10 @@ const PUBLIC_FUNCTIONS: &[&str] = &[
     "/api/resources/preview",
     "/api/resources/version-exists",
     "/api/resources/upload-limits",
+    // Release files and comparisons: what everyone sees; a release the caller may not see is 404.
+    "/api/files/browse",
+    "/api/files/compare",
+    "/api/files/latest",
     // Answer `None` to everyone but the staff (and the team's members).
     "/api/moderation/standing",
     "/api/moderation/team-log",

@@ -37,6 +37,37 @@ async fn every_route_renders_whole_many_times_at_once() {
     )
     .await
     .expect("grant");
+    // A published package with two releases, for its release, file and comparison pages.
+    let owner = app.create_user("publisher").await;
+    app.create_team(&owner, "studio").await;
+    let token = app
+        .create_token(&owner, &nanos_store::tokens::Scope::ALL, None)
+        .await;
+    let created = app
+        .api(
+            "POST",
+            "/store/v1/packages",
+            Some(&format!("Token {token}")),
+            Some(serde_json::json!({"name": "race", "team": "studio", "title": "Race", "category": "game-mode"})),
+        )
+        .await;
+    assert_eq!(created.status, 201, "{}", created.body);
+    for version in ["1.0.0", "1.1.0"] {
+        let manifest = format!(
+            "[meta]\ntitle = \"Race\"\nauthor = \"me\"\nversion = \"{version}\"\n[game_mode]\n"
+        );
+        let zip = crate::common::zip(&[
+            ("Package.toml", &manifest),
+            (
+                "Server/Index.lua",
+                &format!("-- {version}\nprint('{version}')\n"),
+            ),
+        ]);
+        let uploaded = app
+            .upload_release("packages", "race", &token, &zip, &[("publish", "true")])
+            .await;
+        assert_eq!(uploaded.status, 201, "{}", uploaded.body);
+    }
     let pages = [
         "/",
         "/packages",
@@ -55,6 +86,11 @@ async fn every_route_renders_whole_many_times_at_once() {
         "/admin",
         "/admin?status=open&q=ren",
         "/admin/log",
+        "/packages/race/releases/1.1.0",
+        "/packages/race/releases/1.1.0/files",
+        "/packages/race/releases/1.1.0/files/Server",
+        "/packages/race/releases/1.1.0/files/Server/Index.lua",
+        "/packages/race/compare/1.0.0...1.1.0",
     ];
     let mut renders = Vec::new();
     for round in 0..ROUNDS {

@@ -1,5 +1,7 @@
 //! Reading entry data: streaming, capped inflation with CRC and size checks.
 
+use std::ops::ControlFlow;
+
 use flate2::{Decompress, FlushDecompress, Status};
 
 use super::archive::{self, ArchiveError, CentralDirectory, Entry};
@@ -58,109 +60,166 @@ impl From<ArchiveError> for EntryError {
     }
 }
 
-/// Streams an entry's data through `sink`, checking that it inflates to exactly its declared size
-/// with the declared CRC. Never produces more than the declared size.
-async fn stream_entry<S: ByteSource + ?Sized>(
-    source: &S,
-    entry: &Entry,
-    limit: u64,
-    mut sink: impl FnMut(&[u8]),
-) -> Result<(), EntryError> {
-    let header = archive::read_local_header(source, entry, limit).await?;
-    let declared = entry.uncompressed_size;
-    let mut crc = crc32fast::Hasher::new();
-    let mut produced: u64 = 0;
-    let mut offset = header.data_offset;
-    let end = header.data_offset + entry.compressed_size;
+/// An entry's data unpacked piece by piece as its compressed bytes come, with every check of
+/// [`stream_entry`]: never more than the declared size, and at the end exactly the declared size
+/// and CRC. For readers that pull the compressed bytes themselves (a download streamed to a
+/// client); [`stream_entry`] is the same for a [`ByteSource`].
+pub struct EntryInflater {
+    /// `None` for a stored entry.
+    inflater: Option<Decompress>,
+    declared: u64,
+    expected_crc: u32,
+    crc: crc32fast::Hasher,
+    produced: u64,
+    finished: bool,
+}
 
-    if entry.method == 0 {
-        if entry.compressed_size != declared {
+impl EntryInflater {
+    /// The inflater of `entry`'s data (stored or deflated); `Corrupt` when a stored entry's sizes
+    /// disagree.
+    pub fn new(entry: &Entry) -> Result<EntryInflater, EntryError> {
+        let declared = entry.uncompressed_size;
+        if entry.method == 0 && entry.compressed_size != declared {
             return Err(EntryError::Corrupt(format!(
                 "A stored entry must have equal sizes, but declares {} and {declared} bytes.",
                 entry.compressed_size
             )));
         }
-        while offset < end {
-            let len = (end - offset).min(CHUNK) as usize;
-            let chunk = source.read_at(offset, len).await.map_err(EntryError::Io)?;
-            crc.update(&chunk);
-            sink(&chunk);
-            offset += len as u64;
-        }
-        produced = declared;
-    } else {
-        let mut inflater = Decompress::new(false);
+        Ok(EntryInflater {
+            inflater: (entry.method != 0).then(|| Decompress::new(false)),
+            declared,
+            expected_crc: entry.crc32,
+            crc: crc32fast::Hasher::new(),
+            produced: 0,
+            finished: entry.method == 0 && declared == 0,
+        })
+    }
+
+    /// Unpacks the next compressed bytes, `last` when they end the entry's data, passing what they
+    /// unpack to `sink` in pieces; stops early (`Ok`) when `sink` answers [`ControlFlow::Break`].
+    pub fn feed(
+        &mut self,
+        input: &[u8],
+        last: bool,
+        mut sink: impl FnMut(&[u8]) -> ControlFlow<()>,
+    ) -> Result<ControlFlow<()>, EntryError> {
+        let Some(inflater) = self.inflater.as_mut() else {
+            self.produced += input.len() as u64;
+            if self.produced > self.declared {
+                return Err(EntryError::Bomb {
+                    declared: self.declared,
+                });
+            }
+            self.crc.update(input);
+            self.finished = last;
+            return Ok(sink(input));
+        };
         let mut output = vec![0u8; OUTPUT];
-        let mut finished = false;
-        while !finished {
-            let len = (end - offset).min(CHUNK) as usize;
-            let chunk = if len > 0 {
-                source.read_at(offset, len).await.map_err(EntryError::Io)?
+        let mut input = input;
+        loop {
+            let before_in = inflater.total_in();
+            let before_out = inflater.total_out();
+            let flush = if last {
+                FlushDecompress::Finish
             } else {
-                Vec::new()
+                FlushDecompress::None
             };
-            offset += len as u64;
-            let last_chunk = offset >= end;
-            let mut input = chunk.as_slice();
-            loop {
-                let before_in = inflater.total_in();
-                let before_out = inflater.total_out();
-                let flush = if last_chunk {
-                    FlushDecompress::Finish
-                } else {
-                    FlushDecompress::None
-                };
-                let status = inflater
-                    .decompress(input, &mut output, flush)
-                    .map_err(|e| {
-                        EntryError::Corrupt(format!("The data does not inflate ({e})."))
-                    })?;
-                let consumed = (inflater.total_in() - before_in) as usize;
-                let written = (inflater.total_out() - before_out) as usize;
-                input = &input[consumed..];
-                produced += written as u64;
-                if produced > declared {
-                    return Err(EntryError::Bomb { declared });
-                }
-                crc.update(&output[..written]);
-                sink(&output[..written]);
-                match status {
-                    Status::StreamEnd => {
-                        finished = true;
-                        break;
-                    }
-                    _ if input.is_empty() && written < output.len() => break,
-                    _ if consumed == 0 && written == 0 => {
-                        if last_chunk {
-                            return Err(EntryError::Corrupt(
-                                "The compressed data ends before the entry is complete.".into(),
-                            ));
-                        }
-                        break;
-                    }
-                    _ => {}
-                }
+            let status = inflater
+                .decompress(input, &mut output, flush)
+                .map_err(|e| EntryError::Corrupt(format!("The data does not inflate ({e}).")))?;
+            let consumed = (inflater.total_in() - before_in) as usize;
+            let written = (inflater.total_out() - before_out) as usize;
+            input = &input[consumed..];
+            self.produced += written as u64;
+            if self.produced > self.declared {
+                return Err(EntryError::Bomb {
+                    declared: self.declared,
+                });
             }
-            if last_chunk && !finished {
-                return Err(EntryError::Corrupt(
-                    "The compressed data ends before the entry is complete.".into(),
-                ));
+            self.crc.update(&output[..written]);
+            if sink(&output[..written]).is_break() {
+                return Ok(ControlFlow::Break(()));
+            }
+            match status {
+                Status::StreamEnd => {
+                    self.finished = true;
+                    break;
+                }
+                _ if input.is_empty() && written < output.len() => break,
+                _ if consumed == 0 && written == 0 => {
+                    if last {
+                        return Err(ended_early());
+                    }
+                    break;
+                }
+                _ => {}
             }
         }
+        if last && !self.finished {
+            return Err(ended_early());
+        }
+        Ok(ControlFlow::Continue(()))
     }
-    if produced != declared {
-        return Err(EntryError::Corrupt(format!(
-            "The entry unpacks to {produced} bytes but declares {declared}."
-        )));
+
+    /// Checks, once all the data was fed, that it unpacked to exactly the declared size and CRC.
+    pub fn finish(self) -> Result<(), EntryError> {
+        let (produced, declared) = (self.produced, self.declared);
+        if !self.finished && declared > 0 {
+            return Err(ended_early());
+        }
+        if produced != declared {
+            return Err(EntryError::Corrupt(format!(
+                "The entry unpacks to {produced} bytes but declares {declared}."
+            )));
+        }
+        let actual = self.crc.finalize();
+        if actual != self.expected_crc {
+            return Err(EntryError::Corrupt(format!(
+                "The CRC of the unpacked data is {actual:08x}, not the recorded {:08x}.",
+                self.expected_crc
+            )));
+        }
+        Ok(())
     }
-    let actual = crc.finalize();
-    if actual != entry.crc32 {
-        return Err(EntryError::Corrupt(format!(
-            "The CRC of the unpacked data is {actual:08x}, not the recorded {:08x}.",
-            entry.crc32
-        )));
+}
+
+fn ended_early() -> EntryError {
+    EntryError::Corrupt("The compressed data ends before the entry is complete.".into())
+}
+
+/// Streams an entry's data through `sink`, checking that it inflates to exactly its declared size
+/// with the declared CRC. Never produces more than the declared size. `limit` is where the entry's
+/// data must end (see [`archive::data_limits`]). Reads only the entry's local header and data.
+///
+/// When `sink` answers [`ControlFlow::Break`], reading stops there, without the checks of the
+/// whole entry's size and CRC (a reader that needed only a part).
+pub async fn stream_entry<S: ByteSource + ?Sized>(
+    source: &S,
+    entry: &Entry,
+    limit: u64,
+    mut sink: impl FnMut(&[u8]) -> ControlFlow<()>,
+) -> Result<(), EntryError> {
+    let header = archive::read_local_header(source, entry, limit).await?;
+    let mut inflater = EntryInflater::new(entry)?;
+    let mut offset = header.data_offset;
+    let end = header.data_offset + entry.compressed_size;
+    loop {
+        let len = (end - offset).min(CHUNK) as usize;
+        let chunk = if len > 0 {
+            source.read_at(offset, len).await.map_err(EntryError::Io)?
+        } else {
+            Vec::new()
+        };
+        offset += len as u64;
+        let last = offset >= end;
+        if inflater.feed(&chunk, last, &mut sink)?.is_break() {
+            return Ok(());
+        }
+        if last {
+            break;
+        }
     }
-    Ok(())
+    inflater.finish()
 }
 
 /// Reads a whole (small) entry into memory, never more than `cap` bytes.
@@ -176,7 +235,11 @@ pub async fn read_entry<S: ByteSource + ?Sized>(
         });
     }
     let mut bytes = Vec::with_capacity(entry.uncompressed_size as usize);
-    stream_entry(source, entry, limit, |chunk| bytes.extend_from_slice(chunk)).await?;
+    stream_entry(source, entry, limit, |chunk| {
+        bytes.extend_from_slice(chunk);
+        ControlFlow::Continue(())
+    })
+    .await?;
     Ok(bytes)
 }
 
@@ -190,7 +253,7 @@ pub async fn check_all<S: ByteSource + ?Sized>(
     let limits = archive::data_limits(directory);
     for (index, entry) in directory.entries.iter().enumerate() {
         let result = if readable[index] {
-            stream_entry(source, entry, limits[index], |_| {}).await
+            stream_entry(source, entry, limits[index], |_| ControlFlow::Continue(())).await
         } else {
             // Directories and refused entries: still check that the local header agrees.
             archive::read_local_header(source, entry, limits[index])
