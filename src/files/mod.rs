@@ -5,7 +5,6 @@
 //! zip about to be uploaded with the latest release with the same code that the server uses for
 //! `/compare` (see [`compare`]).
 
-#[cfg(feature = "ssr")]
 pub mod api;
 #[cfg(feature = "ssr")]
 pub mod highlight;
