@@ -112,7 +112,7 @@ impl DownloadRequest {
 }
 
 /// A byte range of a file of `size` bytes, from a `Range` header; `Err` when unsatisfiable.
-pub(super) fn parse_range(value: &str, size: u64) -> Option<Result<(u64, u64), ()>> {
+fn parse_range(value: &str, size: u64) -> Option<Result<(u64, u64), ()>> {
     let spec = value.trim().strip_prefix("bytes=")?;
     if spec.contains(',') {
         return None; // several ranges: answer with the whole file
@@ -137,6 +137,45 @@ pub(super) fn parse_range(value: &str, size: u64) -> Option<Result<(u64, u64), (
     } else {
         Err(())
     })
+}
+
+/// What a GET of a file of `size` bytes whose ETag is `etag` asks for, by its conditional and
+/// `Range` headers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Wanted {
+    /// `If-None-Match` names this file: `304`.
+    NotModified,
+    /// A range past the file's end: `416`.
+    Unsatisfiable,
+    /// Bytes `start..=end`: `206`.
+    Part { start: u64, end: u64 },
+    /// The whole file: `200` (also for several ranges, and for a resume of another file).
+    Whole,
+}
+
+/// What `headers` ask of a file of `size` bytes whose ETag is `etag`: a resume names the file it
+/// began with `If-Range` (its ETag), and gets the whole file when that file is not this one (the
+/// channel URL moved to a newer release) rather than a mix of both.
+pub(super) fn wanted(headers: &HeaderMap, etag: &str, size: u64) -> Wanted {
+    let if_none_match = headers
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok());
+    if if_none_match.is_some_and(|v| v.split(',').any(|t| t.trim() == etag || t.trim() == "*")) {
+        return Wanted::NotModified;
+    }
+    let same_file = headers
+        .get(header::IF_RANGE)
+        .is_none_or(|v| v.to_str().is_ok_and(|v| v.trim() == etag));
+    let range = headers
+        .get(header::RANGE)
+        .and_then(|v| v.to_str().ok())
+        .filter(|_| same_file)
+        .and_then(|v| parse_range(v, size));
+    match range {
+        Some(Ok((start, end))) => Wanted::Part { start, end },
+        Some(Err(())) => Wanted::Unsatisfiable,
+        None => Wanted::Whole,
+    }
 }
 
 /// Which URL a download came through.
@@ -185,11 +224,8 @@ async fn serve_release(
             download_cache_control(release, request.url),
         );
 
-    let if_none_match = request
-        .headers
-        .get(header::IF_NONE_MATCH)
-        .and_then(|v| v.to_str().ok());
-    if if_none_match.is_some_and(|v| v.split(',').any(|t| t.trim() == etag || t.trim() == "*")) {
+    let wanted = wanted(&request.headers, &etag, size);
+    if wanted == Wanted::NotModified {
         return response
             .status(StatusCode::NOT_MODIFIED)
             .body(Body::empty())
@@ -204,32 +240,20 @@ async fn serve_release(
         }
     }
 
-    // A resume names the file it began with `If-Range` (its ETag); when that file is not this one
-    // (the channel URL moved to a newer release), it gets the whole file instead of a mix of both.
-    let same_file = request
-        .headers
-        .get(header::IF_RANGE)
-        .is_none_or(|v| v.to_str().is_ok_and(|v| v.trim() == etag));
-    let range = request
-        .headers
-        .get(header::RANGE)
-        .and_then(|v| v.to_str().ok())
-        .filter(|_| same_file)
-        .and_then(|v| parse_range(v, size));
-    let (status, start, length) = match range {
-        Some(Ok((start, end))) => {
+    let (status, start, length) = match wanted {
+        Wanted::Part { start, end } => {
             response =
                 response.header(header::CONTENT_RANGE, format!("bytes {start}-{end}/{size}"));
             (StatusCode::PARTIAL_CONTENT, start, end - start + 1)
         }
-        Some(Err(())) => {
+        Wanted::Unsatisfiable => {
             return response
                 .status(StatusCode::RANGE_NOT_SATISFIABLE)
                 .header(header::CONTENT_RANGE, format!("bytes */{size}"))
                 .body(Body::empty())
                 .map_err(|e| AppError::Internal(e.to_string()));
         }
-        None => (StatusCode::OK, 0, size),
+        Wanted::Whole | Wanted::NotModified => (StatusCode::OK, 0, size),
     };
     let body = if request.method == Method::HEAD {
         Body::empty()

@@ -9,7 +9,7 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 
 use super::auth::{Download, MaybeAuthorized};
-use super::downloads::parse_range;
+use super::downloads::{wanted, Wanted};
 use super::resources::visible_resource;
 use crate::error::AppError;
 use crate::files::service::{self as files, StoredFile};
@@ -87,27 +87,11 @@ pub async fn get_file(
                 "private, no-store"
             },
         );
-    let if_none_match = headers
-        .get(header::IF_NONE_MATCH)
-        .and_then(|v| v.to_str().ok());
-    if if_none_match.is_some_and(|v| v.split(',').any(|t| t.trim() == etag || t.trim() == "*")) {
-        return build(response.status(StatusCode::NOT_MODIFIED), Body::empty());
-    }
-    let same_file = headers
-        .get(header::IF_RANGE)
-        .is_none_or(|v| v.to_str().is_ok_and(|v| v.trim() == etag));
-    let range = headers
-        .get(header::RANGE)
-        .and_then(|v| v.to_str().ok())
-        .filter(|_| same_file)
-        .and_then(|v| parse_range(v, size));
-    let (status, start, length) = match range {
-        Some(Ok((start, end))) => {
-            response =
-                response.header(header::CONTENT_RANGE, format!("bytes {start}-{end}/{size}"));
-            (StatusCode::PARTIAL_CONTENT, start, end - start + 1)
+    let (status, start, length) = match wanted(&headers, &etag, size) {
+        Wanted::NotModified => {
+            return build(response.status(StatusCode::NOT_MODIFIED), Body::empty());
         }
-        Some(Err(())) => {
+        Wanted::Unsatisfiable => {
             return build(
                 response
                     .status(StatusCode::RANGE_NOT_SATISFIABLE)
@@ -115,7 +99,12 @@ pub async fn get_file(
                 Body::empty(),
             );
         }
-        None => (StatusCode::OK, 0, size),
+        Wanted::Part { start, end } => {
+            response =
+                response.header(header::CONTENT_RANGE, format!("bytes {start}-{end}/{size}"));
+            (StatusCode::PARTIAL_CONTENT, start, end - start + 1)
+        }
+        Wanted::Whole => (StatusCode::OK, 0, size),
     };
     let body = if method == Method::HEAD || length == 0 {
         Body::empty()
