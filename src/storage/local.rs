@@ -17,6 +17,8 @@ use tokio::io::AsyncWriteExt;
 /// Bytes read from a file at a time when streaming it. Large enough that a fast client costs few
 /// reads, small enough that 100 downloads at once hold a few tens of MiB.
 const CHUNK: usize = 256 * 1024;
+/// Largest range read in one go (see [`LocalBlobs::read_range`]).
+const WHOLE_AT_ONCE: u64 = 1024 * 1024;
 
 /// The blob folders of a local store.
 #[derive(Debug, Clone)]
@@ -183,7 +185,9 @@ impl LocalBlobs {
     }
 
     /// `length` bytes of the blob `sha256` from `start`, read [`CHUNK`] at a time on the blocking
-    /// pool as the consumer asks for them.
+    /// pool as the consumer asks for them. The first chunk is read with the opening, and a range of
+    /// at most [`WHOLE_AT_ONCE`] is read whole then: one trip to the blocking pool for a small
+    /// download instead of one per chunk.
     pub async fn read_range(
         &self,
         sha256: &str,
@@ -191,29 +195,40 @@ impl LocalBlobs {
         length: u64,
     ) -> io::Result<BoxStream<'static, io::Result<Bytes>>> {
         let path = self.path(sha256);
-        let file = tokio::task::spawn_blocking(move || {
+        let first_length = if length <= WHOLE_AT_ONCE {
+            length
+        } else {
+            CHUNK as u64
+        };
+        let (file, first) = tokio::task::spawn_blocking(move || {
             let mut file = std::fs::File::open(&path)?;
             file.seek(SeekFrom::Start(start))?;
-            Ok::<_, io::Error>(file)
+            let mut chunk = vec![0; first_length as usize];
+            file.read_exact(&mut chunk)?;
+            Ok::<_, io::Error>((file, chunk))
         })
         .await
         .map_err(io::Error::other)??;
-        let chunks = futures_util::stream::try_unfold((file, length), |(file, left)| async move {
-            if left == 0 {
-                return Ok(None);
-            }
-            let want = left.min(CHUNK as u64) as usize;
-            let (file, chunk) = tokio::task::spawn_blocking(move || {
-                let mut chunk = vec![0; want];
-                let mut file = file;
-                file.read_exact(&mut chunk)?;
-                Ok::<_, io::Error>((file, chunk))
-            })
-            .await
-            .map_err(io::Error::other)??;
-            Ok(Some((Bytes::from(chunk), (file, left - want as u64))))
-        });
-        Ok(chunks.boxed())
+        let first = (!first.is_empty()).then(|| Ok(Bytes::from(first)));
+        let rest = futures_util::stream::try_unfold(
+            (file, length - first_length),
+            |(file, left)| async move {
+                if left == 0 {
+                    return Ok(None);
+                }
+                let want = left.min(CHUNK as u64) as usize;
+                let (file, chunk) = tokio::task::spawn_blocking(move || {
+                    let mut chunk = vec![0; want];
+                    let mut file = file;
+                    file.read_exact(&mut chunk)?;
+                    Ok::<_, io::Error>((file, chunk))
+                })
+                .await
+                .map_err(io::Error::other)??;
+                Ok(Some((Bytes::from(chunk), (file, left - want as u64))))
+            },
+        );
+        Ok(futures_util::stream::iter(first).chain(rest).boxed())
     }
 
     /// Stores the media file `file` (`<hash>.<ext>`, checked by the caller) unless it is there;
