@@ -254,6 +254,11 @@ pub const ENTRY_SCRIPTS: &[&str] = &[
     "Client/Index.js",
 ];
 
+/// Whether `path` is one of the [`ENTRY_SCRIPTS`] (in any case).
+fn is_entry_script(path: &str) -> bool {
+    ENTRY_SCRIPTS.iter().any(|e| e.eq_ignore_ascii_case(path))
+}
+
 /// Growth of the unpacked size, as a share, past which the wizard warns.
 const GROWTH_WARNED: f64 = 0.5;
 /// Unpacked size increase (bytes) under which growth is never worth a warning.
@@ -264,11 +269,7 @@ const GROWTH_IGNORED_BELOW: u64 = 10 * 1024 * 1024;
 pub fn warnings(changes: &Changes) -> Vec<String> {
     let mut out = Vec::new();
     for file in &changes.removed {
-        let lower = file.path.to_ascii_lowercase();
-        if ENTRY_SCRIPTS
-            .iter()
-            .any(|e| e.to_ascii_lowercase() == lower)
-        {
+        if is_entry_script(&file.path) {
             out.push(format!(
                 "{} is gone: the package will no longer start that side.",
                 file.path
@@ -276,11 +277,7 @@ pub fn warnings(changes: &Changes) -> Vec<String> {
         }
     }
     for renamed in &changes.renamed {
-        let lower = renamed.from.to_ascii_lowercase();
-        if ENTRY_SCRIPTS
-            .iter()
-            .any(|e| e.to_ascii_lowercase() == lower)
-        {
+        if is_entry_script(&renamed.from) {
             out.push(format!(
                 "{} moved to {}: nanos world only starts {}.",
                 renamed.from, renamed.to, renamed.from
