@@ -6,19 +6,18 @@
 //! a process died mid-upload (kill -9, power loss), even while another store process (a command
 //! line call, a second server) is writing uploads of its own into the same folder.
 
-use std::io::{self, Read, Seek, SeekFrom};
+use std::io;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use bytes::Bytes;
 use futures_util::stream::{BoxStream, StreamExt};
 use tokio::fs::{self, File};
 use tokio::io::AsyncWriteExt;
 
-/// Bytes read from a file at a time when streaming it. Large enough that a fast client costs few
-/// reads, small enough that 100 downloads at once hold a few tens of MiB.
-const CHUNK: usize = 256 * 1024;
-/// Largest range read in one go (see [`LocalBlobs::read_range`]).
-const WHOLE_AT_ONCE: u64 = 1024 * 1024;
+/// Bytes mapped from a file at a time when streaming it. Large enough that a fast client costs few
+/// trips to the blocking pool, small enough that 100 downloads at once hold a few tens of MiB.
+const CHUNK: u64 = 256 * 1024;
 
 /// The blob folders of a local store.
 #[derive(Debug, Clone)]
@@ -26,6 +25,31 @@ pub struct LocalBlobs {
     root: PathBuf,
     temp: PathBuf,
     media: PathBuf,
+    /// Small blobs kept mapped whole since their last download (see [`KEEP_MAPPED_MAX`]).
+    mapped: Arc<MappedBlobs>,
+}
+
+/// Blobs of at most this many bytes stay mapped after a download, so the next download of the same
+/// release (a game server fleet's, a popular package's) costs no system call at all for its file:
+/// it is sent from the page cache as a slice of the mapping. Larger blobs (asset packs) are mapped
+/// a [`CHUNK`] at a time instead, so they never hold more than that.
+const KEEP_MAPPED_MAX: u64 = 16 * 1024 * 1024;
+/// The most bytes of small blobs kept mapped at once; the least recently downloaded go first.
+/// Mapped pages are the page cache's (shared with every reader, freed by the kernel under memory
+/// pressure), not memory the store allocates.
+const KEEP_MAPPED_TOTAL: u64 = 512 * 1024 * 1024;
+
+/// The cache of mapped small blobs, by SHA-256, weighed by their size.
+type MappedBlobs = quick_cache::sync::Cache<String, Arc<memmap2::Mmap>, MappedSize>;
+
+/// Weighs a mapped blob by its size in bytes.
+#[derive(Debug, Clone, Copy)]
+struct MappedSize;
+
+impl quick_cache::Weighter<String, Arc<memmap2::Mmap>> for MappedSize {
+    fn weight(&self, _sha256: &String, map: &Arc<memmap2::Mmap>) -> u64 {
+        map.len() as u64
+    }
 }
 
 /// A temporary file being written.
@@ -79,6 +103,11 @@ impl LocalBlobs {
             root: dir.join("blobs"),
             temp: dir.join("tmp"),
             media: dir.join("media"),
+            mapped: Arc::new(MappedBlobs::with_weighter(
+                1024,
+                KEEP_MAPPED_TOTAL,
+                MappedSize,
+            )),
         };
         std::fs::create_dir_all(&store.root)?;
         std::fs::create_dir_all(&store.temp)?;
@@ -160,6 +189,8 @@ impl LocalBlobs {
     /// parked file is locked first, as a live upload's is, so that no sweep (another process's
     /// start, `nanos-store storage sweep`) deletes it while its removal may still be undone.
     pub async fn detach(&self, sha256: &str) -> io::Result<Option<LocalDetached>> {
+        // A mapping would keep the file's space taken after its deletion.
+        self.mapped.remove(sha256);
         let original = self.path(sha256);
         let parked = self
             .temp
@@ -184,48 +215,61 @@ impl LocalBlobs {
         }))
     }
 
-    /// `length` bytes of the blob `sha256` from `start`, read [`CHUNK`] at a time on the blocking
-    /// pool as the consumer asks for them. The first chunk is read with the opening, and a range of
-    /// at most [`WHOLE_AT_ONCE`] is read whole then: one trip to the blocking pool for a small
-    /// download instead of one per chunk.
+    /// `length` bytes of the blob `sha256` from `start`, from its mapping ([`map_range`]: no copy,
+    /// no buffer to fill).
+    ///
+    /// - A small blob ([`KEEP_MAPPED_MAX`]) is mapped whole, on the blocking pool, at its first
+    ///   download, and stays mapped: a later download is a slice of that mapping, at once.
+    /// - A larger one is mapped a [`CHUNK`] at a time on the blocking pool as the consumer asks for
+    ///   them.
     pub async fn read_range(
         &self,
         sha256: &str,
         start: u64,
         length: u64,
     ) -> io::Result<BoxStream<'static, io::Result<Bytes>>> {
+        if let Some(map) = self.mapped.get(sha256) {
+            let range = checked_range(start, length, map.len() as u64)?;
+            return Ok(slice_of(map, range));
+        }
         let path = self.path(sha256);
-        let first_length = if length <= WHOLE_AT_ONCE {
-            length
-        } else {
-            CHUNK as u64
-        };
-        let (file, first) = tokio::task::spawn_blocking(move || {
-            let mut file = std::fs::File::open(&path)?;
-            file.seek(SeekFrom::Start(start))?;
-            let mut chunk = vec![0; first_length as usize];
-            file.read_exact(&mut chunk)?;
-            Ok::<_, io::Error>((file, chunk))
+        let opened = tokio::task::spawn_blocking(move || {
+            let file = std::fs::File::open(&path)?;
+            let size = file.metadata()?.len();
+            if size <= KEEP_MAPPED_MAX {
+                return Ok(Opened::Whole(Arc::new(map(&file, 0, size)?)));
+            }
+            checked_range(start, length, size)?;
+            let first_length = length.min(CHUNK);
+            let first = map_range(&file, start, first_length)?;
+            Ok::<_, io::Error>(Opened::Chunked(file, first))
         })
         .await
         .map_err(io::Error::other)??;
-        let first = (!first.is_empty()).then(|| Ok(Bytes::from(first)));
+        let (file, first) = match opened {
+            Opened::Whole(map) => {
+                let range = checked_range(start, length, map.len() as u64)?;
+                self.mapped.insert(sha256.to_owned(), Arc::clone(&map));
+                return Ok(slice_of(map, range));
+            }
+            Opened::Chunked(file, first) => (Arc::new(file), first),
+        };
+        let first_length = first.len() as u64;
+        let first = (!first.is_empty()).then_some(Ok(first));
         let rest = futures_util::stream::try_unfold(
-            (file, length - first_length),
-            |(file, left)| async move {
+            (file, start + first_length, length - first_length),
+            |(file, at, left)| async move {
                 if left == 0 {
                     return Ok(None);
                 }
-                let want = left.min(CHUNK as u64) as usize;
-                let (file, chunk) = tokio::task::spawn_blocking(move || {
-                    let mut chunk = vec![0; want];
-                    let mut file = file;
-                    file.read_exact(&mut chunk)?;
-                    Ok::<_, io::Error>((file, chunk))
+                let want = left.min(CHUNK);
+                let chunk = tokio::task::spawn_blocking({
+                    let file = Arc::clone(&file);
+                    move || map_range(&file, at, want)
                 })
                 .await
                 .map_err(io::Error::other)??;
-                Ok(Some((Bytes::from(chunk), (file, left - want as u64))))
+                Ok(Some((chunk, (file, at + want, left - want))))
             },
         );
         Ok(futures_util::stream::iter(first).chain(rest).boxed())
@@ -291,6 +335,75 @@ impl LocalBlobs {
     }
 }
 
+/// A blob opened for a download: mapped whole (small), or its file and first chunk (large).
+enum Opened {
+    Whole(Arc<memmap2::Mmap>),
+    Chunked(std::fs::File, Bytes),
+}
+
+/// `start..start + length` when it lies within a blob of `size` bytes; `UnexpectedEof` when not.
+fn checked_range(start: u64, length: u64, size: u64) -> io::Result<std::ops::Range<usize>> {
+    match start.checked_add(length) {
+        Some(end) if end <= size => Ok(start as usize..end as usize),
+        _ => Err(io::Error::new(
+            io::ErrorKind::UnexpectedEof,
+            format!("bytes {start}+{length} are past the blob's end ({size} bytes)"),
+        )),
+    }
+}
+
+/// `length` bytes of the blob `file` from `offset` (within the file, checked by the caller), mapped
+/// into memory and read in from the disk where the page cache lacks them before it returns, so
+/// that sending them never waits for the disk. The bytes go from the page cache to the socket
+/// with one copy, where `read` would need two (into a buffer, then out of it), and no buffer is
+/// allocated and filled.
+///
+/// Why by hand: the web stack sends `Bytes` (no `sendfile`), and a mapping owned by `Bytes` is the
+/// one way to hand it the page cache without copying.
+fn map(file: &std::fs::File, offset: u64, length: u64) -> io::Result<memmap2::Mmap> {
+    let length = usize::try_from(length).map_err(io::Error::other)?;
+    // SAFETY: a mapping is sound while nobody changes the file under it. A blob never changes
+    // once in place: it is written whole to a temporary file and renamed into place
+    // (`LocalBlobs::commit`), named by the SHA-256 of its bytes, never opened for writing again,
+    // and removed by renaming or unlinking, which leave a live mapping intact. The range is within
+    // the file's length, checked by the caller (a mapping past the end would fault).
+    unsafe {
+        memmap2::MmapOptions::new()
+            .offset(offset)
+            .len(length)
+            .populate()
+            .map(file)
+    }
+}
+
+/// [`map`] as one chunk of a download.
+fn map_range(file: &std::fs::File, offset: u64, length: u64) -> io::Result<Bytes> {
+    if length == 0 {
+        return Ok(Bytes::new());
+    }
+    Ok(Bytes::from_owner(SharedMap(Arc::new(map(
+        file, offset, length,
+    )?))))
+}
+
+/// A mapping shared by the downloads sending it, as the bytes it maps.
+struct SharedMap(Arc<memmap2::Mmap>);
+
+impl AsRef<[u8]> for SharedMap {
+    fn as_ref(&self) -> &[u8] {
+        &self.0
+    }
+}
+
+/// `range` of a blob kept mapped whole, as one chunk (none when empty).
+fn slice_of(
+    map: Arc<memmap2::Mmap>,
+    range: std::ops::Range<usize>,
+) -> BoxStream<'static, io::Result<Bytes>> {
+    let slice = Bytes::from_owner(SharedMap(map)).slice(range);
+    futures_util::stream::iter((!slice.is_empty()).then_some(Ok(slice))).boxed()
+}
+
 impl LocalDetached {
     /// Deletes the file for good (its removal was committed).
     pub async fn discard(self) -> io::Result<()> {
@@ -324,5 +437,114 @@ impl LocalTemp {
             kept: false,
             _lock: lock,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use futures_util::TryStreamExt;
+
+    /// Places `bytes` as the blob `sha256` (any 64 characters), as a commit would.
+    fn place(blobs: &LocalBlobs, sha256: &str, bytes: &[u8]) {
+        let path = blobs.path(sha256);
+        std::fs::create_dir_all(path.parent().expect("a blob has a folder")).expect("mkdir");
+        std::fs::write(path, bytes).expect("write the blob");
+    }
+
+    async fn read(
+        blobs: &LocalBlobs,
+        sha256: &str,
+        start: u64,
+        length: u64,
+    ) -> io::Result<Vec<u8>> {
+        let chunks: Vec<Bytes> = blobs
+            .read_range(sha256, start, length)
+            .await?
+            .try_collect()
+            .await?;
+        Ok(chunks.concat())
+    }
+
+    /// Bytes that differ at every offset modulo 251, so a misplaced range shows.
+    fn pattern(length: usize) -> Vec<u8> {
+        (0..length).map(|i| (i % 251) as u8).collect()
+    }
+
+    #[tokio::test]
+    async fn small_blobs_stay_mapped_and_serve_any_range() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let blobs = LocalBlobs::open(dir.path()).expect("open");
+        let sha = "ab".repeat(32);
+        let bytes = pattern(300_000);
+        place(&blobs, &sha, &bytes);
+
+        assert_eq!(read(&blobs, &sha, 0, 300_000).await.expect("whole"), bytes);
+        assert!(
+            blobs.mapped.get(&sha).is_some(),
+            "kept mapped after a download"
+        );
+        assert_eq!(
+            read(&blobs, &sha, 1000, 10).await.expect("part"),
+            &bytes[1000..1010]
+        );
+        assert_eq!(
+            read(&blobs, &sha, 299_999, 1).await.expect("last byte"),
+            &bytes[299_999..]
+        );
+        assert!(read(&blobs, &sha, 299_999, 0)
+            .await
+            .expect("nothing")
+            .is_empty());
+        let past = read(&blobs, &sha, 299_990, 11)
+            .await
+            .expect_err("past the end");
+        assert_eq!(past.kind(), io::ErrorKind::UnexpectedEof);
+
+        // A removal drops the mapping with the file.
+        let detached = blobs
+            .detach(&sha)
+            .await
+            .expect("detach")
+            .expect("was there");
+        assert!(blobs.mapped.get(&sha).is_none());
+        let gone = read(&blobs, &sha, 0, 1)
+            .await
+            .expect_err("the file is gone");
+        assert_eq!(gone.kind(), io::ErrorKind::NotFound);
+        detached.restore().await.expect("restore");
+        assert_eq!(read(&blobs, &sha, 5, 5).await.expect("back"), &bytes[5..10]);
+    }
+
+    #[tokio::test]
+    async fn large_blobs_are_mapped_a_chunk_at_a_time() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let blobs = LocalBlobs::open(dir.path()).expect("open");
+        let sha = "cd".repeat(32);
+        let size = KEEP_MAPPED_MAX as usize + 3 * CHUNK as usize + 17;
+        let bytes = pattern(size);
+        place(&blobs, &sha, &bytes);
+
+        let chunks: Vec<Bytes> = blobs
+            .read_range(&sha, 0, size as u64)
+            .await
+            .expect("open")
+            .try_collect()
+            .await
+            .expect("read");
+        assert!(chunks.iter().all(|chunk| chunk.len() as u64 <= CHUNK));
+        assert_eq!(chunks.concat(), bytes);
+        assert!(blobs.mapped.get(&sha).is_none(), "a large blob is not kept");
+
+        // A range across chunk boundaries, from an offset that is not a page's.
+        let (start, length) = (CHUNK as usize - 5, 2 * CHUNK as usize + 10);
+        let part = read(&blobs, &sha, start as u64, length as u64)
+            .await
+            .expect("part");
+        assert_eq!(part, &bytes[start..start + length]);
+        let past = read(&blobs, &sha, size as u64 - 1, 2)
+            .await
+            .expect_err("past the end");
+        assert_eq!(past.kind(), io::ErrorKind::UnexpectedEof);
     }
 }
