@@ -6,9 +6,11 @@
 //! a process died mid-upload (kill -9, power loss), even while another store process (a command
 //! line call, a second server) is writing uploads of its own into the same folder.
 
-use std::io;
+use std::io::{self, Read};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use futures_util::stream::{BoxStream, StreamExt};
@@ -30,25 +32,94 @@ pub struct LocalBlobs {
 }
 
 /// Blobs of at most this many bytes stay mapped after a download, so the next download of the same
-/// release (a game server fleet's, a popular package's) costs no system call at all for its file:
-/// it is sent from the page cache as a slice of the mapping. Larger blobs (asset packs) are mapped
-/// a [`CHUNK`] at a time instead, so they never hold more than that.
+/// release (a game server fleet's, a popular package's) costs no system call for its file: it is
+/// sent from the page cache as a slice of the mapping. Larger blobs (asset packs) are mapped a
+/// [`CHUNK`] at a time instead, so they never hold more than that.
 const KEEP_MAPPED_MAX: u64 = 16 * 1024 * 1024;
-/// The most bytes of small blobs kept mapped at once; the least recently downloaded go first.
+/// Blobs smaller than this are read into memory instead: a copy of a few pages costs less than a
+/// mapping and its removal, and it keeps the cache to at most `KEEP_MAPPED_TOTAL / MAP_MIN` (8,192)
+/// mappings, far below the kernel's limit per process (`vm.max_map_count`, 65,530 by default).
+const MAP_MIN: u64 = 64 * 1024;
+/// The most bytes of blobs kept mapped at once; the least used go first (quick_cache's CLOCK-Pro).
 /// Mapped pages are the page cache's (shared with every reader, freed by the kernel under memory
 /// pressure), not memory the store allocates.
 const KEEP_MAPPED_TOTAL: u64 = 512 * 1024 * 1024;
+/// How long a kept mapping serves before the file is opened and mapped again: a blob removed by
+/// another process sharing the folder (which cannot drop this one's mapping) gives its disk space
+/// back within this time of its next download.
+const KEEP_MAPPED_FOR: Duration = Duration::from_secs(60);
 
-/// The cache of mapped small blobs, by SHA-256, weighed by their size.
-type MappedBlobs = quick_cache::sync::Cache<String, Arc<memmap2::Mmap>, MappedSize>;
+/// The blobs kept mapped, by SHA-256.
+#[derive(Debug)]
+struct MappedBlobs {
+    cache: quick_cache::sync::Cache<String, Mapped, MappedSize>,
+    /// Counts removals ([`LocalBlobs::detach`]), so that a download that mapped a blob while it
+    /// was being removed does not keep it mapped.
+    removals: AtomicU64,
+}
+
+/// A blob mapped whole, and when it was mapped.
+#[derive(Debug, Clone)]
+struct Mapped {
+    map: Arc<memmap2::Mmap>,
+    at: Instant,
+}
 
 /// Weighs a mapped blob by its size in bytes.
 #[derive(Debug, Clone, Copy)]
 struct MappedSize;
 
-impl quick_cache::Weighter<String, Arc<memmap2::Mmap>> for MappedSize {
-    fn weight(&self, _sha256: &String, map: &Arc<memmap2::Mmap>) -> u64 {
-        map.len() as u64
+impl quick_cache::Weighter<String, Mapped> for MappedSize {
+    fn weight(&self, _sha256: &String, mapped: &Mapped) -> u64 {
+        mapped.map.len() as u64
+    }
+}
+
+impl MappedBlobs {
+    fn new() -> MappedBlobs {
+        // Four shards of 128 MiB: each holds blobs up to KEEP_MAPPED_MAX with room to spare.
+        let options = quick_cache::OptionsBuilder::new()
+            .shards(4)
+            .estimated_items_capacity(1024)
+            .weight_capacity(KEEP_MAPPED_TOTAL)
+            .build()
+            .expect("the mapping cache's options are valid");
+        MappedBlobs {
+            cache: quick_cache::sync::Cache::with_options(
+                options,
+                MappedSize,
+                Default::default(),
+                Default::default(),
+            ),
+            removals: AtomicU64::new(0),
+        }
+    }
+
+    /// The mapping of `sha256` when it is kept and recent.
+    fn get(&self, sha256: &str) -> Option<Arc<memmap2::Mmap>> {
+        self.cache
+            .get(sha256)
+            .filter(|mapped| mapped.at.elapsed() < KEEP_MAPPED_FOR)
+            .map(|mapped| mapped.map)
+    }
+
+    /// Keeps the mapping of `sha256`, made after [`Self::removals`] read `removals_before`, unless
+    /// a removal happened since (the blob may be gone).
+    fn keep(&self, sha256: &str, map: Arc<memmap2::Mmap>, removals_before: u64) {
+        let mapped = Mapped {
+            map,
+            at: Instant::now(),
+        };
+        self.cache.insert(sha256.to_owned(), mapped);
+        if self.removals.load(Ordering::SeqCst) != removals_before {
+            self.cache.remove(sha256);
+        }
+    }
+
+    /// Drops the mapping of a blob being removed.
+    fn forget(&self, sha256: &str) {
+        self.removals.fetch_add(1, Ordering::SeqCst);
+        self.cache.remove(sha256);
     }
 }
 
@@ -103,11 +174,7 @@ impl LocalBlobs {
             root: dir.join("blobs"),
             temp: dir.join("tmp"),
             media: dir.join("media"),
-            mapped: Arc::new(MappedBlobs::with_weighter(
-                1024,
-                KEEP_MAPPED_TOTAL,
-                MappedSize,
-            )),
+            mapped: Arc::new(MappedBlobs::new()),
         };
         std::fs::create_dir_all(&store.root)?;
         std::fs::create_dir_all(&store.temp)?;
@@ -189,8 +256,6 @@ impl LocalBlobs {
     /// parked file is locked first, as a live upload's is, so that no sweep (another process's
     /// start, `nanos-store storage sweep`) deletes it while its removal may still be undone.
     pub async fn detach(&self, sha256: &str) -> io::Result<Option<LocalDetached>> {
-        // A mapping would keep the file's space taken after its deletion.
-        self.mapped.remove(sha256);
         let original = self.path(sha256);
         let parked = self
             .temp
@@ -208,6 +273,8 @@ impl LocalBlobs {
         })
         .await
         .map_err(io::Error::other)??;
+        // A mapping would keep the file's space taken after its deletion.
+        self.mapped.forget(sha256);
         Ok(lock.map(|lock| LocalDetached {
             original,
             parked,
@@ -218,10 +285,11 @@ impl LocalBlobs {
     /// `length` bytes of the blob `sha256` from `start`, from its mapping ([`map_range`]: no copy,
     /// no buffer to fill).
     ///
-    /// - A small blob ([`KEEP_MAPPED_MAX`]) is mapped whole, on the blocking pool, at its first
-    ///   download, and stays mapped: a later download is a slice of that mapping, at once.
+    /// - A blob of at most [`KEEP_MAPPED_MAX`] is mapped whole, on the blocking pool, at its
+    ///   first download, and stays mapped: a later download is a slice of that mapping, at once.
     /// - A larger one is mapped a [`CHUNK`] at a time on the blocking pool as the consumer asks for
     ///   them.
+    /// - A tiny one ([`MAP_MIN`]) is read whole on the blocking pool.
     pub async fn read_range(
         &self,
         sha256: &str,
@@ -230,12 +298,18 @@ impl LocalBlobs {
     ) -> io::Result<BoxStream<'static, io::Result<Bytes>>> {
         if let Some(map) = self.mapped.get(sha256) {
             let range = checked_range(start, length, map.len() as u64)?;
-            return Ok(slice_of(map, range));
+            return Ok(one_chunk(Bytes::from_owner(SharedMap(map)).slice(range)));
         }
+        let removals_before = self.mapped.removals.load(Ordering::SeqCst);
         let path = self.path(sha256);
         let opened = tokio::task::spawn_blocking(move || {
             let file = std::fs::File::open(&path)?;
             let size = file.metadata()?.len();
+            if size < MAP_MIN {
+                let mut bytes = Vec::with_capacity(size as usize);
+                (&file).take(size).read_to_end(&mut bytes)?;
+                return Ok(Opened::Read(Bytes::from(bytes)));
+            }
             if size <= KEEP_MAPPED_MAX {
                 return Ok(Opened::Whole(Arc::new(map(&file, 0, size)?)));
             }
@@ -245,14 +319,22 @@ impl LocalBlobs {
             Ok::<_, io::Error>(Opened::Chunked(file, first))
         })
         .await
-        .map_err(io::Error::other)??;
+        .map_err(io::Error::other)?;
         let (file, first) = match opened {
-            Opened::Whole(map) => {
-                let range = checked_range(start, length, map.len() as u64)?;
-                self.mapped.insert(sha256.to_owned(), Arc::clone(&map));
-                return Ok(slice_of(map, range));
+            Err(error) => {
+                self.mapped.cache.remove(sha256); // an outdated mapping of a file now gone
+                return Err(error);
             }
-            Opened::Chunked(file, first) => (Arc::new(file), first),
+            Ok(Opened::Read(bytes)) => {
+                let range = checked_range(start, length, bytes.len() as u64)?;
+                return Ok(one_chunk(bytes.slice(range)));
+            }
+            Ok(Opened::Whole(map)) => {
+                let range = checked_range(start, length, map.len() as u64)?;
+                self.mapped.keep(sha256, Arc::clone(&map), removals_before);
+                return Ok(one_chunk(Bytes::from_owner(SharedMap(map)).slice(range)));
+            }
+            Ok(Opened::Chunked(file, first)) => (Arc::new(file), first),
         };
         let first_length = first.len() as u64;
         let first = (!first.is_empty()).then_some(Ok(first));
@@ -335,8 +417,10 @@ impl LocalBlobs {
     }
 }
 
-/// A blob opened for a download: mapped whole (small), or its file and first chunk (large).
+/// A blob opened for a download: read (tiny), mapped whole (small), or its file and first chunk
+/// (large).
 enum Opened {
+    Read(Bytes),
     Whole(Arc<memmap2::Mmap>),
     Chunked(std::fs::File, Bytes),
 }
@@ -360,6 +444,11 @@ fn checked_range(start: u64, length: u64, size: u64) -> io::Result<std::ops::Ran
 ///
 /// Why by hand: the web stack sends `Bytes` (no `sendfile`), and a mapping owned by `Bytes` is the
 /// one way to hand it the page cache without copying.
+///
+/// The price, as for SQLite's own memory map (`PRAGMA mmap_size` in `db.rs`): a page the disk
+/// fails to read back, or a blob shortened by hand, stops the process when the store's own code
+/// reads it (the files browser inflating an entry) instead of failing one request; a socket write
+/// from it fails with an error.
 fn map(file: &std::fs::File, offset: u64, length: u64) -> io::Result<memmap2::Mmap> {
     let length = usize::try_from(length).map_err(io::Error::other)?;
     // SAFETY: a mapping is sound while nobody changes the file under it. A blob never changes
@@ -395,13 +484,9 @@ impl AsRef<[u8]> for SharedMap {
     }
 }
 
-/// `range` of a blob kept mapped whole, as one chunk (none when empty).
-fn slice_of(
-    map: Arc<memmap2::Mmap>,
-    range: std::ops::Range<usize>,
-) -> BoxStream<'static, io::Result<Bytes>> {
-    let slice = Bytes::from_owner(SharedMap(map)).slice(range);
-    futures_util::stream::iter((!slice.is_empty()).then_some(Ok(slice))).boxed()
+/// `bytes` as a download's one chunk (none when empty).
+fn one_chunk(bytes: Bytes) -> BoxStream<'static, io::Result<Bytes>> {
+    futures_util::stream::iter((!bytes.is_empty()).then_some(Ok(bytes))).boxed()
 }
 
 impl LocalDetached {
@@ -514,6 +599,56 @@ mod tests {
         assert_eq!(gone.kind(), io::ErrorKind::NotFound);
         detached.restore().await.expect("restore");
         assert_eq!(read(&blobs, &sha, 5, 5).await.expect("back"), &bytes[5..10]);
+    }
+
+    #[tokio::test]
+    async fn tiny_blobs_are_read_and_not_kept() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let blobs = LocalBlobs::open(dir.path()).expect("open");
+        let sha = "ef".repeat(32);
+        let bytes = pattern(MAP_MIN as usize - 1);
+        place(&blobs, &sha, &bytes);
+        assert_eq!(
+            read(&blobs, &sha, 0, bytes.len() as u64)
+                .await
+                .expect("whole"),
+            bytes
+        );
+        assert_eq!(read(&blobs, &sha, 7, 3).await.expect("part"), &bytes[7..10]);
+        assert!(
+            blobs.mapped.get(&sha).is_none(),
+            "a tiny blob is not mapped"
+        );
+        let past = read(&blobs, &sha, 0, MAP_MIN)
+            .await
+            .expect_err("past the end");
+        assert_eq!(past.kind(), io::ErrorKind::UnexpectedEof);
+    }
+
+    #[tokio::test]
+    async fn a_mapping_made_during_a_removal_is_not_kept() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let blobs = LocalBlobs::open(dir.path()).expect("open");
+        let sha = "ab".repeat(32);
+        place(&blobs, &sha, &pattern(MAP_MIN as usize));
+        let file = std::fs::File::open(blobs.path(&sha)).expect("open the blob");
+        let map = Arc::new(map(&file, 0, MAP_MIN).expect("map"));
+
+        // A download read the count, then the blob was removed before it kept its mapping.
+        let before = blobs.mapped.removals.load(Ordering::SeqCst);
+        let detached = blobs
+            .detach(&sha)
+            .await
+            .expect("detach")
+            .expect("was there");
+        blobs.mapped.keep(&sha, Arc::clone(&map), before);
+        assert!(blobs.mapped.get(&sha).is_none(), "not kept after a removal");
+
+        // Without a removal in between, it is kept.
+        detached.restore().await.expect("restore");
+        let before = blobs.mapped.removals.load(Ordering::SeqCst);
+        blobs.mapped.keep(&sha, map, before);
+        assert!(blobs.mapped.get(&sha).is_some());
     }
 
     #[tokio::test]
