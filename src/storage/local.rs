@@ -297,8 +297,7 @@ impl LocalBlobs {
         length: u64,
     ) -> io::Result<BoxStream<'static, io::Result<Bytes>>> {
         if let Some(map) = self.mapped.get(sha256) {
-            let range = checked_range(start, length, map.len() as u64)?;
-            return Ok(one_chunk(Bytes::from_owner(SharedMap(map)).slice(range)));
+            return part(Bytes::from_owner(SharedMap(map)), start, length);
         }
         let removals_before = self.mapped.removals.load(Ordering::SeqCst);
         let path = self.path(sha256);
@@ -325,14 +324,10 @@ impl LocalBlobs {
                 self.mapped.cache.remove(sha256); // an outdated mapping of a file now gone
                 return Err(error);
             }
-            Ok(Opened::Read(bytes)) => {
-                let range = checked_range(start, length, bytes.len() as u64)?;
-                return Ok(one_chunk(bytes.slice(range)));
-            }
+            Ok(Opened::Read(bytes)) => return part(bytes, start, length),
             Ok(Opened::Whole(map)) => {
-                let range = checked_range(start, length, map.len() as u64)?;
                 self.mapped.keep(sha256, Arc::clone(&map), removals_before);
-                return Ok(one_chunk(Bytes::from_owner(SharedMap(map)).slice(range)));
+                return part(Bytes::from_owner(SharedMap(map)), start, length);
             }
             Ok(Opened::Chunked(file, first)) => (Arc::new(file), first),
         };
@@ -484,9 +479,15 @@ impl AsRef<[u8]> for SharedMap {
     }
 }
 
-/// `bytes` as a download's one chunk (none when empty).
-fn one_chunk(bytes: Bytes) -> BoxStream<'static, io::Result<Bytes>> {
-    futures_util::stream::iter((!bytes.is_empty()).then_some(Ok(bytes))).boxed()
+/// `length` bytes from `start` of a whole blob's `bytes`, as a download's one chunk (none when
+/// empty); `UnexpectedEof` past its end.
+fn part(
+    bytes: Bytes,
+    start: u64,
+    length: u64,
+) -> io::Result<BoxStream<'static, io::Result<Bytes>>> {
+    let part = bytes.slice(checked_range(start, length, bytes.len() as u64)?);
+    Ok(futures_util::stream::iter((!part.is_empty()).then_some(Ok(part))).boxed())
 }
 
 impl LocalDetached {
